@@ -1,0 +1,134 @@
+"""Safe image loading and the colour evidence the encoder uses beside its CNN features.
+
+Every image that enters Atelier goes through ``load_image``: it refuses corrupt, empty, non-image and
+oversized files with ``ImageError`` (a ``ValueError``), flattens alpha onto white, converts CMYK, palette
+and 16-bit images to 8-bit RGB, applies the EXIF orientation and drops all metadata.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+# Larger than any product or phone photo (a 108 MP phone is ~12000x9000); refuses decompression bombs.
+MAX_PIXELS = 120_000_000
+MAX_BYTES = 50 * 1024 * 1024
+
+
+class ImageError(ValueError):
+    """An input is not a usable image; the message says why."""
+
+
+def _open(source: str | Path | bytes | Image.Image) -> Image.Image:
+    if isinstance(source, Image.Image):
+        return source
+    if isinstance(source, bytes | bytearray):
+        if not source:
+            raise ImageError("image is empty (0 bytes)")
+        if len(source) > MAX_BYTES:
+            raise ImageError(f"image is {len(source) / 2**20:.0f} MB; the limit is {MAX_BYTES // 2**20} MB")
+        return Image.open(io.BytesIO(source))
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if not path.is_file():
+            raise ImageError(f"{path}: no such file")
+        size = path.stat().st_size
+        if size == 0:
+            raise ImageError(f"{path}: file is empty (0 bytes)")
+        if size > MAX_BYTES:
+            raise ImageError(f"{path}: {size / 2**20:.0f} MB; the limit is {MAX_BYTES // 2**20} MB")
+        return Image.open(path)
+    raise ImageError(f"expected a path, bytes or PIL image, got {type(source).__name__}")
+
+
+def load_image(source: str | Path | bytes | Image.Image) -> Image.Image:
+    """Decode ``source`` into a metadata-free 8-bit RGB image, or raise ``ImageError``."""
+    name = str(source) if isinstance(source, str | Path) else "image"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = _open(source)
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ImageError(f"{name}: {width}x{height} pixels is over the limit of {MAX_PIXELS:,}")
+            if width < 8 or height < 8:
+                raise ImageError(f"{name}: {width}x{height} is too small (at least 8x8)")
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            return _to_rgb(image)
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise ImageError(f"{name}: refused as a decompression bomb ({err})") from err
+    except (OSError, SyntaxError, ValueError) as err:
+        raise ImageError(f"{name}: not a readable image ({err})") from err
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        top = max(float(array.max()), 1.0)
+        image = Image.fromarray((array / top * 255).astype(np.uint8))
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA"):
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image.convert("RGBA"))
+    # A fresh RGB copy carries no EXIF, ICC or XMP: user photos leave here without metadata.
+    rgb = image.convert("RGB")
+    return Image.frombytes("RGB", rgb.size, rgb.tobytes())
+
+
+def border_colour(array: np.ndarray) -> np.ndarray:
+    """Median colour of a 2-pixel frame: the studio background of a product photo."""
+    frame = np.concatenate([array[:2].reshape(-1, 3), array[-2:].reshape(-1, 3),
+                            array[:, :2].reshape(-1, 3), array[:, -2:].reshape(-1, 3)])
+    return np.median(frame, axis=0)
+
+
+def pad_square(image: Image.Image) -> Image.Image:
+    """Pad to a square with the photo's own background colour, keeping the garment whole."""
+    width, height = image.size
+    side = max(width, height)
+    fill = tuple(int(v) for v in border_colour(np.asarray(image)))
+    canvas = Image.new("RGB", (side, side), fill)
+    canvas.paste(image, ((side - width) // 2, (side - height) // 2))
+    return canvas
+
+
+# Lab bins of the colour descriptor: lightness coarse, the two chroma axes finer, since colour names
+# are mostly told apart by hue and saturation.
+_L_BINS, _AB_BINS = 5, 7
+COLOUR_DIM = _L_BINS * _AB_BINS * _AB_BINS + 12 + 7
+
+
+def colour_descriptor(image: Image.Image, size: int = 64) -> np.ndarray:
+    """Foreground colour evidence: a joint Lab histogram, a hue histogram and Lab moments.
+
+    The foreground is every pixel that differs from the border colour by more than a just-noticeable
+    margin; when almost nothing does (a white shirt on white), the whole image is used.
+    """
+    small = np.asarray(image.resize((size, size), Image.Resampling.BILINEAR))
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab[..., 0] *= 100 / 255
+    lab[..., 1:] -= 128
+    background = border_colour(lab)
+    distance = np.linalg.norm(lab - background, axis=-1)
+    mask = distance > 12
+    if mask.mean() < 0.03:
+        mask[:] = True
+    pixels = lab[mask]
+    l_idx = np.clip((pixels[:, 0] / 100 * _L_BINS).astype(int), 0, _L_BINS - 1)
+    ab_idx = np.clip(((pixels[:, 1:] + 64) / 128 * _AB_BINS).astype(int), 0, _AB_BINS - 1)
+    joint = np.bincount((l_idx * _AB_BINS + ab_idx[:, 0]) * _AB_BINS + ab_idx[:, 1],
+                        minlength=_L_BINS * _AB_BINS * _AB_BINS).astype(np.float32)
+    chroma = np.hypot(pixels[:, 1], pixels[:, 2])
+    hue = (np.degrees(np.arctan2(pixels[:, 2], pixels[:, 1])) + 360) % 360
+    hue_hist = np.bincount((hue / 30).astype(int) % 12, weights=chroma, minlength=12).astype(np.float32)
+    moments = np.concatenate([pixels.mean(0) / 100, pixels.std(0) / 100, [mask.mean()]]).astype(np.float32)
+    return np.concatenate([joint / len(pixels), hue_hist / (chroma.sum() + 1e-6), moments])

@@ -1,0 +1,23 @@
+"""Atelier's model registry: ``resolve(model_id)`` → local path, ``list_models()``, ``get_entry()``."""
+
+from .registry import (
+    ModelEntry,
+    WeightsCorruptError,
+    WeightsNotFoundError,
+    env_var,
+    get_entry,
+    list_models,
+    resolve,
+    sha256_of,
+)
+
+__all__ = [
+    "ModelEntry",
+    "WeightsCorruptError",
+    "WeightsNotFoundError",
+    "env_var",
+    "get_entry",
+    "list_models",
+    "resolve",
+    "sha256_of",
+]
