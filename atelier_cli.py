@@ -1,1 +1,183 @@
-def main():\n    pass
+"""The ``atelier`` command: serve the app, train and evaluate models, embed and search catalogs.
+
+Every failure a user can cause (bad path, bad image, missing weights) ends with one line on stderr and a
+non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+EXIT_USAGE, EXIT_FAILED = 2, 1
+
+
+def _data_dir(value: str | None) -> Path:
+    return Path(value or os.environ.get("ATELIER_DATA", "../shared/data"))
+
+
+def _write_json(result: dict, out: str | None) -> None:
+    text = json.dumps(result, indent=2)
+    print(text)
+    if out:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(text + "\n")
+        tmp.replace(path)
+
+
+def cmd_serve(args) -> None:
+    from ui import serve
+
+    serve(host=args.host, port=args.port, catalog=args.catalog)
+
+
+def cmd_train_encoder(args) -> None:
+    from recsys.train_encoder import TrainConfig, fit
+
+    data = _data_dir(args.data)
+    if not (data / "products" / "styles.csv").is_file():
+        raise FileNotFoundError(f"{data}/products/styles.csv not found: pass --data (the folder of products/ and hm/)")
+    record = fit(
+        TrainConfig(data_dir=data, out=Path(args.out), epochs=args.epochs, seed=args.seed, cache_dir=Path(args.cache))
+    )
+    print(json.dumps({k: record[k] for k in ("best_epoch", "validation", "n_train", "total_seconds")}, indent=2))
+    from weights import get_entry, record_file
+
+    shipped = Path(__file__).resolve().parent / "weights" / get_entry("atelier-fashion-heads").source["path"]
+    if Path(args.out).resolve() == shipped:
+        print(f"registry updated: atelier-fashion-heads sha256 {record_file('atelier-fashion-heads')}")
+
+
+def cmd_eval_encoder(args) -> None:
+    from recsys import create_encoder
+    from recsys.evaluate import evaluate_products, evaluate_visuelle
+
+    if not args.products and not args.visuelle:
+        raise ValueError("give --products DIR and/or --visuelle DIR")
+    encoder = create_encoder(backend=args.backend, pretrained=args.heads)
+    result = {}
+    if args.products:
+        if not (Path(args.products) / "styles.csv").is_file():
+            raise FileNotFoundError(f"{args.products}/styles.csv not found (expected styles.csv + images/{{id}}.jpg)")
+        result["products"] = evaluate_products(encoder, Path(args.products), limit=args.limit)
+    if args.visuelle:
+        result["visuelle"] = evaluate_visuelle(encoder, Path(args.visuelle))
+    _write_json(result, args.json)
+
+
+def cmd_embed(args) -> None:
+    import numpy as np
+
+    from recsys import create_encoder
+    from recsys.catalog import list_images
+
+    paths = list_images(args.images)
+    vectors = create_encoder(backend=args.backend).encode_images(paths)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.stem + ".tmp.npy")
+    np.save(tmp, vectors)
+    tmp.replace(out)
+    out.with_suffix(".ids.txt").write_text("\n".join(p.name for p in paths) + "\n")
+    ids = out.with_suffix(".ids.txt")
+    print(f"wrote {vectors.shape[0]} x {vectors.shape[1]} embeddings to {out} (row order in {ids})")
+
+
+def cmd_search(args) -> None:
+    from recsys import Catalog, create_encoder
+
+    if args.k < 1:
+        raise ValueError(f"-k must be at least 1, got {args.k}")
+    catalog = Catalog.from_folder(args.catalog or _default_catalog(), create_encoder(backend=args.backend))
+    for rank, hit in enumerate(catalog.search(args.query, k=args.k), 1):
+        print(f"{rank:2d}  {hit.score:.3f}  {hit.product.id}  {hit.product.title}")
+
+
+def _default_catalog() -> Path:
+    from ui import DEMO_CATALOG
+
+    return DEMO_CATALOG
+
+
+def cmd_models(args) -> None:
+    from weights import WeightsNotFoundError, get_entry, list_models, resolve
+
+    for model_id in list_models():
+        entry = get_entry(model_id)
+        try:
+            where = str(resolve(model_id, verify=False))
+        except WeightsNotFoundError as err:
+            where = f"missing: {err}"
+        print(f"{model_id:24s} {entry.license[:40]:40s} {where}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="atelier", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the app on its embedded defaults")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--catalog", help="folder of product photos (default: the shipped demo catalog)")
+    serve.set_defaults(func=cmd_serve)
+
+    train = sub.add_parser("train", help="train a model").add_subparsers(dest="model", required=True)
+    enc = train.add_parser("encoder", help="train atelier-fashion's heads")
+    enc.add_argument("--data", help="data folder with products/ and hm/ (default $ATELIER_DATA or ../shared/data)")
+    enc.add_argument("--out", default="weights/files/atelier_fashion_heads.pt")
+    enc.add_argument("--cache", default="cache/encoder", help="feature cache folder")
+    enc.add_argument("--epochs", type=int, default=40)
+    enc.add_argument("--seed", type=int, default=0)
+    enc.set_defaults(func=cmd_train_encoder)
+
+    evaluate = sub.add_parser("eval", help="measure a model").add_subparsers(dest="model", required=True)
+    ev = evaluate.add_parser("encoder", help="zero-shot and retrieval metrics")
+    ev.add_argument("--products", help="folder with styles.csv and images/{id}.jpg")
+    ev.add_argument("--visuelle", help="folder with VISUELLE's train.csv and images/")
+    ev.add_argument("--limit", type=int, help="evaluate a seeded sample of this many products")
+    ev.add_argument("--json", help="also write the result to this file")
+    ev.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
+    ev.add_argument("--heads", help="heads file to evaluate (default: the registry's)")
+    ev.set_defaults(func=cmd_eval_encoder)
+
+    embed = sub.add_parser("embed", help="embed a folder of images into a .npy file")
+    embed.add_argument("--images", required=True)
+    embed.add_argument("--out", required=True)
+    embed.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
+    embed.set_defaults(func=cmd_embed)
+
+    search = sub.add_parser("search", help="search a catalog folder by text")
+    search.add_argument("query")
+    search.add_argument("--catalog", help="folder of product photos (default: the demo catalog)")
+    search.add_argument("-k", type=int, default=10)
+    search.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
+    search.set_defaults(func=cmd_search)
+
+    models = sub.add_parser("models", help="list the model registry and where each model resolves")
+    models.set_defaults(func=cmd_models)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        args.func(args)
+    except KeyboardInterrupt:
+        print("atelier: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError, FileNotFoundError, NotADirectoryError, KeyError, RuntimeError) as err:
+        print(f"atelier: error: {err}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(err, ValueError | TypeError | KeyError) else EXIT_FAILED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

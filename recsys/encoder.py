@@ -29,7 +29,10 @@ TEXT_DIM = 384
 
 @dataclass
 class VisionCfg:
-    image_size: int = 160  # product photos are 60x80; larger inputs cost speed and gained nothing measurable
+    image_size: int = 128  # 160 px gained ~3 points of probe accuracy at half the speed (bench/)
+    # Photos are first reduced to the training photos' resolution (60x80), so a sharp 4000 px shop photo
+    # and a small catalog thumbnail look alike to the frozen backbone.
+    source_size: int = 80
     colour_dim: int = COLOUR_DIM
     hidden: int = 1024
     dropout: float = 0.2
@@ -137,6 +140,8 @@ class TextBackbone(nn.Module):
 def preprocess_image(image: Image.Image, cfg: VisionCfg) -> tuple[np.ndarray, np.ndarray]:
     """One RGB image → (normalised pixels [3, s, s] float32, colour descriptor [colour_dim] float32)."""
     square = pad_square(image)
+    if square.width > cfg.source_size:
+        square = square.resize((cfg.source_size, cfg.source_size), Image.Resampling.LANCZOS)
     resized = square.resize((cfg.image_size, cfg.image_size), Image.Resampling.BICUBIC)
     pixels = np.asarray(resized, dtype=np.float32) / 255.0
     pixels = (pixels - np.array(IMAGENET_MEAN, np.float32)) / np.array(IMAGENET_STD, np.float32)

@@ -86,8 +86,9 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 
 def border_colour(array: np.ndarray) -> np.ndarray:
     """Median colour of a 2-pixel frame: the studio background of a product photo."""
-    frame = np.concatenate([array[:2].reshape(-1, 3), array[-2:].reshape(-1, 3),
-                            array[:, :2].reshape(-1, 3), array[:, -2:].reshape(-1, 3)])
+    frame = np.concatenate(
+        [array[:2].reshape(-1, 3), array[-2:].reshape(-1, 3), array[:, :2].reshape(-1, 3), array[:, -2:].reshape(-1, 3)]
+    )
     return np.median(frame, axis=0)
 
 
@@ -125,8 +126,9 @@ def colour_descriptor(image: Image.Image, size: int = 64) -> np.ndarray:
     pixels = lab[mask]
     l_idx = np.clip((pixels[:, 0] / 100 * _L_BINS).astype(int), 0, _L_BINS - 1)
     ab_idx = np.clip(((pixels[:, 1:] + 64) / 128 * _AB_BINS).astype(int), 0, _AB_BINS - 1)
-    joint = np.bincount((l_idx * _AB_BINS + ab_idx[:, 0]) * _AB_BINS + ab_idx[:, 1],
-                        minlength=_L_BINS * _AB_BINS * _AB_BINS).astype(np.float32)
+    joint = np.bincount(
+        (l_idx * _AB_BINS + ab_idx[:, 0]) * _AB_BINS + ab_idx[:, 1], minlength=_L_BINS * _AB_BINS * _AB_BINS
+    ).astype(np.float32)
     chroma = np.hypot(pixels[:, 1], pixels[:, 2])
     hue = (np.degrees(np.arctan2(pixels[:, 2], pixels[:, 1])) + 360) % 360
     hue_hist = np.bincount((hue / 30).astype(int) % 12, weights=chroma, minlength=12).astype(np.float32)

@@ -7,6 +7,7 @@ from .registry import (
     env_var,
     get_entry,
     list_models,
+    record_file,
     resolve,
     sha256_of,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "env_var",
     "get_entry",
     "list_models",
+    "record_file",
     "resolve",
     "sha256_of",
 ]

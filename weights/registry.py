@@ -77,7 +77,9 @@ def _override(model_id: str) -> Path | None:
         return None
     path = Path(value).expanduser()
     if not path.exists():
-        raise WeightsNotFoundError(f"{env_var(model_id)} (or ATELIER_WEIGHTS_CONFIG) points to {path}, which does not exist")
+        raise WeightsNotFoundError(
+            f"{env_var(model_id)} (or ATELIER_WEIGHTS_CONFIG) points to {path}, which does not exist"
+        )
     return path
 
 
@@ -137,3 +139,19 @@ def resolve(model_id: str, *, verify: bool = True) -> Path:
                 f"weights of {model_id!r} at {path} are damaged: sha256 {actual[:12]}…, expected {entry.sha256[:12]}…"
             )
     return path
+
+
+def record_file(model_id: str) -> str:
+    """After retraining a shipped model, write its new SHA-256 and size into the manifest."""
+    entry = get_entry(model_id)
+    if entry.source["kind"] != "file":
+        raise ValueError(f"model {model_id!r} is not a file shipped in weights/")
+    path = _HERE / entry.source["path"]
+    digest = sha256_of(path)
+    raw = json.loads(_MANIFEST.read_text())
+    raw[model_id].update(sha256=digest, size_mb=round(path.stat().st_size / 2**20, 2))
+    tmp = _MANIFEST.with_suffix(".tmp")
+    tmp.write_text(json.dumps(raw, indent=2) + "\n")
+    tmp.replace(_MANIFEST)
+    _manifest.cache_clear()
+    return digest

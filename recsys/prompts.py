@@ -1,0 +1,67 @@
+"""Prompt templates for zero-shot classification and the attribute captions used in training.
+
+Zero-shot classes are text prototypes: the mean of a label's prompt embeddings over a template
+ensemble (as in CLIP). Training uses the same ensembles, so a label the catalog never used still gets a
+sensible prototype from MiniLM's understanding of its words.
+"""
+
+from __future__ import annotations
+
+import re
+
+TYPE_TEMPLATES = (
+    "a photo of a {}",
+    "a product photo of a {}",
+    "a {} on a white background",
+    "{}",
+)
+COLOUR_TEMPLATES = (
+    "a photo of a {} garment",
+    "a {} coloured product",
+    "something in {}",
+    "{} colour",
+)
+USAGE_TEMPLATES = (
+    "a photo of {} wear",
+    "a product for {} occasions",
+    "{} style",
+)
+CATEGORY_TEMPLATES = {"type": TYPE_TEMPLATES, "colour": COLOUR_TEMPLATES, "usage": USAGE_TEMPLATES}
+
+# Catalog labels written as shoppers would say them; anything else is lower-cased and de-camel-cased.
+_PHRASES = {
+    "tshirts": "t-shirt",
+    "tops": "top",
+    "innerwear vests": "vest undershirt",
+    "lounge tshirts": "lounge t-shirt",
+    "nightdress": "night dress",
+    "lip care": "lip balm",
+    "free gifts": "free gift",
+    "navy blue": "navy blue",
+    "off white": "off-white",
+    "smart casual": "smart casual",
+}
+
+
+def label_phrase(label: str) -> str:
+    """'Tshirts' → 't-shirt', 'Casual Shoes' → 'casual shoes', 'NavyBlue' → 'navy blue'."""
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(label)).strip().lower()
+    return _PHRASES.get(text, text)
+
+
+def prompts_for(labels: list[str], templates: tuple[str, ...]) -> list[str]:
+    """All prompts, label-major: labels[0] × templates, labels[1] × templates, …"""
+    return [template.format(label_phrase(label)) for label in labels for template in templates]
+
+
+def attribute_caption(
+    colour: str | None, article_type: str | None, gender: str | None = None, usage: str | None = None
+) -> str:
+    """A short attribute caption such as "a photo of a red dress for women, casual"."""
+    words = [label_phrase(w) for w in (colour, article_type) if w]
+    caption = "a photo of a " + " ".join(words) if words else "a product photo"
+    if gender:
+        caption += f" for {label_phrase(gender)}"
+    if usage:
+        caption += f", {label_phrase(usage)}"
+    return caption
