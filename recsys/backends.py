@@ -41,17 +41,23 @@ def check_texts(texts: Sequence[str]) -> list[str]:
     return list(texts)
 
 
-def load_images(images: Sequence[ImageInput]) -> list[Image.Image]:
+def check_images(images: Sequence[ImageInput]) -> list[ImageInput]:
+    """A list of images, or a TypeError/ValueError; a lone path is refused rather than split into characters."""
     if isinstance(images, str | bytes | Path | Image.Image) or not isinstance(images, Sequence):
         raise TypeError(f"images must be a list of paths, bytes or PIL images, got {type(images).__name__}")
     if not images:
         raise ValueError("images is empty: give at least one image")
+    return list(images)
+
+
+def load_images(images: Sequence[ImageInput], offset: int = 0) -> list[Image.Image]:
+    """Decode every image; an error names the item's index (``offset`` + position) in the caller's list."""
     loaded = []
-    for index, image in enumerate(images):
+    for index, image in enumerate(check_images(images)):
         try:
             loaded.append(load_image(image))
         except ImageError as err:
-            raise ImageError(f"images[{index}]: {err}") from err
+            raise ImageError(f"images[{offset + index}]: {err}") from err
     return loaded
 
 
@@ -76,10 +82,11 @@ def tokenize(tokenizer, texts: list[str], max_tokens: int) -> dict[str, np.ndarr
 
 
 def _batches(items: list, size: int):
-    if size < 1:
-        raise ValueError(f"batch_size must be ≥ 1, got {size}")
+    """(offset, batch) pairs."""
+    if not isinstance(size, int) or size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {size!r}")
     for start in range(0, len(items), size):
-        yield items[start : start + size]
+        yield start, items[start : start + size]
 
 
 def load_heads(path: Path) -> tuple[FashionHeads, dict]:
@@ -112,15 +119,15 @@ class TorchEncoder:
         image, text, tokenizer = load_backbones()
         return cls(heads, image, text, tokenizer)
 
-    def preprocess(self, images: Sequence[ImageInput]) -> tuple[np.ndarray, np.ndarray]:
-        pairs = [preprocess_image(image, self.cfg.vision) for image in load_images(images)]
+    def preprocess(self, images: Sequence[ImageInput], offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        pairs = [preprocess_image(image, self.cfg.vision) for image in load_images(images, offset)]
         return np.stack([p for p, _ in pairs]), np.stack([c for _, c in pairs])
 
     @torch.no_grad()
     def encode_images(self, images: Sequence[ImageInput], batch_size: int = 32) -> np.ndarray:
         out = []
-        for batch in _batches(list(images), batch_size):
-            pixels, colour = self.preprocess(batch)
+        for offset, batch in _batches(check_images(images), batch_size):
+            pixels, colour = self.preprocess(batch, offset)
             features = self.image_backbone(torch.from_numpy(pixels))
             out.append(self.heads.encode_image(features, torch.from_numpy(colour)).numpy())
         return np.concatenate(out).astype(np.float32)
@@ -128,7 +135,7 @@ class TorchEncoder:
     @torch.no_grad()
     def encode_texts(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         out = []
-        for batch in _batches(check_texts(texts), batch_size):
+        for _, batch in _batches(check_texts(texts), batch_size):
             tokens = tokenize(self.tokenizer, batch, self.cfg.text.max_tokens)
             sentence = self.text_backbone(
                 torch.from_numpy(tokens["input_ids"]), torch.from_numpy(tokens["attention_mask"])
@@ -158,7 +165,7 @@ class OpenClipEncoder:
     @torch.no_grad()
     def encode_images(self, images: Sequence[ImageInput], batch_size: int = 32) -> np.ndarray:
         out = []
-        for batch in _batches(load_images(images), batch_size):
+        for _, batch in _batches(load_images(images), batch_size):
             pixels = torch.stack([self.preprocess(image) for image in batch])
             out.append(self.model.encode_image(pixels, normalize=True).float().numpy())
         return np.concatenate(out).astype(np.float32)
@@ -166,6 +173,6 @@ class OpenClipEncoder:
     @torch.no_grad()
     def encode_texts(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         out = []
-        for batch in _batches(check_texts(texts), batch_size):
+        for _, batch in _batches(check_texts(texts), batch_size):
             out.append(self.model.encode_text(self.tokenizer(batch), normalize=True).float().numpy())
         return np.concatenate(out).astype(np.float32)

@@ -1,0 +1,184 @@
+"""atelier-fashion on ONNX Runtime: ``TorchEncoder``'s towers, heads and preprocessing, exported once.
+
+``OnnxEncoder.from_torch`` exports two graphs (image: MobileNetV2 + image head; text: MiniLM + text head),
+caches them under ``$ATELIER_CACHE/onnx/<key>`` (default ``~/.cache/atelier``) and opens them on the CPU.
+The key hashes every weight that goes into the graphs, so retrained heads or overridden backbones re-export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import torch
+from torch import nn
+
+from weights import sha256_of
+
+from .backends import ImageInput, TorchEncoder, _batches, check_images, check_texts, tokenize
+from .encoder import EncoderCfg
+
+log = logging.getLogger(__name__)
+OPSET = 17
+GRAPH_VERSION = 1  # bump when the graph wrappers below change, so old caches are not reused
+PROVIDERS = ["CPUExecutionProvider"]
+
+
+class _ImageGraph(nn.Module):
+    def __init__(self, encoder: TorchEncoder):
+        super().__init__()
+        self.backbone, self.heads = encoder.image_backbone, encoder.heads
+
+    def forward(self, pixels: torch.Tensor, colour: torch.Tensor) -> torch.Tensor:
+        return self.heads.encode_image(self.backbone(pixels), colour)
+
+
+class _TextGraph(nn.Module):
+    def __init__(self, encoder: TorchEncoder):
+        super().__init__()
+        self.backbone, self.heads = encoder.text_backbone, encoder.heads
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.heads.encode_text(self.backbone(input_ids, attention_mask))
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("ATELIER_CACHE") or Path.home() / ".cache" / "atelier")
+
+
+def cache_key(encoder: TorchEncoder) -> str:
+    """First 16 hex of a SHA-256 over everything the graphs depend on: weights, config, exporter version."""
+    digest = hashlib.sha256(f"{GRAPH_VERSION}|{OPSET}|{torch.__version__}|".encode())
+    digest.update(json.dumps(encoder.cfg.to_dict(), sort_keys=True).encode())
+    # The backbones are hashed too: the registry lets users swap them (ATELIER_WEIGHTS_*), and ~100 MB hash
+    # in well under a second, a small price beside loading them.
+    for module in (encoder.heads, encoder.image_backbone, encoder.text_backbone):
+        for name, tensor in sorted(module.state_dict().items()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
+    return digest.hexdigest()[:16]
+
+
+def _export(encoder: TorchEncoder, kind: str, path: str) -> None:
+    cfg = encoder.cfg
+    if kind == "image":
+        module: nn.Module = _ImageGraph(encoder)
+        size = cfg.vision.image_size
+        args = (torch.zeros(2, 3, size, size), torch.zeros(2, cfg.vision.colour_dim))
+        names, axes = ["pixels", "colour"], {"pixels": {0: "batch"}, "colour": {0: "batch"}}
+    else:
+        module = _TextGraph(encoder)
+        # A padded example, so the attention mask is surely traced as live rather than folded away.
+        example = ["red dress", "slim fit blue denim jeans for men"]
+        tokens = tokenize(encoder.tokenizer, example, cfg.text.max_tokens)
+        args = tuple(torch.from_numpy(tokens[name]) for name in ("input_ids", "attention_mask"))
+        names = ["input_ids", "attention_mask"]
+        axes = {name: {0: "batch", 1: "tokens"} for name in names}
+    # The exporter sets eval mode, then "restores" every submodule to the wrapper's mode (a fresh module is in
+    # training mode), which would switch dropout on in the caller's torch encoder; so restore each one here.
+    modes = {sub: sub.training for sub in module.modules()}
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            # The tracer warns about Python-side shape checks in transformers; they are constant here.
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            # The legacy (TorchScript) exporter: handles MiniLM's dynamic token axis, needs no onnxscript.
+            torch.onnx.export(module.eval(), args, path, dynamo=False, opset_version=OPSET, input_names=names,
+                              output_names=["embedding"], dynamic_axes={**axes, "embedding": {0: "batch"}})
+    finally:
+        for sub, training in modes.items():
+            sub.train(training)
+
+
+def _write_atomically(path: Path, export: Callable[[str], None]) -> None:
+    """Export to a temporary file beside ``path``, then rename: a crash never leaves a half-written graph."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        export(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a cache is as readable as any other file
+        digest = sha256_of(Path(tmp))
+        os.replace(tmp, path)
+        # The checksum goes last: a graph without a matching one is never trusted (see _intact).
+        Path(tmp).write_text(digest)
+        os.replace(tmp, _checksum_path(path))
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _checksum_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def _intact(path: Path) -> bool:
+    # A file that loads can still be damaged in its weights and give wrong embeddings silently; the
+    # checksum (~0.2 s for 100 MB) rules that out.
+    try:
+        return path.is_file() and _checksum_path(path).read_text().strip() == sha256_of(path)
+    except OSError:
+        return False
+
+
+def _open_session(path: Path) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=PROVIDERS)
+
+
+def _load_or_export(path: Path, export: Callable[[str], None]) -> ort.InferenceSession:
+    if _intact(path):
+        try:
+            return _open_session(path)
+        except Exception as err:  # ORT's load errors share no public base class beyond Exception
+            log.warning("cached ONNX graph %s does not load (%s); exporting it again", path, err)
+    else:
+        log.info("exporting %s (once per set of weights)", path)
+    _write_atomically(path, export)
+    return _open_session(path)
+
+
+class OnnxEncoder:
+    """atelier-fashion on ONNX Runtime; embeddings match ``TorchEncoder`` to float rounding."""
+
+    # The very same function as the torch backend (it only reads self.cfg), so both preprocess identically.
+    preprocess = TorchEncoder.preprocess
+
+    def __init__(self, image_session: ort.InferenceSession, text_session: ort.InferenceSession, tokenizer,
+                 cfg: EncoderCfg, name: str = "atelier-fashion", cache_dir: Path | None = None):
+        self.image_session, self.text_session, self.tokenizer = image_session, text_session, tokenizer
+        self.cfg, self.name, self.cache_dir = cfg, name, cache_dir
+        self.embed_dim = cfg.embed_dim
+
+    @classmethod
+    def from_torch(cls, torch_encoder: TorchEncoder, cache_dir: str | Path | None = None) -> OnnxEncoder:
+        """Export (or reuse the cached export of) ``torch_encoder``. cache_dir replaces $ATELIER_CACHE."""
+        folder = (Path(cache_dir) if cache_dir else cache_root()) / "onnx" / cache_key(torch_encoder)
+        folder.mkdir(parents=True, exist_ok=True)
+        image, text = (
+            _load_or_export(folder / f"{kind}.onnx", lambda tmp, kind=kind: _export(torch_encoder, kind, tmp))
+            for kind in ("image", "text")
+        )
+        return cls(image, text, torch_encoder.tokenizer, torch_encoder.cfg, torch_encoder.name, folder)
+
+    def encode_images(self, images: Sequence[ImageInput], batch_size: int = 32) -> np.ndarray:
+        out = []
+        for offset, batch in _batches(check_images(images), batch_size):
+            pixels, colour = self.preprocess(batch, offset)
+            out.append(self.image_session.run(["embedding"], {"pixels": pixels, "colour": colour})[0])
+        return np.concatenate(out).astype(np.float32)
+
+    def encode_texts(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        out = []
+        for _, batch in _batches(check_texts(texts), batch_size):
+            tokens = tokenize(self.tokenizer, batch, self.cfg.text.max_tokens)
+            out.append(self.text_session.run(["embedding"], tokens)[0])
+        return np.concatenate(out).astype(np.float32)
