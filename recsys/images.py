@@ -65,6 +65,8 @@ def load_image(source: str | Path | bytes | Image.Image) -> Image.Image:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         raise ImageError(f"{name}: refused as a decompression bomb ({err})") from err
+    except Image.UnidentifiedImageError as err:
+        raise ImageError(f"{name}: not a readable image (unrecognised or unsupported format)") from err
     except (OSError, SyntaxError, ValueError) as err:
         raise ImageError(f"{name}: not a readable image ({err})") from err
 

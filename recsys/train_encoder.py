@@ -247,7 +247,7 @@ def fit(cfg: TrainConfig) -> dict:
         if epoch % cfg.val_every == 0 or epoch == cfg.epochs:
             scores = validate(heads, data, protos, torch.from_numpy(np.flatnonzero(val_mask)))
             history.append(
-                {"epoch": epoch, "loss": round(float(loss), 4), **{k: round(v, 4) for k, v in scores.items()}}
+                {"epoch": epoch, "loss": round(loss.item(), 4), **{k: round(v, 4) for k, v in scores.items()}}
             )
             log.info("epoch %d %s", epoch, history[-1])
             if best is None or scores["score"] > best[0]["score"]:

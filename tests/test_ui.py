@@ -1,0 +1,230 @@
+"""Contract tests of the REST API and the Gradio UI, on the real default encoder and the demo catalog.
+
+The engines load once per module (encoding the catalog takes seconds on two cores); every test shares them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import struct
+import tempfile
+import threading
+import time
+import zlib
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from ui import DEMO_CATALOG, Engines, create_app
+
+SEARCH, IMAGE_SEARCH = "/api/v1/search", "/api/v1/search/image"
+PRODUCTS = json.loads((DEMO_CATALOG / "products.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def engines() -> Engines:
+    return Engines.load(DEMO_CATALOG)
+
+
+@pytest.fixture(scope="module")
+def client(engines: Engines):
+    with TestClient(create_app(engines)) as test_client:
+        yield test_client
+
+
+def upload(client: TestClient, data: bytes, k: int = 5, name: str = "photo.jpg"):
+    return client.post(IMAGE_SEARCH, params={"k": k}, files={"image": (name, data, "image/jpeg")})
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that only declares its size: enough to test refusal before any pixel is decoded."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+def test_text_search_returns_k_results_best_first(client: TestClient):
+    response = client.get(SEARCH, params={"q": "red dress", "k": 7})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["query"] == "red dress" and body["k"] == 7
+    hits = body["results"]
+    assert len(hits) == 7
+    scores = [hit["score"] for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(-1.001 <= s <= 1.001 for s in scores)
+    known = {p["id"]: p for p in PRODUCTS}
+    for hit in hits:
+        assert set(hit) == {"id", "title", "attributes", "score", "image_url"}
+        assert hit["title"] == known[hit["id"]]["title"]
+        assert hit["attributes"] == known[hit["id"]]["attributes"]
+    assert len({hit["id"] for hit in hits}) == 7
+
+
+@pytest.mark.parametrize(("query", "article_type"), [
+    ("jeans", "Jeans"), ("watch", "Watches"), ("handbag", "Handbags"), ("shirt", "Shirts"),
+])
+def test_plain_product_words_find_that_kind_of_product_first(client: TestClient, query: str, article_type: str):
+    # A loose check that the trained weights are the ones served: the demo catalog's top three for these
+    # words are all of the named type, so only the top hit is asserted.
+    top = client.get(SEARCH, params={"q": query, "k": 1}).json()["results"][0]
+    assert top["attributes"]["articleType"] == article_type
+
+
+def test_text_search_defaults_to_ten_results(client: TestClient):
+    assert len(client.get(SEARCH, params={"q": "jacket"}).json()["results"]) == 10
+
+
+def test_k_larger_than_the_catalog_returns_every_product(client: TestClient):
+    assert len(client.get(SEARCH, params={"q": "shoes", "k": 100}).json()["results"]) == len(PRODUCTS)
+
+
+@pytest.mark.parametrize("params", [
+    {"q": ""}, {"q": "   "}, {"q": "\t\n"}, {"q": "a" * 501}, {},
+    {"q": "dress", "k": 0}, {"q": "dress", "k": 101}, {"q": "dress", "k": -3}, {"q": "dress", "k": "ten"},
+])
+def test_invalid_text_search_is_422(client: TestClient, params: dict):
+    response = client.get(SEARCH, params=params)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_image_url_serves_the_product_photo(client: TestClient):
+    hit = client.get(SEARCH, params={"q": "watch", "k": 1}).json()["results"][0]
+    response = client.get(hit["image_url"])
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(response.content)).size[0] > 0
+
+
+def test_unknown_product_image_is_404(client: TestClient):
+    assert client.get("/api/v1/products/no-such-id/image").status_code == 404
+
+
+@pytest.mark.parametrize("product_id", ["30615", "56882", "hm-0747346001"])
+def test_image_search_with_a_catalog_photo_finds_that_product_first(client: TestClient, product_id: str):
+    row = next(p for p in PRODUCTS if p["id"] == product_id)
+    response = upload(client, (DEMO_CATALOG / row["image"]).read_bytes(), k=4)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["query"] is None and body["k"] == 4
+    hits = body["results"]
+    assert len(hits) == 4 and hits[0]["id"] == product_id
+    assert hits[0]["score"] == pytest.approx(1.0, abs=1e-3)
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+
+
+def test_image_search_accepts_png_with_alpha(client: TestClient):
+    buffer = io.BytesIO()
+    Image.new("RGBA", (64, 96), (200, 20, 20, 128)).save(buffer, "PNG")
+    response = upload(client, buffer.getvalue(), name="red.png")
+    assert response.status_code == 200 and len(response.json()["results"]) == 5
+
+
+def test_large_upload_stays_in_memory(client: TestClient, monkeypatch: pytest.MonkeyPatch):
+    # Starlette spools uploads over 1 MB to a temporary file; ours must never reach the disk.
+    def refuse(*args, **kwargs):
+        raise AssertionError("an upload was written to a temporary file")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    buffer = io.BytesIO()
+    Image.effect_noise((1200, 1200), 64).convert("RGB").save(buffer, "PNG")
+    assert buffer.tell() > 2 * 2**20
+    assert upload(client, buffer.getvalue(), name="big.png").status_code == 200
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"this is not an image", (DEMO_CATALOG / "images" / "30615.jpg").read_bytes()[:200],
+    b"GIF89a" + b"\0" * 10, png_header(20_000, 20_000), png_header(4, 4),
+], ids=["empty", "text", "truncated-jpeg", "bad-gif", "decompression-bomb", "too-small"])
+def test_bad_image_upload_is_400_with_the_reason(client: TestClient, data: bytes):
+    response = upload(client, data)
+    assert response.status_code == 400
+    assert isinstance(response.json()["detail"], str) and response.json()["detail"]
+
+
+def test_oversized_upload_is_413(client: TestClient):
+    assert upload(client, b"\xff" * (25 * 2**20)).status_code == 413
+
+
+def test_upload_needs_multipart_with_an_image_field(client: TestClient):
+    photo = (DEMO_CATALOG / "images" / "30615.jpg").read_bytes()
+    raw = client.post(IMAGE_SEARCH, content=photo, headers={"content-type": "image/jpeg"})
+    assert raw.status_code == 415
+    wrong_field = client.post(IMAGE_SEARCH, files={"file": ("a.jpg", photo, "image/jpeg")})
+    assert wrong_field.status_code == 422
+    assert upload(client, photo, k=0).status_code == 422
+
+
+def test_healthz_and_root_redirect(client: TestClient):
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["products"] == len(PRODUCTS) and health["encoder"]
+    root = client.get("/", follow_redirects=False)
+    assert root.status_code in (302, 307) and root.headers["location"].startswith("/app")
+
+
+def test_app_serves_the_gradio_page(client: TestClient):
+    response = client.get("/app/")
+    assert response.status_code == 200
+    assert "text/html" in response.headers["content-type"]
+    assert "gradio" in response.text.lower()
+
+
+def test_openapi_lists_the_endpoints(client: TestClient):
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    assert {"/api/v1/search", "/api/v1/search/image", "/api/v1/products/{product_id}/image", "/healthz"} <= set(paths)
+    assert "multipart/form-data" in paths["/api/v1/search/image"]["post"]["requestBody"]["content"]
+    assert "SearchResponse" in spec["components"]["schemas"]
+
+
+@pytest.fixture(scope="module")
+def live_url(engines: Engines):
+    """The app on a real uvicorn server in a thread, on a free loopback port bound up front (no race)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(engines), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server.should_exit = True
+    thread.join(timeout=30)
+    sock.close()
+
+
+def test_gradio_client_calls_catalog_search(live_url: str):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(f"{live_url}/app/", verbose=False)
+    gallery = client.predict("red dress", 6, api_name="/search")
+    assert len(gallery) == 6
+    captions = [item["caption"] for item in gallery]
+    assert all(" · " in caption for caption in captions)
+    scores = [float(caption.rsplit(" · ", 1)[1]) for caption in captions]
+    assert scores == sorted(scores, reverse=True)
+    with pytest.raises(AppError, match="empty"):
+        client.predict("   ", 6, api_name="/search")
+
+
+def test_gradio_client_calls_image_search(live_url: str, tmp_path):
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+
+    client = Client(f"{live_url}/app/", verbose=False)
+    photo = DEMO_CATALOG / "images" / "hm_0747346001.jpg"
+    gallery = client.predict(handle_file(str(photo)), 3, api_name="/search_image")
+    assert len(gallery) == 3 and gallery[0]["caption"].startswith("Dress Midi Wrap")
+    truncated = tmp_path / "truncated.jpg"
+    truncated.write_bytes(photo.read_bytes()[:2000])
+    with pytest.raises(AppError, match="not a readable image"):
+        client.predict(handle_file(str(truncated)), 3, api_name="/search_image")

@@ -1,0 +1,1 @@
+"""One ``APIRouter`` per engine, each with its own prefix and tags."""

@@ -1,0 +1,88 @@
+"""The shopper-facing Gradio UI. ``build_demo`` lays it out; it loads nothing, so importing is cheap.
+
+Each tab is one function that adds its components and listeners; try-on and restyle tabs come next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import gradio as gr
+
+from recsys import SearchHit
+
+from . import DEMO_CATALOG
+from .engines import MAX_RESULTS, Engines
+
+GalleryItems = list[tuple[str, str]]
+EnginesSource = Engines | Callable[[], Engines]
+
+TEXT_EXAMPLES = ["red dress", "black leather jacket", "white sneakers", "blue jeans", "gold watch",
+                 "brown handbag", "striped shirt for men"]
+IMAGE_EXAMPLES = ["hm_0747346001.jpg", "30615.jpg", "56882.jpg", "52639.jpg"]
+# Measured on the 2-core dev machine: a text search takes ~10 ms, a 384 px photo ~20 ms, a 12 MP phone
+# photo ~0.5 s (mostly decoding, done outside the encoder lock). Two events at a time keep both cores busy,
+# so a quick text search need not wait behind a phone photo; more would only contend for the same cores.
+CONCURRENCY = 2
+# Gradio's upload route always writes uploaded photos to its cache folder (the REST API never does):
+# delete them every 5 minutes once 5 minutes old, and all of them at shutdown.
+DELETE_CACHE = (300, 300)
+
+
+def _gallery(hits: list[SearchHit]) -> GalleryItems:
+    return [(str(hit.product.image_path), f"{hit.product.title} · {hit.score:.3f}") for hit in hits]
+
+
+def _search_tab(engines: Callable[[], Engines]) -> None:
+    with gr.Row():
+        with gr.Column(scale=1):
+            query = gr.Textbox(label="Describe what you want", placeholder="red dress", max_lines=1)
+            search = gr.Button("Search", variant="primary")
+            gr.Examples(TEXT_EXAMPLES, inputs=query, label="Try")
+            # image_mode=None: Gradio hands over the uploaded file as is, without writing a converted copy;
+            # recsys.load_image does the checked decoding.
+            photo = gr.Image(label="…or find products like a photo", type="filepath", image_mode=None,
+                             sources=["upload", "clipboard"], height=260)
+            similar = gr.Button("Find similar")
+            examples = [str(DEMO_CATALOG / "images" / name) for name in IMAGE_EXAMPLES
+                        if (DEMO_CATALOG / "images" / name).is_file()]
+            if examples:
+                gr.Examples(examples, inputs=photo, label="Example photos")
+            with gr.Accordion("Options", open=False):
+                k = gr.Slider(1, MAX_RESULTS, value=12, step=1, label="Number of results")
+        with gr.Column(scale=2):
+            results = gr.Gallery(label="Results", columns=4, height="auto", object_fit="contain",
+                                 interactive=False)
+
+    # Searches finish in well under a second and run no tqdm loop, so these handlers take no gr.Progress.
+    def search_text(text: str, top_k: float) -> GalleryItems:
+        try:
+            return _gallery(engines().search_text(text, int(top_k)))
+        except ValueError as err:
+            raise gr.Error(str(err)) from err
+
+    def search_photo(path: str | None, top_k: float) -> GalleryItems:
+        if not path:
+            raise gr.Error("upload a photo first (JPEG, PNG or WebP)")
+        try:
+            # Bytes, not the path: error messages then never show the server's cache folder.
+            return _gallery(engines().search_image(Path(path).read_bytes(), int(top_k)))
+        except ValueError as err:  # recsys.ImageError is a ValueError
+            raise gr.Error(str(err)) from err
+
+    gr.on([search.click, query.submit], search_text, inputs=[query, k], outputs=results, api_name="search")
+    gr.on([similar.click, photo.upload], search_photo, inputs=[photo, k], outputs=results,
+          api_name="search_image")
+
+
+def build_demo(engines: EnginesSource) -> gr.Blocks:
+    """The UI over ``engines``: the loaded engines, or a function returning them (``create_app`` passes one,
+    since it builds the UI before its lifespan loads the models)."""
+    get = engines if callable(engines) else lambda: engines
+    # analytics_enabled=False: shoppers' sessions are not reported to Gradio's servers.
+    with gr.Blocks(title="Atelier", delete_cache=DELETE_CACHE, analytics_enabled=False) as demo:
+        gr.Markdown("# Atelier\nSearch the catalog by words or by photo.")
+        with gr.Tabs(), gr.Tab("Catalog search"):
+            _search_tab(get)
+    return demo.queue(default_concurrency_limit=CONCURRENCY)
