@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--data", help="data folder with products/ and hm/ (default $ATELIER_DATA or ../shared/data)")
     enc.add_argument("--out", default="weights/files/atelier_fashion_heads.pt")
     enc.add_argument("--cache", default="cache/encoder", help="feature cache folder")
-    enc.add_argument("--epochs", type=int, default=40)
+    enc.add_argument("--epochs", type=int, default=20)
     enc.add_argument("--seed", type=int, default=0)
     enc.set_defaults(func=cmd_train_encoder)
 

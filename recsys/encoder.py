@@ -34,14 +34,14 @@ class VisionCfg:
     # and a small catalog thumbnail look alike to the frozen backbone.
     source_size: int = 80
     colour_dim: int = COLOUR_DIM
-    hidden: int = 1024
+    hidden: int = 512  # 1024 trained 2x slower for no validation gain
     dropout: float = 0.2
 
 
 @dataclass
 class TextCfg:
     max_tokens: int = 64  # product names and requests are short; longer text is truncated with a warning
-    hidden: int = 1024
+    hidden: int = 512  # 1024 trained 2x slower for no validation gain
     dropout: float = 0.1
 
 

@@ -39,13 +39,13 @@ class TrainConfig:
     data_dir: Path
     out: Path
     cache_dir: Path = Path("cache/encoder")
-    epochs: int = 40
+    epochs: int = 20  # validation plateaus after ~16 epochs
     batch_size: int = 512
     lr: float = 1e-3
     weight_decay: float = 0.05
     val_every: int = 2
     val_fraction_mod: int = 10  # ids with crc32 % 10 == 0 are validation
-    loss_weights: dict = field(default_factory=lambda: {"caption": 1.0, "type": 1.0, "colour": 1.0, "usage": 0.3})
+    loss_weights: dict = field(default_factory=lambda: {"caption": 1.0, "type": 1.5, "colour": 1.0, "usage": 0.3})
     seed: int = 0
     encoder: EncoderCfg = field(default_factory=EncoderCfg)
 
@@ -90,7 +90,9 @@ def _cache_key(*parts) -> str:
 
 def image_features(paths: list[Path], cfg: EncoderCfg, cache_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     """Backbone [n, 1280] and colour [n, c] features for each image, cached on disk."""
-    cache = cache_dir / f"images-{_cache_key([str(p) for p in paths], asdict(cfg.vision))}.npz"
+    # Only what shapes the features goes in the key: retuning the heads must not re-extract 40k images.
+    preprocessing = (cfg.vision.image_size, cfg.vision.source_size, cfg.vision.colour_dim)
+    cache = cache_dir / f"images-{_cache_key([str(p) for p in paths], preprocessing)}.npz"
     if cache.is_file():
         data = np.load(cache)
         return data["backbone"], data["colour"]
@@ -204,17 +206,19 @@ def fit(cfg: TrainConfig) -> dict:
     """Train, keep the best validation epoch, write ``cfg.out``; returns the training record."""
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    table = read_catalog(cfg.data_dir / "products")
-    table = pd.concat([table, read_hm(cfg.data_dir / "hm")], ignore_index=True)
+    catalog = read_catalog(cfg.data_dir / "products")
+    table = pd.concat([catalog, read_hm(cfg.data_dir / "hm")], ignore_index=True)
     val_mask = np.array([is_validation(i, cfg.val_fraction_mod) for i in table["id"]])
     log.info("%d products: %d train, %d validation", len(table), (~val_mask).sum(), val_mask.sum())
 
     start = time.time()
     backbone, colour = image_features(list(table["image"]), cfg.encoder, cfg.cache_dir)
     names, attrs = _captions(table)
+    # Classes come from the catalog alone: H&M spells some of the same classes differently ("T-shirt" vs
+    # "Tshirts"), and two prototypes for one class split its votes. H&M rows train through captions only.
     protos = {
         key: _Prototypes(
-            sorted(v for v in table[ATTRIBUTES[key]].unique() if v), CATEGORY_TEMPLATES[key], cfg.encoder, cfg.cache_dir
+            sorted(v for v in catalog[ATTRIBUTES[key]].unique() if v), CATEGORY_TEMPLATES[key], cfg.encoder, cfg.cache_dir
         )
         for key in ATTRIBUTES
     }
