@@ -218,7 +218,10 @@ def fit(cfg: TrainConfig) -> dict:
     # "Tshirts"), and two prototypes for one class split its votes. H&M rows train through captions only.
     protos = {
         key: _Prototypes(
-            sorted(v for v in catalog[ATTRIBUTES[key]].unique() if v), CATEGORY_TEMPLATES[key], cfg.encoder, cfg.cache_dir
+            sorted(v for v in catalog[ATTRIBUTES[key]].unique() if v),
+            CATEGORY_TEMPLATES[key],
+            cfg.encoder,
+            cfg.cache_dir,
         )
         for key in ATTRIBUTES
     }

@@ -30,3 +30,11 @@ def default_encoder():
     from recsys import create_encoder
 
     return create_encoder()
+
+
+@pytest.fixture(scope="session")
+def styles():
+    """The real catalog's labels, indexed by product id."""
+    import pandas as pd
+
+    return pd.read_csv(require_data("products", "styles.csv"), on_bad_lines="skip").set_index("id")

@@ -34,14 +34,9 @@ def test_images_accept_paths_bytes_and_pil(default_encoder, product_images):
     np.testing.assert_allclose(vectors[0], vectors[2], atol=1e-5)
 
 
-def test_text_finds_the_matching_photo(default_encoder, product_images):
+def test_text_finds_the_matching_photo(default_encoder, product_images, styles):
     """Each of these descriptions must rank its own photo first among the eight: a test that fails if the
     shipped heads were untrained or the towers misaligned."""
-    import pandas as pd
-
-    from tests.conftest import require_data
-
-    styles = pd.read_csv(require_data("products", "styles.csv"), on_bad_lines="skip").set_index("id")
     ids = [int(p.stem) for p in product_images]
     names = [styles.loc[i, "productDisplayName"] for i in ids]
     similarity = default_encoder.encode_texts(names) @ default_encoder.encode_images(product_images).T
