@@ -60,11 +60,13 @@ def cmd_eval_encoder(args) -> None:
 
     if not args.products and not args.visuelle:
         raise ValueError("give --products DIR and/or --visuelle DIR")
+    if args.products and not (Path(args.products) / "styles.csv").is_file():
+        raise FileNotFoundError(f"{args.products}/styles.csv not found (expected styles.csv + images/{{id}}.jpg)")
+    if args.visuelle and not (Path(args.visuelle) / "train.csv").is_file():
+        raise FileNotFoundError(f"{args.visuelle}/train.csv not found (expected VISUELLE's train.csv + images/)")
     encoder = create_encoder(backend=args.backend, pretrained=args.heads)
     result = {}
     if args.products:
-        if not (Path(args.products) / "styles.csv").is_file():
-            raise FileNotFoundError(f"{args.products}/styles.csv not found (expected styles.csv + images/{{id}}.jpg)")
         result["products"] = evaluate_products(encoder, Path(args.products), limit=args.limit)
     if args.visuelle:
         result["visuelle"] = evaluate_visuelle(encoder, Path(args.visuelle))
@@ -90,11 +92,15 @@ def cmd_embed(args) -> None:
 
 
 def cmd_search(args) -> None:
-    from recsys import Catalog, create_encoder
+    from recsys import Catalog, create_encoder, read_products
 
+    if not args.query.strip():
+        raise ValueError("the query is empty: say what you are looking for, e.g. 'red floral dress'")
     if args.k < 1:
         raise ValueError(f"-k must be at least 1, got {args.k}")
-    catalog = Catalog.from_folder(args.catalog or _default_catalog(), create_encoder(backend=args.backend))
+    folder = args.catalog or _default_catalog()
+    read_products(folder)  # a bad folder fails here, before the encoder loads
+    catalog = Catalog.from_folder(folder, create_encoder(backend=args.backend))
     for rank, hit in enumerate(catalog.search(args.query, k=args.k), 1):
         print(f"{rank:2d}  {hit.score:.3f}  {hit.product.id}  {hit.product.title}")
 

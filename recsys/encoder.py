@@ -151,8 +151,11 @@ def preprocess_image(image: Image.Image, cfg: VisionCfg) -> tuple[np.ndarray, np
 def load_backbones() -> tuple[ImageBackbone, TextBackbone, object]:
     """The frozen packaged towers, resolved through the registry: (image, text, tokenizer)."""
     from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
     from weights import resolve
+
+    hf_logging.disable_progress_bar()  # a loading bar on every start is noise on a CLI's stderr
 
     image = ImageBackbone(torch.load(resolve("mobilenet_v2"), map_location="cpu", weights_only=True)).eval()
     text_dir = str(resolve("minilm"))
