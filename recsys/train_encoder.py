@@ -45,7 +45,7 @@ class TrainConfig:
     weight_decay: float = 0.05
     val_every: int = 2
     val_fraction_mod: int = 10  # ids with crc32 % 10 == 0 are validation
-    loss_weights: dict = field(default_factory=lambda: {"caption": 1.0, "type": 1.5, "colour": 1.0, "usage": 0.3})
+    loss_weights: dict = field(default_factory=lambda: {"caption": 2.0, "type": 1.5, "colour": 1.0, "usage": 0.3})
     seed: int = 0
     encoder: EncoderCfg = field(default_factory=EncoderCfg)
 
