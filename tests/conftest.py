@@ -38,3 +38,9 @@ def styles():
     import pandas as pd
 
     return pd.read_csv(require_data("products", "styles.csv"), on_bad_lines="skip").set_index("id")
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real data folder, or a skip with the reason."""
+    return require_data()
