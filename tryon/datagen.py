@@ -191,6 +191,9 @@ TEMPLATES = {
         "try a {MATERIAL} {GARMENT} on me but not in {COLOR}",
         "put me in the {GARMENT} size {SIZE}, {FIT}",
         "try on {COLOR} {GARMENT} with {COLOR} {GARMENT}",
+        "show me wearing the {COLOR} {MATERIAL} {GARMENT} and {COLOR} {FIT} {GARMENT}",
+        "i want to see how the {PATTERN} {GARMENT} looks on me, {SIZE}",
+        "try the {GARMENT} on me for a {OCCASION} look",
     ],
     "restyle": [
         "make it {STYLE}",
@@ -206,6 +209,9 @@ TEMPLATES = {
         "is {COLOR} and {PATTERN}",
         "make it darker and {SLEEVE}",
         "more {STYLE}, less {STYLE}",
+        "recolour the {GARMENT} to {COLOR}, keep the {PATTERN}",
+        "make the {GARMENT} {MATERIAL} and {FIT}",
+        "this but without the {PATTERN}, {COLOR} instead",
     ],
     "recommend": [
         "what goes with my {COLOR} {GARMENT}",
@@ -236,6 +242,14 @@ TEMPLATES = {
         "{GARMENT} no {MATERIAL}",
         "cheap {GARMENT} {PRICE}",
         "{GARMENT} from {BRAND} in {COLOR}",
+        "{BRAND} {COLOR} {FIT} {GARMENT} {SIZE}",
+        "{COLOR} or {COLOR} {GARMENT}, {SIZE} or {SIZE}",
+        "{PATTERN} {MATERIAL} {GARMENT} for {OCCASION} {PRICE}",
+        "a {GARMENT} that is {COLOR} and not too {FIT}",
+        "is {COLOR} with {SLEEVE} and a {PATTERN} print",
+        "[something|an outfit|a look] for {OCCASION}, no {COLOR}",
+        "{SLEEVE} {PATTERN} {GARMENT} in {MATERIAL}",
+        "got any {FIT} {GARMENT}? the ones in {COLOR}",
     ],
 }
 NEGATION_CUES = ("but not", "not", "no", "without", "any colour but", "anything but", "except", "nothing")
@@ -291,7 +305,8 @@ class Vocabulary:
 
 def _words(series: pd.Series) -> list[str]:
     values = {str(v).strip().lower() for v in series.dropna() if str(v).strip() and str(v).lower() != "nan"}
-    return sorted(v for v in values if len(v) < 30 and v not in {"other", "unknown", "undefined", "free gifts"})
+    # Catalog placeholders ("other pattern", "unknown") are not words a shopper types.
+    return sorted(v for v in values if len(v) < 30 and not v.startswith(("other", "unknown", "undefined", "free ")))
 
 
 def _typo(word: str, rng: random.Random) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from .parser import MAX_TOKENS, build_parser
+from .parser import MAX_TOKENS, build_parser, word_starts
 from .schema import BIO_LABELS, INTENTS, Entity
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,9 @@ class InstructionParserPipeline:
         token_probs = token_logits[0].softmax(-1)
         best = token_probs.max(-1)
         intent_probs = intent_logits[0].softmax(-1)
-        offsets = [tuple(o) for o in batch["offset_mapping"][0].tolist()]
-        tags = [BIO_LABELS[i] for i in best.indices.tolist()]
-        entities = spans_from_tags(text, offsets, tags, best.values.tolist())
+        # Each word takes its first token's tag, as in training, so spans always cover whole words.
+        words = word_starts(batch["offset_mapping"][0].tolist())
+        tags = [BIO_LABELS[int(best.indices[j])] for j, _, _ in words]
+        probs = [float(best.values[j]) for j, _, _ in words]
+        entities = spans_from_tags(text, [(start, end) for _, start, end in words], tags, probs)
         return ParseResult(text, INTENTS[int(intent_probs.argmax())], float(intent_probs.max()), entities)

@@ -50,3 +50,18 @@ def trainable_state(model: InstructionParser) -> dict[str, torch.Tensor]:
     """Only what training changed (LoRA adapters and heads): a few MB instead of MiniLM's 90."""
     names = {name for name, param in model.named_parameters() if param.requires_grad}
     return {name: tensor for name, tensor in model.state_dict().items() if name in names}
+
+
+def word_starts(offsets: list[list[int]]) -> list[tuple[int, int, int]]:
+    """(token index, word start, word end) for the first token of each word, a word being a run of tokens
+    with no gap between them ("flannel" → "flan", "##nel"; "$150" → "$", "150"). Only these tokens carry a
+    label, so a span can never end inside a word."""
+    words: list[list[int]] = []
+    for j, (start, end) in enumerate(offsets):
+        if start == end:
+            continue
+        if words and words[-1][2] == start:
+            words[-1][2] = end
+        else:
+            words.append([j, start, end])
+    return [tuple(w) for w in words]

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from seqeval.metrics import classification_report, f1_score
 
 from .datagen import Vocabulary, generate
-from .parser import MAX_TOKENS, build_parser, trainable_state
+from .parser import MAX_TOKENS, build_parser, trainable_state, word_starts
 from .schema import BIO_LABELS, INTENTS
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,7 @@ def encode(tokenizer, rows: list[dict]) -> dict[str, torch.Tensor]:
     )
     labels = torch.full(batch["input_ids"].shape, -100)
     for i, row in enumerate(rows):
-        for j, (start, end) in enumerate(batch["offset_mapping"][i].tolist()):
-            if start == end:
-                continue
+        for j, start, end in word_starts(batch["offset_mapping"][i].tolist()):
             labels[i, j] = LABEL_ID["O"]
             for entity in row["entities"]:
                 if entity["start"] <= start and end <= entity["end"]:
