@@ -111,6 +111,50 @@ def _default_catalog() -> Path:
     return DEMO_CATALOG
 
 
+def cmd_train_parser(args) -> None:
+    from tryon.train_parser import ParserTrainConfig, fit
+
+    data = _data_dir(args.data)
+    if not (data / "products" / "styles.csv").is_file():
+        raise FileNotFoundError(f"{data}/products/styles.csv not found: pass --data (the shared data folder)")
+    dev = _read_jsonl(Path(args.dev)) if args.dev else None
+    record = fit(ParserTrainConfig(data_dir=data, out=Path(args.out), n_train=args.n, epochs=args.epochs,
+                                   seed=args.seed), dev)
+    for split in ("generated_validation", "dev"):
+        if split in record:
+            print(f"== {split}\n{record[split].pop('report')}")
+    print(json.dumps(record, indent=2))
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}:{number}: not JSON ({err.msg})") from err
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            raise ValueError(f"{path}:{number}: expected an object with a string \"text\"")
+        rows.append(row)
+    return rows
+
+
+def cmd_parse(args) -> None:
+    from tryon import load_parser
+
+    if (args.text is None) == (args.jsonl is None):
+        raise ValueError('give either "TEXT" or --jsonl FILE')
+    rows = [{"text": args.text}] if args.text is not None else _read_jsonl(Path(args.jsonl))
+    parser = load_parser()
+    for row in rows:
+        result = parser.parse(row["text"]).to_dict()
+        print(json.dumps(result, ensure_ascii=False, indent=2 if args.text is not None else None))
+
+
 def cmd_models(args) -> None:
     from weights import WeightsNotFoundError, get_entry, list_models, resolve
 
@@ -143,6 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--seed", type=int, default=0)
     enc.set_defaults(func=cmd_train_encoder)
 
+    tp = train.add_parser("parser", help="train the instruction parser (LoRA adapters + heads)")
+    tp.add_argument("--data", help="data folder (default $ATELIER_DATA or ../shared/data)")
+    tp.add_argument("--out", default="weights/files/atelier_parser.pt")
+    tp.add_argument("--dev", help="hand-written dev set (JSONL) to score, never trained on")
+    tp.add_argument("--n", type=int, default=12000, help="generated training requests")
+    tp.add_argument("--epochs", type=int, default=2)
+    tp.add_argument("--seed", type=int, default=0)
+    tp.set_defaults(func=cmd_train_parser)
+
     evaluate = sub.add_parser("eval", help="measure a model").add_subparsers(dest="model", required=True)
     ev = evaluate.add_parser("encoder", help="zero-shot and retrieval metrics")
     ev.add_argument("--products", help="folder with styles.csv and images/{id}.jpg")
@@ -165,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("-k", type=int, default=10)
     search.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
     search.set_defaults(func=cmd_search)
+
+    parse = sub.add_parser("parse", help="understand a shopper's request: intent, labelled spans, request")
+    parse.add_argument("text", nargs="?", help="the request, e.g. 'try the red leather jacket on me in M'")
+    parse.add_argument("--jsonl", help='file of {"text": ...} lines; one result per line on stdout, in order')
+    parse.add_argument("--json", action="store_true", help="print JSON (the only output format)")
+    parse.set_defaults(func=cmd_parse)
 
     models = sub.add_parser("models", help="list the model registry and where each model resolves")
     models.set_defaults(func=cmd_models)

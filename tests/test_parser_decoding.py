@@ -37,3 +37,11 @@ def test_subwords_join_and_stray_inside_tags_start_a_span():
 def test_unparseable_text_is_refused(text, error):
     with pytest.raises(error):
         check_text(text)
+
+
+def test_words_split_at_punctuation_but_not_inside_words():
+    from tryon.parser import word_starts
+
+    text = "red jacket, $150 flannel"
+    offsets = [[0, 0], [0, 3], [4, 10], [10, 11], [12, 13], [13, 16], [17, 21], [21, 24], [0, 0]]
+    assert word_starts(text, offsets) == [(1, 0, 3), (2, 4, 10), (3, 10, 11), (4, 12, 13), (5, 13, 16), (6, 17, 24)]

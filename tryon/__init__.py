@@ -1,5 +1,45 @@
-"""tryon: understanding what shoppers type (and, later, rendering garments onto their photos)."""
+"""tryon: understanding what shoppers type (and, later, rendering garments onto their photos).
 
+parser = load_parser()                                   # trained adapters from the registry
+result = parser("try the red leather jacket on me in M")  # intent, scored spans, normalised request
+request = parse("any colour but orange, under $150")      # the Request alone, default parser cached
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from .inference import InstructionParserPipeline, ParseResult
+from .request import Item, Request, build_request, find_negated
 from .schema import BIO_LABELS, INTENTS, SLOTS, Entity
 
-__all__ = ["BIO_LABELS", "INTENTS", "SLOTS", "Entity"]
+
+def load_parser(path: str | None = None) -> InstructionParserPipeline:
+    """The instruction parser; ``path`` overrides the registry's weights (``atelier-parser``)."""
+    return InstructionParserPipeline.from_pretrained(path)
+
+
+@cache
+def _default_parser() -> InstructionParserPipeline:
+    return load_parser()
+
+
+def parse(text: str) -> Request:
+    """Understand one request with the default parser: ``tryon.parse(text) -> Request``."""
+    return _default_parser()(text).request
+
+
+__all__ = [
+    "BIO_LABELS",
+    "INTENTS",
+    "SLOTS",
+    "Entity",
+    "InstructionParserPipeline",
+    "Item",
+    "ParseResult",
+    "Request",
+    "build_request",
+    "find_negated",
+    "load_parser",
+    "parse",
+]

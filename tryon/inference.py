@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from .parser import MAX_TOKENS, build_parser, word_starts
+from .request import Request, build_request, find_negated
 from .schema import BIO_LABELS, INTENTS, Entity
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ class ParseResult:
     intent: str
     intent_score: float
     entities: list[Entity] = field(default_factory=list)
+    request: Request | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -28,6 +30,7 @@ class ParseResult:
             "intent": self.intent,
             "intent_score": round(self.intent_score, 4),
             "entities": [asdict(e) for e in self.entities],
+            "request": self.request.to_dict() if self.request else None,
         }
 
 
@@ -108,8 +111,13 @@ class InstructionParserPipeline:
         best = token_probs.max(-1)
         intent_probs = intent_logits[0].softmax(-1)
         # Each word takes its first token's tag, as in training, so spans always cover whole words.
-        words = word_starts(batch["offset_mapping"][0].tolist())
+        words = word_starts(text, batch["offset_mapping"][0].tolist())
         tags = [BIO_LABELS[int(best.indices[j])] for j, _, _ in words]
         probs = [float(best.values[j]) for j, _, _ in words]
-        entities = spans_from_tags(text, [(start, end) for _, start, end in words], tags, probs)
-        return ParseResult(text, INTENTS[int(intent_probs.argmax())], float(intent_probs.max()), entities)
+        entities = find_negated(text, spans_from_tags(text, [(start, end) for _, start, end in words], tags, probs))
+        intent = INTENTS[int(intent_probs.argmax())]
+        request = build_request(text, intent, entities, detect_negation=False)
+        return ParseResult(text, intent, float(intent_probs.max()), entities, request)
+
+    def parse(self, text: str) -> ParseResult:
+        return self(text)

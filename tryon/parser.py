@@ -6,6 +6,8 @@ fast tokenizer's character offsets) and intent logits from the mean-pooled seque
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import nn
 
@@ -43,7 +45,10 @@ def build_parser(lora_rank: int = 8) -> tuple[InstructionParser, object]:
     lora = LoraConfig(
         r=lora_rank, lora_alpha=2 * lora_rank, lora_dropout=0.05, target_modules=["query", "key", "value", "dense"]
     )
-    return InstructionParser(get_peft_model(backbone, lora)), AutoTokenizer.from_pretrained(path)
+    with warnings.catch_warnings():  # peft calls a transformers API deprecated for v6; nothing for us to act on
+        warnings.simplefilter("ignore", FutureWarning)
+        model = InstructionParser(get_peft_model(backbone, lora))
+    return model, AutoTokenizer.from_pretrained(path)
 
 
 def trainable_state(model: InstructionParser) -> dict[str, torch.Tensor]:
@@ -52,15 +57,17 @@ def trainable_state(model: InstructionParser) -> dict[str, torch.Tensor]:
     return {name: tensor for name, tensor in model.state_dict().items() if name in names}
 
 
-def word_starts(offsets: list[list[int]]) -> list[tuple[int, int, int]]:
-    """(token index, word start, word end) for the first token of each word, a word being a run of tokens
-    with no gap between them ("flannel" → "flan", "##nel"; "$150" → "$", "150"). Only these tokens carry a
-    label, so a span can never end inside a word."""
+def word_starts(text: str, offsets: list[list[int]]) -> list[tuple[int, int, int]]:
+    """(token index, word start, word end) for the first token of each word. A token continues the word
+    before it when they touch and both sides are letters or digits ("flannel" → "flan", "##nel"), so
+    punctuation is a word of its own ("jacket," → "jacket", ","). Only these first tokens carry a label,
+    so a span can never end inside a word."""
     words: list[list[int]] = []
     for j, (start, end) in enumerate(offsets):
         if start == end:
             continue
-        if words and words[-1][2] == start:
+        touching = words and words[-1][2] == start
+        if touching and text[start - 1].isalnum() and text[start].isalnum():
             words[-1][2] = end
         else:
             words.append([j, start, end])

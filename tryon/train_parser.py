@@ -53,7 +53,7 @@ def encode(tokenizer, rows: list[dict]) -> dict[str, torch.Tensor]:
     )
     labels = torch.full(batch["input_ids"].shape, -100)
     for i, row in enumerate(rows):
-        for j, start, end in word_starts(batch["offset_mapping"][i].tolist()):
+        for j, start, end in word_starts(row["text"], batch["offset_mapping"][i].tolist()):
             labels[i, j] = LABEL_ID["O"]
             for entity in row["entities"]:
                 if entity["start"] <= start and end <= entity["end"]:
