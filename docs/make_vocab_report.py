@@ -21,9 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tryon.vocab import (  # noqa: E402  (the repo root goes on the path first, so this runs from a clone)
+from tryon.vocab import (
     canonical_colour,
     canonical_fit,
     canonical_garment,
@@ -33,7 +31,7 @@ from tryon.vocab import (  # noqa: E402  (the repo root goes on the path first, 
     canonical_sleeve,
     normalise_size,
 )
-from tryon.vocab_data import UNMAPPED  # noqa: E402
+from tryon.vocab_data import UNMAPPED
 
 CHECKS: dict[str, Callable[[str], object]] = {
     "colour": canonical_colour,
