@@ -145,10 +145,13 @@ def _read_jsonl(path: Path) -> list[dict]:
 
 def cmd_parse(args) -> None:
     from tryon import load_parser
+    from tryon.inference import check_text
 
     if (args.text is None) == (args.jsonl is None):
         raise ValueError('give either "TEXT" or --jsonl FILE')
     rows = [{"text": args.text}] if args.text is not None else _read_jsonl(Path(args.jsonl))
+    for row in rows:
+        check_text(row["text"])  # refuse bad input before the model loads, not after
     parser = load_parser()
     for row in rows:
         result = parser.parse(row["text"]).to_dict()
