@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tryon import BIO_LABELS, INTENTS, SLOTS
-from tryon.datagen import Vocabulary, generate, mark_negation
+from tryon.datagen import GRAMMAR, Generator, Vocabulary, _Text, generate, label_caption
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +32,32 @@ def test_every_slot_and_intent_is_generated(rows):
     assert {r["intent"] for r in rows} == set(INTENTS)
 
 
-def test_negation_cues_mark_the_following_span():
-    text = "jeans, any colour but orange"
-    entities = [{"label": "GARMENT", "start": 0, "end": 5}, {"label": "COLOR", "start": 22, "end": 28}]
-    mark_negation(text, entities)
-    assert [e["negated"] for e in entities] == [False, True]
+def test_negated_slots_are_flagged(data_dir):
+    generator = Generator(Vocabulary.from_data(data_dir), seed=0)
+    out = _Text()
+    generator.expand("{GARMENT}, any colour but {!COLOR}", out, depth=0)
+    assert [e["negated"] for e in out.entities] == [False, True]
+    assert out.text.startswith(out.entities[0]["text"] + ", any colour but ")
+
+
+def test_captions_are_labelled_by_vocabulary(data_dir):
+    generator = Generator(Vocabulary.from_data(data_dir), seed=0)
+    caption = "is long-sleeve and black with no stripes"
+    found = [(e["label"], e["text"], e["negated"]) for e in label_caption(caption, generator.lexicon)]
+    assert found == [("SLEEVE", "long-sleeve", False), ("COLOR", "black", False), ("PATTERN", "stripes", True)]
+
+
+def test_every_grammar_symbol_resolves(data_dir):
+    """Every rule, alternative and slot expands without error (a typo in GRAMMAR fails here, not mid-training)."""
+    generator = Generator(Vocabulary.from_data(data_dir), seed=0)
+    for productions in GRAMMAR.values():
+        for production in productions:
+            generator.expand(production, _Text(), depth=0)
+
+
+def test_requests_without_entities_are_generated(rows):
+    """Greetings, other languages and injections teach the model that not every word is a slot."""
+    assert sum(not r["entities"] and r["intent"] == "search" for r in rows) >= len(rows) // 50
 
 
 def test_bio_labels_follow_character_spans():
