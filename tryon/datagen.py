@@ -53,13 +53,20 @@ PRICE_FORMS = [
     "<${n}", "${n} or less", "{n} dollars max", "within ${n}", "under {n} usd", "at most {n} eur", "under ¥{k}",
     "from {n} to {m} dollars", "under {n} bucks", "not more than ${n}", "${n} max", "budget ${n}",
 ]
-OCCASION_WORDS = ["wedding", "beach wedding", "summer wedding", "wedding guest", "office", "office party", "work",
+OCCASION_WORDS = ["wedding", "beach wedding", "summer wedding", "office", "office party", "work",
                   "party", "evening party", "cocktail party", "birthday party", "date night", "first date", "date",
                   "dinner date", "gym", "workout", "yoga", "running", "hiking", "beach", "beach holiday", "vacation",
                   "holiday", "interview", "job interview", "brunch", "prom", "festival", "music festival", "concert",
                   "funeral", "graduation", "christmas party", "diwali", "eid", "night out", "clubbing", "dinner",
                   "business meeting", "meeting", "picnic", "cruise", "ski trip", "baby shower", "gala", "ball",
                   "homecoming", "church", "school", "college", "travel", "road trip", "barbecue", "bbq", "garden party"]
+# Nouns that stand where a garment would but are not one ("some classic pieces", "black stuff").
+GENERIC_NOUNS = ["pieces", "stuff", "items", "things", "clothes", "outfit", "outfits", "look", "looks", "accessories",
+                 "wardrobe", "capsule wardrobe", "fits", "gear", "options", "ones", "one", "basics", "essentials"]
+# Model names follow a brand and are not slots ("Levi's 501 jeans", "Nike Air Max").
+MODEL_NAMES = ["501", "511", "Air Max", "Air Force 1", "Stan Smith", "Gazelle", "Samba", "Chuck Taylor", "Old Skool",
+               "990", "Ultraboost", "Speedcat", "Heattech", "Airism", "Suede Classic", "Jordan 1", "Club C", "Sk8-Hi",
+               "1460", "Classic Leather", "Dunk Low"]
 FIT_EXTRA = ["slim-fit", "oversized fit", "straight leg", "skin-tight", "clingy", "bodycon", "looser", "tighter",
              "boxy", "flowy", "fitted", "loose-fitting", "regular"]
 SLEEVE_EXTRA = ["sleeves", "longer sleeves", "shorter sleeves", "long sleeve", "short sleeve", "3/4 sleeve",
@@ -107,7 +114,9 @@ GRAMMAR: dict[str, list[str]] = {
     # --- noun phrases ------------------------------------------------------------------------------------
     "NP": ["{DET} {PRE} {GARMENT}", "{DET} {PRE} {GARMENT} {POST}", "{DET} {PRE} {GARMENT} {POST}",
            "{DET} {GARMENT} {POST}", "{DET} {PRE} {GARMENT} {POST} {POST}", "{PRE} {GARMENT}", "{GARMENT}",
-           "{DET} {PRE} {PRE} {GARMENT}", "{DET} {PRE} {GARMENT}, {POST}", "{DET} {GARMENT} {NEG}"],
+           "{DET} {PRE} {PRE} {GARMENT}", "{DET} {PRE} {GARMENT}, {POST}", "{DET} {GARMENT} {NEG}",
+           "{DET} {PRE} {GENERIC}", "{DET} {PRE} {GENERIC} {POST}", "{DET} {BRAND} {MODEL} {GARMENT}",
+           "{DET} {BRAND} {MODEL}"],
     "DET": ["", "", "a", "the", "the", "this", "that", "these", "those", "some", "my", "any", "an", "your",
             "one of the", "a pair of", "a couple of"],
     "PRE": ["{COLOR}", "{COLOR}", "{COLOR}", "{MATERIAL}", "{MATERIAL}", "{PATTERN}", "{PATTERN}", "{FIT}", "{FIT}",
@@ -116,15 +125,16 @@ GRAMMAR: dict[str, list[str]] = {
             "{PLAIN} {COLOR}", "{COLOR}-and-{COLOR}", "{STYLE} {MATERIAL}", "{PATTERN} {MATERIAL}", "{COLOR}, {FIT}"],
     "POST": ["in {COLOR}", "in {COLOR}", "in size {SIZE}", "in {SIZE}", "size {SIZE}", ", {SIZE}", "in a {SIZE}",
              "with {SLEEVE}", "with {DETAIL}", "in {MATERIAL}", "made of {MATERIAL}", "from {BRAND}", "by {BRAND}",
-             "for {OCC}", "for {OCC}", "{PRICE}", "{PRICE}", "{NEG}", "in a {PATTERN} print",
+             "for {OCC}", "for {OCC}", "{PRICE}", "{PRICE}", "{NEG}", "in {PATTERN}",
              "with a {PATTERN} pattern", "that is {FIT}", "in {COLOR} or {COLOR}", "for {PEOPLE}", "for {SEASON}",
              "in {STYLE} style", "in {SIZE} or {SIZE}", "with {SLEEVE} and {DETAIL}", "({SIZE})", "sz {SIZE}",
-             "in a {FIT} fit"],
+             "in a {FIT}"],
     "NEG": ["not {!COLOR}", "but not in {!COLOR}", "in any colour but {!COLOR}", "anything but {!COLOR}",
             "without {!PATTERN}", "with no {!PATTERN}", "no {!MATERIAL}", "not too {!FIT}", "except {!COLOR}",
             "nothing {!COLOR}", "that isn't {!COLOR} or {!COLOR}", "not in {!MATERIAL}", "without {!SLEEVE}",
             "no {!COLOR} please", "but not {!FIT}", "any color except {!COLOR}", "not {!PATTERN}",
-            "that's not {!COLOR}", "but not {!BRAND}", "no {!COLOR} or {!COLOR}"],
+            "that's not {!COLOR}", "but not {!BRAND}", "no {!COLOR} or {!COLOR}", "no {!GARMENT}",
+            "without {!GARMENT}", "and no {!GARMENT}"],
     "OCC": ["{OCCASION}", "a {OCCASION}", "the {OCCASION}", "my {OCCASION}", "{PEOPLE}'s {OCCASION}",
             "an upcoming {OCCASION}", "a {PLAIN} {OCCASION}"],
     "SIZE_PH": ["size {SIZE}", "in {SIZE}", "in a {SIZE}", "{SIZE}", "i'm a {SIZE}", "i'm usually a {SIZE}",
@@ -132,7 +142,7 @@ GRAMMAR: dict[str, list[str]] = {
     "TAIL": ["", "", "", "", ", {SIZE_PH}", " {SIZE_PH}", " for {OCC}", ", make it {STYLE}", " but in {COLOR}",
              " in {COLOR} instead", " for {SEASON}", ", {PRICE}", " {PRICE}", " for {PEOPLE}", " please, {SIZE_PH}",
              ", like the one in the picture", " with {DETAIL}", ", {SIZE_PH}, {FIT}",
-             " in {COLOR} instead of {!COLOR}"],
+             " in {COLOR} instead of {!COLOR}", ", [a size up|a size down|one size bigger|true to size?]"],
     # --- intents -----------------------------------------------------------------------------------------
     "try_on": [
         "[try|try on|put on|try out] {NP} [on me|on my photo|on my pic|on this picture|on me please|]{TAIL}",
@@ -146,7 +156,8 @@ GRAMMAR: dict[str, list[str]] = {
         "let me try {NP} on", "i wanna see {NP} on me", "try it on me in {COLOR}", "put it on me in {SIZE_PH}",
         "try this on me in {COLOR}, {SIZE_PH}", "how would this {GARMENT} look on me in {COLOR}",
         "try on the {GARMENT} from {BRAND}{TAIL}", "show {NP} on my photo{TAIL}", "wear {NP} on me",
-        "[put|place] {NP} on this photo", "swap my [top|outfit|shirt] for {NP}", "change my outfit to {NP}",
+        "[put|place] {NP} on this photo", "swap my {GARMENT} for {NP}", "swap my outfit for {NP}",
+        "change my outfit to {NP}",
     ],
     "restyle": [
         "make [it|this|this {GARMENT}|the {GARMENT}|my {GARMENT}|them|the look] {RS}",
@@ -162,6 +173,7 @@ GRAMMAR: dict[str, list[str]] = {
         "can you restyle [this|my] {GARMENT} [to be|to look] {RS}", "make the {GARMENT} {RS} and the {GARMENT} {RS}",
         "keep the {PATTERN} but make it {COLOR}", "apply a {STYLE} style to {NP}", "[style|restyle] it like {STYLE}",
         "{CAPTION_RS}", "{CAPTION_RS}", "{CAPTION_RS}", "edit {NP} to be {RS}", "convert {NP} to {STYLE}",
+        "give it a {BRAND} [vibe|look|feel]", "make it look like {BRAND}", "make [it|this] {OCCASION}-appropriate",
     ],
     "RS": ["{STYLE}", "more {STYLE}", "{COLOR}", "{PATTERN}", "{FIT}", "{SLEEVE}", "{RS} and {RS}", "less {STYLE}",
            "a bit [more|] {STYLE}", "{COLOR} instead of {!COLOR}", "{RELCOL}", "with {SLEEVE}", "look {STYLE}",
@@ -172,8 +184,9 @@ GRAMMAR: dict[str, list[str]] = {
         "what to wear to {OCC}", "recommend [me|] {NP}", "recommend something {STYLE}[ for {OCC}|]",
         "suggest {NP} [to go with|to pair with|for] {NP}", "any [ideas|suggestions|recs] for {OCC}[ outfit|]",
         "help me [pick|choose|find] {NP} for {OCC}", "i need an outfit for {OCC}", "style me for {OCC}",
-        "complete the look with {NP}", "what [shoes|top|bag|jacket] [go|goes] with {NP}",
-        "i have {NP}, what [top|shoes|jacket|bottoms] should i get", "suggest something similar to {NP}",
+        "complete the look with {NP}", "what {GARMENT} [go|goes|would go] with {NP}",
+        "i have {NP}, what {GARMENT} should i get", "recommend {NP} to wear [over|with|under] {NP}",
+        "suggest something similar to {NP}",
         "recommend {STYLE} outfits {PRICE}", "what colo[u|]r {GARMENT} goes with {NP}",
         "[outfit|style] ideas for {OCC}[, {STYLE} please|]", "what do you recommend for {OCC}",
         "recommend me something {STYLE} in {SIZE_PH}", "help me pick {NP} for {OCC}, nothing {!COLOR}",
@@ -214,22 +227,23 @@ class Vocabulary:
         rtr = pd.read_parquet(data / "interactions" / "renttherunway.parquet", columns=["category", "size"])
         visuelle = pd.read_csv(data / "trends" / "visuelle" / "train.csv")
         garments = _words(styles["articleType"]) + _words(hm["product_type_name"]) + _words(rtr["category"])
+        garments += _table_words(t for table in vocab_data.GARMENTS.values() for t in table.items())
         colours = _words(styles["baseColour"]) + _words(hm["colour_group_name"]) + _words(visuelle["color"])
-        return cls(
-            {
-                "GARMENT": garments + _table_words(t for table in vocab_data.GARMENTS.values() for t in table.items()),
-                "COLOR": colours + _table_words((name, syn) for name, (_, syn) in vocab_data.COLOURS.items()),
-                "SIZE": _sizes(rtr["size"]),
-                "STYLE": _table_words((s.name, ", ".join(s.synonyms)) for s in STYLES),
-                "MATERIAL": _words(visuelle["fabric"]) + _table_words(vocab_data.MATERIALS.items()),
-                "BRAND": BRANDS,
-                "FIT": FIT_EXTRA + _table_words(vocab_data.FITS.items()),
-                "PATTERN": _words(hm["graphical_appearance_name"]) + _table_words(vocab_data.PATTERNS.items()),
-                "SLEEVE": SLEEVE_EXTRA + _table_words(vocab_data.SLEEVES.items()),
-                "OCCASION": OCCASION_WORDS,
-            },
-            _captions(data / "language" / "fashion_iq_captions" / "captions"),
-        )
+        values = {
+            "GARMENT": garments,
+            "COLOR": colours + _table_words((name, syn) for name, (_, syn) in vocab_data.COLOURS.items()),
+            "SIZE": _sizes(rtr["size"]),
+            "STYLE": _table_words((s.name, ", ".join(s.synonyms)) for s in STYLES),
+            "MATERIAL": _words(visuelle["fabric"]) + _table_words(vocab_data.MATERIALS.items()),
+            "BRAND": BRANDS,
+            "FIT": FIT_EXTRA + _table_words(vocab_data.FITS.items()),
+            "PATTERN": _words(hm["graphical_appearance_name"]) + _table_words(vocab_data.PATTERNS.items()),
+            "SLEEVE": SLEEVE_EXTRA + _table_words(vocab_data.SLEEVES.items()),
+            "OCCASION": OCCASION_WORDS,
+        }
+        values = {label: [v for v in words if v not in _AMBIGUOUS] for label, words in values.items()}
+        values["GARMENT"] = _bare_garments(values)
+        return cls(values, _captions(data / "language" / "fashion_iq_captions" / "captions"))
 
 
 # Values the vocab tables deliberately leave unmapped (beauty products, scraped words like "print" as a category).
@@ -251,6 +265,19 @@ _AMBIGUOUS = {"jean", "jeans", "dark jeans", "light jeans", "heavy jeans", "pu",
               "sport", "sports", "athletic", "gym", "formal", "office", "professional", "natural", "bone", "stone",
               "oat", "curve", "curvy", "bump", "carrot", "wrap", "shift", "sheath", "mini", "midi", "maxi", "active",
               "smart", "festive", "country", "capsule", "mod", "disco", "folk", "rock", "drip", "flannel", "short"}
+
+
+def _bare_garments(values: dict[str, list[str]]) -> list[str]:
+    """Garment names without a leading attribute: "denim jacket" is MATERIAL + GARMENT in the labelling
+    conventions, so it must not be taught as one garment span. Names like "trench coat" stay."""
+    attributes = {v for label in ("COLOR", "MATERIAL", "PATTERN", "FIT", "SLEEVE") for v in values[label]}
+    garments = set(values["GARMENT"])
+
+    def prefixed(name: str) -> bool:
+        words = name.split()
+        return any(" ".join(words[:i]) in attributes and " ".join(words[i:]) in garments for i in range(1, len(words)))
+
+    return sorted(g for g in garments if not prefixed(g))
 
 
 def _table_words(items) -> list[str]:
@@ -413,6 +440,8 @@ class Generator:
         value = rng.choice(self.vocab.values[slot])
         if slot == "COLOR" and rng.random() < 0.12:
             value = f"{rng.choice(COLOUR_MODIFIERS)} {value}"
+        if slot == "PATTERN" and rng.random() < 0.15 and not value.endswith(("print", "pattern")):
+            value += " print"  # "leopard print", "paisley print": the word belongs to the pattern's name
         if slot == "GARMENT" and rng.random() < 0.25 and not value.endswith("s"):
             value += "s"  # shoppers ask for plurals ("hoodies") as often as singulars
         if slot in {"GARMENT", "COLOR", "MATERIAL", "PATTERN", "BRAND"} and rng.random() < 0.06:
@@ -444,7 +473,8 @@ class Generator:
         return {**row, "text": text}
 
 
-WORD_LISTS = {"PLAIN": PLAIN_ADJECTIVES, "DETAIL": DETAILS, "PEOPLE": PEOPLE, "SEASON": SEASONS}
+WORD_LISTS = {"PLAIN": PLAIN_ADJECTIVES, "DETAIL": DETAILS, "PEOPLE": PEOPLE, "SEASON": SEASONS,
+              "GENERIC": GENERIC_NOUNS, "MODEL": MODEL_NAMES}
 FILLERS = ["", "", "", "", "", "hi, ", "hey! ", "hello, ", "please ", "hmm, ", "ok so ", "um ", "so ", "yo ",
            "hi there! ", "hey, quick question: ", "good morning, ", "sorry, ", "also ", "and ", "now ", "ok ",
            "Hi! ", "hello! could you help? "]
