@@ -102,6 +102,12 @@ NON_FASHION = [
     "je voudrais une robe rouge", "¿tienes camisetas negras?", "ich suche eine blaue jacke", "vorrei una gonna",
     "我想要一件红色的裙子", "赤いドレスが欲しい", "хочу синюю куртку", "أريد فستانا أحمر", "मुझे लाल कुर्ता चाहिए",
     "quero um vestido azul", "ik zoek een zwarte broek", "빨간 원피스 보여줘", "what's your return policy",
+    "busco unos pantalones vaqueros talla 40", "avez-vous des chaussures en cuir noir", "ich brauche einen mantel",
+    "cerco una camicia bianca di lino", "procuro uma saia preta", "szukam czerwonej sukienki",
+    "kırmızı elbise arıyorum",
+    "quanto costa la spedizione", "wo ist meine bestellung", "combien coûte la livraison", "gracias, adiós",
+    "merci beaucoup", "danke schön", "hola, ¿qué tal?", "bonjour, je voudrais un pull en laine",
+    "wie lange dauert der versand", "tienen vestidos de fiesta largos", "je veux essayer cette veste",
     "where is my order", "can i get a refund", "do you ship to canada", "how long does delivery take",
     "is this website safe", "recommend a good movie", "what should i eat for dinner", "write me a poem",
 ]
@@ -122,7 +128,7 @@ GRAMMAR: dict[str, list[str]] = {
     "PRE": ["{COLOR}", "{COLOR}", "{COLOR}", "{MATERIAL}", "{MATERIAL}", "{PATTERN}", "{PATTERN}", "{FIT}", "{FIT}",
             "{SLEEVE}", "{BRAND}", "{BRAND}", "{STYLE}", "{STYLE}", "{PLAIN}", "{PLAIN}", "{PLAIN}", "{OCCASION}",
             "{COLOR} and {COLOR}", "{COLOR} {MATERIAL}", "{FIT} {COLOR}", "{BRAND} {COLOR}", "{COLOR} {PATTERN}",
-            "{PLAIN} {COLOR}", "{COLOR}-and-{COLOR}", "{STYLE} {MATERIAL}", "{PATTERN} {MATERIAL}", "{COLOR}, {FIT}"],
+            "{PLAIN} {COLOR}", "{STYLE} {MATERIAL}", "{PATTERN} {MATERIAL}", "{COLOR}, {FIT}"],
     "POST": ["in {COLOR}", "in {COLOR}", "in size {SIZE}", "in {SIZE}", "size {SIZE}", ", {SIZE}", "in a {SIZE}",
              "with {SLEEVE}", "with {DETAIL}", "in {MATERIAL}", "made of {MATERIAL}", "from {BRAND}", "by {BRAND}",
              "for {OCC}", "for {OCC}", "{PRICE}", "{PRICE}", "{NEG}", "in {PATTERN}",
@@ -173,7 +179,7 @@ GRAMMAR: dict[str, list[str]] = {
         "can you restyle [this|my] {GARMENT} [to be|to look] {RS}", "make the {GARMENT} {RS} and the {GARMENT} {RS}",
         "keep the {PATTERN} but make it {COLOR}", "apply a {STYLE} style to {NP}", "[style|restyle] it like {STYLE}",
         "{CAPTION_RS}", "{CAPTION_RS}", "{CAPTION_RS}", "edit {NP} to be {RS}", "convert {NP} to {STYLE}",
-        "give it a {BRAND} [vibe|look|feel]", "make it look like {BRAND}", "make [it|this] {OCCASION}-appropriate",
+        "give it a {BRAND} [vibe|look|feel]", "make it look like {BRAND}",
     ],
     "RS": ["{STYLE}", "more {STYLE}", "{COLOR}", "{PATTERN}", "{FIT}", "{SLEEVE}", "{RS} and {RS}", "less {STYLE}",
            "a bit [more|] {STYLE}", "{COLOR} instead of {!COLOR}", "{RELCOL}", "with {SLEEVE}", "look {STYLE}",
@@ -264,7 +270,8 @@ _AMBIGUOUS = {"jean", "jeans", "dark jeans", "light jeans", "heavy jeans", "pu",
               "basic", "basics", "simple", "clean", "street", "soft", "relaxed", "everyday", "comfy", "comfortable",
               "sport", "sports", "athletic", "gym", "formal", "office", "professional", "natural", "bone", "stone",
               "oat", "curve", "curvy", "bump", "carrot", "wrap", "shift", "sheath", "mini", "midi", "maxi", "active",
-              "smart", "festive", "country", "capsule", "mod", "disco", "folk", "rock", "drip", "flannel", "short"}
+              "smart", "festive", "country", "capsule", "mod", "disco", "folk", "rock", "drip", "flannel", "short",
+              "bodycon"}
 
 
 def _bare_garments(values: dict[str, list[str]]) -> list[str]:
@@ -310,17 +317,17 @@ def _caption_lexicon(vocab: Vocabulary) -> dict[tuple[str, ...], str]:
     lexicon: dict[tuple[str, ...], str] = {}
     for label in ("STYLE", "OCCASION", "BRAND", "FIT", "MATERIAL", "PATTERN", "GARMENT", "SLEEVE", "COLOR"):
         for value in vocab.values[label]:
-            lexicon[tuple(_caption_words(value.lower()))] = label  # later (e.g. COLOR) wins on a clash
+            words = value.lower().replace("-", " ").split()
+            lexicon[tuple(words)] = label  # later labels (COLOR last) win on a clash
+            lexicon[("-".join(words),)] = label  # "long-sleeve" as one word matches "long sleeve"
     for word in RELATIVE_COLOURS:
-        lexicon[tuple(word.split())[-2:] if word.startswith("more") else tuple(word.split())] = "COLOR"
+        if not word.startswith("more "):  # "more colorful": the span is "colorful", already in the lexicon
+            lexicon[tuple(word.split())] = "COLOR"
     return lexicon
 
 
-_CAPTION_WORD = re.compile(r"[a-z0-9/&']+")  # hyphens split words: "long-sleeve" matches "long sleeve"
-
-
-def _caption_words(text: str) -> list[str]:
-    return _CAPTION_WORD.findall(text)
+# Words as the parser sees them (tryon.parser.word_starts): hyphens and apostrophes inside a word keep it whole.
+_CAPTION_WORD = re.compile(r"[a-z0-9/&]+(?:['’-][a-z0-9/&]+)*")
 
 
 def label_caption(caption: str, lexicon: dict[tuple[str, ...], str]) -> list[dict]:
@@ -372,6 +379,8 @@ class Generator:
     def __init__(self, vocab: Vocabulary, seed: int) -> None:
         self.vocab, self.rng = vocab, random.Random(seed)
         self.lexicon = _caption_lexicon(vocab)
+        # Shoppers mostly name the head noun ("jacket"); compound names ("biker jacket") are a minority.
+        self.single_garments = [g for g in vocab.values["GARMENT"] if " " not in g]
 
     def row(self, intent: str) -> dict:
         out = _Text()
@@ -437,7 +446,8 @@ class Generator:
         if slot == "PRICE":
             n = rng.choice([15, 20, 25, 30, 40, 50, 60, 75, 80, 100, 120, 150, 200, 250, 300, 500])
             return rng.choice(PRICE_FORMS).format(n=n, m=n + rng.choice([20, 50, 100]), k=n * 50)
-        value = rng.choice(self.vocab.values[slot])
+        single = slot == "GARMENT" and rng.random() < 0.6
+        value = rng.choice(self.single_garments if single else self.vocab.values[slot])
         if slot == "COLOR" and rng.random() < 0.12:
             value = f"{rng.choice(COLOUR_MODIFIERS)} {value}"
         if slot == "PATTERN" and rng.random() < 0.15 and not value.endswith(("print", "pattern")):
