@@ -152,10 +152,90 @@ def cmd_parse(args) -> None:
     rows = [{"text": args.text}] if args.text is not None else _read_jsonl(Path(args.jsonl))
     for row in rows:
         check_text(row["text"])  # refuse bad input before the model loads, not after
-    parser = load_parser()
+    parser = load_parser(backend=args.backend)
     for row in rows:
         result = parser.parse(row["text"]).to_dict()
         print(json.dumps(result, ensure_ascii=False, indent=2 if args.text is not None else None))
+
+
+def cmd_ingest(args) -> None:
+    from recsys import Store, read_table
+
+    files = {"items": args.items, "reviews": args.reviews, "interactions": args.interactions}
+    if not any(files.values()):
+        raise ValueError("give at least one of --items, --reviews, --interactions")
+    frames = {table: read_table(path) for table, path in files.items() if path}  # unreadable files fail first
+    with Store(args.db) as store:
+        for report in store.ingest(**frames, image_dir=args.images):
+            print(f"{report.table}: {report.inserted} inserted, {report.updated} updated")
+        print("in the store: " + ", ".join(f"{count} {table}" for table, count in store.counts().items()))
+
+
+def cmd_delete_user(args) -> None:
+    from recsys import Store
+
+    with Store(args.db) as store:
+        gone = store.delete_user(args.user_id)
+    print(f"deleted user {gone.user_id} with {gone.interactions} interactions and {gone.reviews} reviews")
+
+
+def cmd_train_sentiment(args) -> None:
+    from recsys.train_sentiment import REVIEWS, SentimentTrainConfig, fit
+
+    data = _data_dir(args.data)
+    if not (data / REVIEWS).is_file():
+        raise FileNotFoundError(f"{data / REVIEWS} not found: pass --data (the shared data folder)")
+    record = fit(SentimentTrainConfig(data_dir=data, out=Path(args.out), cache_dir=Path(args.cache),
+                                      train_layers=args.train_layers, epochs=args.epochs, seed=args.seed))
+    print(json.dumps(record, indent=2))
+    from weights import get_entry, record_file
+
+    shipped = Path(__file__).resolve().parent / "weights" / get_entry("atelier-sentiment").source["path"]
+    if Path(args.out).resolve() == shipped:
+        print(f"registry updated: atelier-sentiment sha256 {record_file('atelier-sentiment')}")
+
+
+def cmd_sentiment(args) -> None:
+    from recsys.sentiment import check_csv, load_sentiment, score_csv
+
+    check_csv(args.input, args.text_col)  # a bad file or column fails here, before the model loads
+    scorer = load_sentiment(args.model)
+    rows = score_csv(args.input, args.text_col, args.out, scorer)
+    print(f"wrote {rows} rows with a sentiment column ({scorer.name}) to {args.out}")
+
+
+def cmd_recommend_batch(args) -> None:
+    from recsys import create_encoder, read_table
+    from recsys.batch import recommend_batch
+
+    train, users = read_table(args.train), read_table(args.users)
+    rows = recommend_batch(train, users, k=args.k, encoder=create_encoder())
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    tmp.replace(out)  # a crash never leaves a half-written result
+    print(f"{len(rows)} shoppers → {out}")
+
+
+def cmd_recommend(args) -> None:
+    from recsys import Store, create_encoder
+    from recsys.service import Shop
+
+    if sum(x is not None for x in (args.user, args.history, args.text)) != 1:
+        raise ValueError("give exactly one of --user, --history or --text")
+    with Store(args.db) as store:
+        shop = Shop.from_store(store, create_encoder())
+        if args.user is not None:
+            recs = shop.for_user(args.user, args.k)
+        elif args.history is not None:
+            recs = shop.for_history([i.strip() for i in args.history.split(",") if i.strip()], args.k)
+        else:
+            recs = shop.for_text(args.text, args.k)
+    titles = dict(zip(shop.items["id"], shop.items["title"], strict=True))
+    for rec in recs:
+        print(json.dumps({"item_id": rec.item_id, "title": titles[rec.item_id], "score": rec.score,
+                          "reasons": rec.reasons}, ensure_ascii=False))
 
 
 def cmd_models(args) -> None:
@@ -168,6 +248,15 @@ def cmd_models(args) -> None:
         except WeightsNotFoundError as err:
             where = f"missing: {err}"
         print(f"{model_id:24s} {entry.license[:40]:40s} {where}")
+
+
+def cmd_embed_catalog(args) -> None:
+    from recsys.embed_job import run
+
+    result = run(args.items, args.out, workers=args.workers, batch_size=args.batch_size, address=args.address,
+                 image_dir=args.images)
+    print(f"{result.items} items ({result.images} from photos, {result.texts} from text) in "
+          f"{result.seconds:.1f} s → {result.out_dir}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -199,6 +288,15 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--seed", type=int, default=0)
     tp.set_defaults(func=cmd_train_parser)
 
+    ts = train.add_parser("sentiment", help="fine-tune atelier-sentiment on the review ratings")
+    ts.add_argument("--data", help="data folder with reviews/ (default $ATELIER_DATA or ../shared/data)")
+    ts.add_argument("--out", default="weights/files/atelier_sentiment.pt")
+    ts.add_argument("--cache", default="cache/sentiment", help="cache of the frozen layers' hidden states")
+    ts.add_argument("--train-layers", type=int, default=2, help="top MiniLM layers to fine-tune (0-6)")
+    ts.add_argument("--epochs", type=int, default=2)
+    ts.add_argument("--seed", type=int, default=0)
+    ts.set_defaults(func=cmd_train_sentiment)
+
     evaluate = sub.add_parser("eval", help="measure a model").add_subparsers(dest="model", required=True)
     ev = evaluate.add_parser("encoder", help="zero-shot and retrieval metrics")
     ev.add_argument("--products", help="folder with styles.csv and images/{id}.jpg")
@@ -226,7 +324,55 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("text", nargs="?", help="the request, e.g. 'try the red leather jacket on me in M'")
     parse.add_argument("--jsonl", help='file of {"text": ...} lines; one result per line on stdout, in order')
     parse.add_argument("--json", action="store_true", help="print JSON (the only output format)")
+    parse.add_argument("--backend", choices=["onnx", "torch"], default="onnx",
+                       help="ONNX Runtime (exported once into the cache, then reused) or PyTorch")
     parse.set_defaults(func=cmd_parse)
+
+    db_help = "SQLite file or SQLAlchemy URL (default: $ATELIER_DB, else ~/.local/share/atelier/atelier.db)"
+    ingest = sub.add_parser("ingest", help="load items, reviews and interactions into the store (all or nothing)")
+    ingest.add_argument("--db", help=db_help)
+    ingest.add_argument("--items", help="items file (.csv, .parquet or .jsonl; columns in docs/store.md)")
+    ingest.add_argument("--images", help="folder of item photos: image_path is relative to it, else {id}.jpg")
+    ingest.add_argument("--reviews", help="reviews file")
+    ingest.add_argument("--interactions", help="interactions file (purchases, rentals, views)")
+    ingest.set_defaults(func=cmd_ingest)
+
+    delete_user = sub.add_parser("delete-user", help="delete a user with their interactions and reviews")
+    delete_user.add_argument("user_id")
+    delete_user.add_argument("--db", help=db_help)
+    delete_user.set_defaults(func=cmd_delete_user)
+
+    sentiment = sub.add_parser("sentiment", help="add a sentiment column in [-1, 1] to a CSV of comments")
+    sentiment.add_argument("--in", dest="input", required=True, help="CSV file with a text column")
+    sentiment.add_argument("--text-col", required=True, help="the column holding the comment text")
+    sentiment.add_argument("--out", required=True, help="output CSV: the input plus a sentiment column")
+    sentiment.add_argument("--model", choices=["atelier", "vader", "textblob"], default="atelier",
+                           help="atelier (fine-tuned MiniLM; VADER if its weights are missing) or a lexicon")
+    sentiment.set_defaults(func=cmd_sentiment)
+
+    batch = sub.add_parser("recommend-batch", help="leave-last-out top-k for every shopper in a file")
+    batch.add_argument("--train", required=True, help="interactions to learn from (.parquet/.csv/.jsonl)")
+    batch.add_argument("--users", required=True, help="shoppers to recommend for; their last interaction is held out")
+    batch.add_argument("--k", type=int, default=10)
+    batch.add_argument("--out", required=True, help="JSONL: one {user_id, items, held_out} per shopper")
+    batch.set_defaults(func=cmd_recommend_batch)
+
+    rec = sub.add_parser("recommend", help="top-k items from the store for a user, a history or a request")
+    rec.add_argument("--db", default=None, help="store (default $ATELIER_DB or ~/.local/share/atelier/atelier.db)")
+    rec.add_argument("--user", help="a user id in the store: their history")
+    rec.add_argument("--history", help="comma-separated item ids")
+    rec.add_argument("--text", help="a request such as 'a red dress for a wedding, not black'")
+    rec.add_argument("-k", type=int, default=10)
+    rec.set_defaults(func=cmd_recommend)
+
+    ec = sub.add_parser("embed-catalog", help="embed a large catalog on Ray into parquet shards (docs/scaling.md)")
+    ec.add_argument("--items", required=True, help="items .csv or .parquet file, or a folder of .parquet files")
+    ec.add_argument("--out", required=True, help="new or empty folder for the shards (id, source, vector, ...)")
+    ec.add_argument("--images", help="folder of item photos: image_path is relative to it, else {id}.jpg")
+    ec.add_argument("--workers", type=int, default=1, help="encoder actors, one CPU and one model load each")
+    ec.add_argument("--batch-size", type=int, default=64, help="items per encoder call")
+    ec.add_argument("--address", help="Ray cluster to join: 'auto' or ray://host:10001 (default: start a local one)")
+    ec.set_defaults(func=cmd_embed_catalog)
 
     models = sub.add_parser("models", help="list the model registry and where each model resolves")
     models.set_defaults(func=cmd_models)

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
-import tempfile
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,15 +17,12 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
-from weights import sha256_of
+from weights.onnx_cache import OPSET, cache_root, export_module, load_or_export
 
 from .backends import ImageInput, TorchEncoder, _batches, check_images, check_texts, tokenize
 from .encoder import EncoderCfg
 
-log = logging.getLogger(__name__)
-OPSET = 17
 GRAPH_VERSION = 1  # bump when the graph wrappers below change, so old caches are not reused
-PROVIDERS = ["CPUExecutionProvider"]
 
 
 class _ImageGraph(nn.Module):
@@ -48,10 +41,6 @@ class _TextGraph(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.heads.encode_text(self.backbone(input_ids, attention_mask))
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("ATELIER_CACHE") or Path.home() / ".cache" / "atelier")
 
 
 def cache_key(encoder: TorchEncoder) -> str:
@@ -82,68 +71,7 @@ def _export(encoder: TorchEncoder, kind: str, path: str) -> None:
         args = tuple(torch.from_numpy(tokens[name]) for name in ("input_ids", "attention_mask"))
         names = ["input_ids", "attention_mask"]
         axes = {name: {0: "batch", 1: "tokens"} for name in names}
-    # The exporter sets eval mode, then "restores" every submodule to the wrapper's mode (a fresh module is in
-    # training mode), which would switch dropout on in the caller's torch encoder; so restore each one here.
-    modes = {sub: sub.training for sub in module.modules()}
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            # The tracer warns about Python-side shape checks in transformers; they are constant here.
-            warnings.simplefilter("ignore", torch.jit.TracerWarning)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            warnings.simplefilter("ignore", UserWarning)
-            # The legacy (TorchScript) exporter: handles MiniLM's dynamic token axis, needs no onnxscript.
-            torch.onnx.export(module.eval(), args, path, dynamo=False, opset_version=OPSET, input_names=names,
-                              output_names=["embedding"], dynamic_axes={**axes, "embedding": {0: "batch"}})
-    finally:
-        for sub, training in modes.items():
-            sub.train(training)
-
-
-def _write_atomically(path: Path, export: Callable[[str], None]) -> None:
-    """Export to a temporary file beside ``path``, then rename: a crash never leaves a half-written graph."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        export(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a cache is as readable as any other file
-        digest = sha256_of(Path(tmp))
-        os.replace(tmp, path)
-        # The checksum goes last: a graph without a matching one is never trusted (see _intact).
-        Path(tmp).write_text(digest)
-        os.replace(tmp, _checksum_path(path))
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-def _checksum_path(path: Path) -> Path:
-    return path.with_name(path.name + ".sha256")
-
-
-def _intact(path: Path) -> bool:
-    # A file that loads can still be damaged in its weights and give wrong embeddings silently; the
-    # checksum (~0.2 s for 100 MB) rules that out.
-    try:
-        return path.is_file() and _checksum_path(path).read_text().strip() == sha256_of(path)
-    except OSError:
-        return False
-
-
-def _open_session(path: Path) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), options, providers=PROVIDERS)
-
-
-def _load_or_export(path: Path, export: Callable[[str], None]) -> ort.InferenceSession:
-    if _intact(path):
-        try:
-            return _open_session(path)
-        except Exception as err:  # ORT's load errors share no public base class beyond Exception
-            log.warning("cached ONNX graph %s does not load (%s); exporting it again", path, err)
-    else:
-        log.info("exporting %s (once per set of weights)", path)
-    _write_atomically(path, export)
-    return _open_session(path)
+    export_module(module, args, path, names, ["embedding"], {**axes, "embedding": {0: "batch"}})
 
 
 class OnnxEncoder:
@@ -162,9 +90,8 @@ class OnnxEncoder:
     def from_torch(cls, torch_encoder: TorchEncoder, cache_dir: str | Path | None = None) -> OnnxEncoder:
         """Export (or reuse the cached export of) ``torch_encoder``. cache_dir replaces $ATELIER_CACHE."""
         folder = (Path(cache_dir) if cache_dir else cache_root()) / "onnx" / cache_key(torch_encoder)
-        folder.mkdir(parents=True, exist_ok=True)
         image, text = (
-            _load_or_export(folder / f"{kind}.onnx", lambda tmp, kind=kind: _export(torch_encoder, kind, tmp))
+            load_or_export(folder / f"{kind}.onnx", lambda tmp, kind=kind: _export(torch_encoder, kind, tmp))
             for kind in ("image", "text")
         )
         return cls(image, text, torch_encoder.tokenizer, torch_encoder.cfg, torch_encoder.name, folder)

@@ -18,7 +18,8 @@ from PIL import Image, ImageDraw
 from recsys import onnx_backend
 from recsys.backends import TorchEncoder
 from recsys.encoder import EncoderCfg, FashionHeads, load_backbones
-from recsys.onnx_backend import OnnxEncoder, cache_key, cache_root
+from recsys.onnx_backend import OnnxEncoder, cache_key
+from weights import onnx_cache
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ATELIER_DATA", REPO.parent / "shared" / "data"))
@@ -153,7 +154,7 @@ def test_crashed_export_leaves_nothing(tmp_path):
         raise RuntimeError("killed mid-export")
 
     with pytest.raises(RuntimeError, match="mid-export"):
-        onnx_backend._write_atomically(tmp_path / "image.onnx", crash)
+        onnx_cache.write_atomically(tmp_path / "image.onnx", crash)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -170,6 +171,6 @@ def test_retrained_heads_change_the_key(torch_encoder):
 
 def test_cache_root_follows_env(monkeypatch, tmp_path):
     monkeypatch.setenv("ATELIER_CACHE", str(tmp_path))
-    assert cache_root() == tmp_path
+    assert onnx_cache.cache_root() == tmp_path
     monkeypatch.delenv("ATELIER_CACHE")
-    assert cache_root() == Path.home() / ".cache" / "atelier"
+    assert onnx_cache.cache_root() == Path.home() / ".cache" / "atelier"

@@ -24,6 +24,16 @@ def test_parse_json_contract(capsys):
     assert out["request"]["exclude"].get("color") == ["orange"]
 
 
+def test_parse_backends_agree(capsys):
+    text = "show me slim black jeans in 32, not leather"
+    outputs = []
+    for backend in ("onnx", "torch"):
+        assert main(["parse", text, "--backend", backend]) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert [e["label"] for e in outputs[0]["entities"]] == [e["label"] for e in outputs[1]["entities"]]
+    assert outputs[0]["request"] == outputs[1]["request"]
+
+
 def test_parse_jsonl_keeps_order(tmp_path, capsys):
     texts = ["black sneakers size 42", "make it boho", "what goes with white jeans"]
     source = tmp_path / "in.jsonl"

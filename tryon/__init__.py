@@ -14,9 +14,10 @@ from .request import Item, Request, build_request, find_negated
 from .schema import BIO_LABELS, INTENTS, SLOTS, Entity
 
 
-def load_parser(path: str | None = None) -> InstructionParserPipeline:
-    """The instruction parser; ``path`` overrides the registry's weights (``atelier-parser``)."""
-    return InstructionParserPipeline.from_pretrained(path)
+def load_parser(path: str | None = None, backend: str = "onnx") -> InstructionParserPipeline:
+    """The instruction parser; ``path`` overrides the registry's weights (``atelier-parser``), ``backend`` is
+    "onnx" (ONNX Runtime, exported once per set of weights into $ATELIER_CACHE) or "torch"."""
+    return InstructionParserPipeline.from_pretrained(path, backend)
 
 
 @cache

@@ -1,19 +1,24 @@
-"""Run the trained instruction parser: text → intent + labelled spans (with scores) → normalised request."""
+"""Run the trained instruction parser (ONNX Runtime by default, or PyTorch): text → intent + scored spans → request."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from .parser import MAX_TOKENS, build_parser, word_starts
+from .parser import MAX_TOKENS, InstructionParser, ParserScores, load_tokenizer, load_trained, word_starts
 from .request import Request, build_request, find_negated
 from .schema import BIO_LABELS, INTENTS, Entity
 
 log = logging.getLogger(__name__)
 MAX_CHARS = 10_000
+BACKENDS = ("onnx", "torch")
+# A backend: (input_ids, attention_mask) → (token_probs, intent_probs), batch first, as numpy arrays.
+Scorer = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass
@@ -71,49 +76,69 @@ def _entity(text: str, span: dict) -> Entity:
     return Entity(span["label"], text[span["start"] : span["end"]], span["start"], span["end"], round(score, 4))
 
 
-class InstructionParserPipeline:
-    """Loads the packaged MiniLM, applies the trained adapters and heads, and parses text."""
+class TorchScorer:
+    """The parser's scores in PyTorch: (input_ids, attention_mask) → (token_probs, intent_probs), as numpy."""
 
-    def __init__(self, model, tokenizer):
-        self.model, self.tokenizer = model.eval(), tokenizer
-
-    @classmethod
-    def from_pretrained(cls, path: str | Path | None = None) -> InstructionParserPipeline:
-        from weights import resolve
-
-        payload = torch.load(Path(path) if path else resolve("atelier-parser"), map_location="cpu", weights_only=True)
-        model, tokenizer = build_parser(payload["config"]["lora_rank"])
-        missing = model.load_state_dict({k: v.float() for k, v in payload["state_dict"].items()}, strict=False)
-        if missing.unexpected_keys:
-            raise RuntimeError(f"parser weights do not fit the model: {missing.unexpected_keys[:3]}")
-        model.backbone = model.backbone.merge_and_unload()  # adapters folded in: plain MiniLM speed
-        return cls(model, tokenizer)
+    def __init__(self, model: InstructionParser):
+        self.scores = ParserScores(model).eval()
 
     @torch.no_grad()
-    def __call__(self, text: str) -> ParseResult:
-        text = check_text(text)
-        batch = self.tokenizer(
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        token_probs, intent_probs = self.scores(torch.from_numpy(input_ids), torch.from_numpy(attention_mask))
+        return token_probs.numpy(), intent_probs.numpy()
+
+
+class InstructionParserPipeline:
+    """Tokenizes text, scores it with a backend (``run``: ONNX Runtime or PyTorch) and decodes the scores."""
+
+    def __init__(self, run: Scorer, tokenizer, backend: str):
+        self.run, self.tokenizer, self.backend = run, tokenizer, backend
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path | None = None, backend: str = "onnx") -> InstructionParserPipeline:
+        """The trained parser (``path`` overrides the registry's weights) on ``backend``: "onnx" or "torch"."""
+        from weights import resolve
+
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown parser backend {backend!r}; known: {', '.join(BACKENDS)}")
+        weights = Path(path) if path else resolve("atelier-parser")
+        if backend == "torch":
+            model, tokenizer = load_trained(weights)
+            return cls(TorchScorer(model), tokenizer, backend)
+        from .onnx_parser import OnnxScorer
+
+        return cls(OnnxScorer.from_weights(weights), load_tokenizer(), backend)
+
+    def tokenize(self, text: str) -> dict[str, np.ndarray]:
+        """One text as a batch of one: input_ids, attention_mask and each token's character offsets."""
+        return self.tokenizer(
             text,
             truncation=True,
             max_length=MAX_TOKENS,
             return_offsets_mapping=True,
             return_overflowing_tokens=False,
-            return_tensors="pt",
+            return_tensors="np",
         )
+
+    def __call__(self, text: str) -> ParseResult:
+        text = check_text(text)
+        batch = self.tokenize(text)
         if batch["offset_mapping"][0, -2, 1] < len(text.rstrip()) and batch["input_ids"].shape[1] >= MAX_TOKENS:
             log.warning(
                 "text is longer than %d tokens; only its first %d characters were read",
                 MAX_TOKENS,
                 int(batch["offset_mapping"][0, -2, 1]),
             )
-        token_logits, intent_logits = self.model(batch["input_ids"], batch["attention_mask"])
-        token_probs = token_logits[0].softmax(-1)
-        best = token_probs.max(-1)
-        intent_probs = intent_logits[0].softmax(-1)
+        token_probs, intent_probs = self.run(batch["input_ids"], batch["attention_mask"])
+        return self.decode(text, batch["offset_mapping"][0], token_probs[0], intent_probs[0])
+
+    @staticmethod
+    def decode(text: str, offsets: np.ndarray, token_probs: np.ndarray, intent_probs: np.ndarray) -> ParseResult:
+        """One text's token offsets and scores (from either backend) → intent, scored spans and request."""
         # Each word takes its first token's tag, as in training, so spans always cover whole words.
-        words = word_starts(text, batch["offset_mapping"][0].tolist())
-        tags = [BIO_LABELS[int(best.indices[j])] for j, _, _ in words]
-        probs = [float(best.values[j]) for j, _, _ in words]
+        words = word_starts(text, offsets.tolist())
+        tags = [BIO_LABELS[int(token_probs[j].argmax())] for j, _, _ in words]
+        probs = [float(token_probs[j].max()) for j, _, _ in words]
         entities = find_negated(text, spans_from_tags(text, [(start, end) for _, start, end in words], tags, probs))
         intent = INTENTS[int(intent_probs.argmax())]
         request = build_request(text, intent, entities, detect_negation=False)

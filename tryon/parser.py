@@ -7,6 +7,7 @@ fast tokenizer's character offsets) and intent logits from the mean-pooled seque
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -34,21 +35,53 @@ class InstructionParser(nn.Module):
 def build_parser(lora_rank: int = 8) -> tuple[InstructionParser, object]:
     """Packaged MiniLM (through the registry) with LoRA on attention and feed-forward; returns (model, tokenizer)."""
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
     from weights import resolve
 
     hf_logging.disable_progress_bar()
-    path = str(resolve("minilm"))
-    backbone = AutoModel.from_pretrained(path)
+    backbone = AutoModel.from_pretrained(str(resolve("minilm")))
     lora = LoraConfig(
         r=lora_rank, lora_alpha=2 * lora_rank, lora_dropout=0.05, target_modules=["query", "key", "value", "dense"]
     )
     with warnings.catch_warnings():  # peft calls a transformers API deprecated for v6; nothing for us to act on
         warnings.simplefilter("ignore", FutureWarning)
         model = InstructionParser(get_peft_model(backbone, lora))
-    return model, AutoTokenizer.from_pretrained(path)
+    return model, load_tokenizer()
+
+
+def load_tokenizer():
+    """The packaged MiniLM's fast tokenizer (its character offsets map tags back to text)."""
+    from transformers import AutoTokenizer
+
+    from weights import resolve
+
+    return AutoTokenizer.from_pretrained(str(resolve("minilm")))
+
+
+def load_trained(weights: Path) -> tuple[InstructionParser, object]:
+    """The trained parser from a weights file, adapters merged into MiniLM (plain MiniLM speed), in eval mode."""
+    payload = torch.load(weights, map_location="cpu", weights_only=True)
+    model, tokenizer = build_parser(payload["config"]["lora_rank"])
+    missing = model.load_state_dict({k: v.float() for k, v in payload["state_dict"].items()}, strict=False)
+    if missing.unexpected_keys:
+        raise RuntimeError(f"parser weights do not fit the model: {missing.unexpected_keys[:3]}")
+    model.backbone = model.backbone.merge_and_unload()
+    return model.eval(), tokenizer
+
+
+class ParserScores(nn.Module):
+    """The parser as inference reads it: (token probabilities, intent probabilities). The torch backend
+    runs this module and the ONNX backend exports it, so both compute the very same outputs."""
+
+    def __init__(self, parser: InstructionParser):
+        super().__init__()
+        self.parser = parser
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        token_logits, intent_logits = self.parser(input_ids, attention_mask)
+        return token_logits.softmax(-1), intent_logits.softmax(-1)
 
 
 def trainable_state(model: InstructionParser) -> dict[str, torch.Tensor]:
@@ -59,16 +92,25 @@ def trainable_state(model: InstructionParser) -> dict[str, torch.Tensor]:
 
 def word_starts(text: str, offsets: list[list[int]]) -> list[tuple[int, int, int]]:
     """(token index, word start, word end) for the first token of each word. A token continues the word
-    before it when they touch and both sides are letters or digits ("flannel" → "flan", "##nel"), so
-    punctuation is a word of its own ("jacket," → "jacket", ","). Only these first tokens carry a label,
-    so a span can never end inside a word."""
+    before it when they touch and both sides are letters or digits ("flannel" → "flan", "##nel"), or across a
+    hyphen or apostrophe inside a word ("tie-dye", "Levi's"); other punctuation is a word of its own
+    ("jacket," → "jacket", ","). Only these first tokens carry a label, so a span can never end inside a word."""
     words: list[list[int]] = []
     for j, (start, end) in enumerate(offsets):
         if start == end:
             continue
         touching = words and words[-1][2] == start
-        if touching and text[start - 1].isalnum() and text[start].isalnum():
+        if touching and (_joined(text, start) or _connector(text, start) or _connector(text, start - 1)):
             words[-1][2] = end
         else:
             words.append([j, start, end])
     return [tuple(w) for w in words]
+
+
+def _joined(text: str, i: int) -> bool:
+    return text[i - 1].isalnum() and text[i].isalnum()
+
+
+def _connector(text: str, i: int) -> bool:
+    """A hyphen or apostrophe with a letter or digit on both sides: part of the word it sits in."""
+    return 0 < i < len(text) - 1 and text[i] in "-'’" and text[i - 1].isalnum() and text[i + 1].isalnum()

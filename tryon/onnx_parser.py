@@ -1,0 +1,73 @@
+"""The instruction parser on ONNX Runtime: the merged parser's scores, exported once per set of weights.
+
+The graph (``ParserScores``: input_ids, attention_mask → token_probs, intent_probs) is cached under
+``$ATELIER_CACHE/onnx/parser-<key>/parser.onnx``. The key is computed from files alone, so a warm start opens
+the cached graph without building the torch model; only a cache miss builds it and exports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import torch
+
+from weights import resolve, sha256_of
+from weights.onnx_cache import OPSET, cache_root, export_module, load_or_export
+
+from .parser import ParserScores, load_trained
+
+GRAPH_VERSION = 1  # bump when ParserScores or the export below change, so old caches are not reused
+INPUTS = ["input_ids", "attention_mask"]
+OUTPUTS = ["token_probs", "intent_probs"]
+
+
+def cache_key(weights: Path) -> str:
+    """First 16 hex of a SHA-256 over the exporter's versions, the parser's weights and MiniLM's files."""
+    digest = hashlib.sha256(f"{GRAPH_VERSION}|{OPSET}|{torch.__version__}|".encode())
+    # MiniLM is hashed too: the registry lets users swap it (ATELIER_WEIGHTS_MINILM), and its ~90 MB hash
+    # in a fraction of a second, far less than building the torch model a key over tensors would need.
+    for path in (weights, *_backbone_files(resolve("minilm"))):
+        digest.update(sha256_of(path).encode())
+    return digest.hexdigest()[:16]
+
+
+def _backbone_files(folder: Path) -> list[Path]:
+    # What AutoModel.from_pretrained reads into the graph: the config and the weights (safetensors or .bin).
+    return sorted(p for p in folder.iterdir() if p.name == "config.json" or p.suffix in (".safetensors", ".bin"))
+
+
+def _export(weights: Path, path: str) -> None:
+    model, tokenizer = load_trained(weights)
+    # A padded example, so the attention mask is surely traced as live rather than folded away.
+    example = tokenizer(["red dress", "slim fit blue denim jeans for men"], padding=True, return_tensors="pt")
+    axes = {name: {0: "batch", 1: "tokens"} for name in [*INPUTS, "token_probs"]}
+    export_module(
+        ParserScores(model),
+        tuple(example[name] for name in INPUTS),
+        path,
+        INPUTS,
+        OUTPUTS,
+        {**axes, "intent_probs": {0: "batch"}},
+    )
+
+
+class OnnxScorer:
+    """The parser's scores on ONNX Runtime: (input_ids, attention_mask) → (token_probs, intent_probs)."""
+
+    def __init__(self, session: ort.InferenceSession):
+        self.session = session
+
+    @classmethod
+    def from_weights(cls, weights: Path) -> OnnxScorer:
+        """Open the cached export of ``weights``, exporting it first if it is missing or damaged."""
+        folder = cache_root() / "onnx" / f"parser-{cache_key(weights)}"
+        return cls(load_or_export(folder / "parser.onnx", lambda tmp: _export(weights, tmp)))
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        token_probs, intent_probs = self.session.run(
+            OUTPUTS, {"input_ids": input_ids, "attention_mask": attention_mask}
+        )
+        return token_probs, intent_probs

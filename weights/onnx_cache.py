@@ -1,0 +1,113 @@
+"""ONNX exports of registered models, cached on disk: exported once per set of weights, checked on every load.
+
+Graphs live under ``cache_root() / "onnx" / <folder>`` (``$ATELIER_CACHE``, default ``~/.cache/atelier``);
+each backend names its folder by a key over everything its graphs depend on. A graph is written to a
+temporary file and renamed, and its SHA-256 sidecar is written last, so a crash or a damaged file is
+re-exported rather than trusted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import onnxruntime as ort
+import torch
+from torch import nn
+
+from .registry import sha256_of
+
+log = logging.getLogger(__name__)
+OPSET = 17
+PROVIDERS = ["CPUExecutionProvider"]
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("ATELIER_CACHE") or Path.home() / ".cache" / "atelier")
+
+
+def export_module(
+    module: nn.Module,
+    args: tuple[torch.Tensor, ...],
+    path: str,
+    input_names: list[str],
+    output_names: list[str],
+    dynamic_axes: dict[str, dict[int, str]],
+) -> None:
+    """``torch.onnx.export`` in eval mode, leaving every submodule's train/eval mode as it found it."""
+    # The exporter sets eval mode, then "restores" every submodule to the root's mode (a fresh wrapper is in
+    # training mode), which would switch dropout on in the caller's torch model; so restore each one here.
+    modes = {sub: sub.training for sub in module.modules()}
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            # The tracer warns about Python-side shape checks in transformers; they are constant here.
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            # The legacy (TorchScript) exporter: handles MiniLM's dynamic token axis, needs no onnxscript.
+            torch.onnx.export(
+                module.eval(),
+                args,
+                path,
+                dynamo=False,
+                opset_version=OPSET,
+                input_names=input_names,
+                output_names=output_names,
+                dynamic_axes=dynamic_axes,
+            )
+    finally:
+        for sub, training in modes.items():
+            sub.train(training)
+
+
+def write_atomically(path: Path, export: Callable[[str], None]) -> None:
+    """Export to a temporary file beside ``path``, then rename: a crash never leaves a half-written graph."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        export(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a cache is as readable as any other file
+        digest = sha256_of(Path(tmp))
+        os.replace(tmp, path)
+        # The checksum goes last: a graph without a matching one is never trusted (see intact).
+        Path(tmp).write_text(digest)
+        os.replace(tmp, checksum_path(path))
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def checksum_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def intact(path: Path) -> bool:
+    # A file that loads can still be damaged in its weights and give wrong outputs silently; the
+    # checksum (~0.2 s for 100 MB) rules that out.
+    try:
+        return path.is_file() and checksum_path(path).read_text().strip() == sha256_of(path)
+    except OSError:
+        return False
+
+
+def open_session(path: Path) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=PROVIDERS)
+
+
+def load_or_export(path: Path, export: Callable[[str], None]) -> ort.InferenceSession:
+    """A session on the cached graph at ``path``; ``export(tmp_path)`` writes it first if it is missing or damaged."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if intact(path):
+        try:
+            return open_session(path)
+        except Exception as err:  # ORT's load errors share no public base class beyond Exception
+            log.warning("cached ONNX graph %s does not load (%s); exporting it again", path, err)
+    else:
+        log.info("exporting %s (once per set of weights)", path)
+    write_atomically(path, export)
+    return open_session(path)
