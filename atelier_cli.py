@@ -186,7 +186,8 @@ def cmd_train_sentiment(args) -> None:
     if not (data / REVIEWS).is_file():
         raise FileNotFoundError(f"{data / REVIEWS} not found: pass --data (the shared data folder)")
     record = fit(SentimentTrainConfig(data_dir=data, out=Path(args.out), cache_dir=Path(args.cache),
-                                      train_layers=args.train_layers, epochs=args.epochs, seed=args.seed))
+                                      train_layers=args.train_layers, objective=args.objective, epochs=args.epochs,
+                                      seed=args.seed))
     print(json.dumps(record, indent=2))
     from weights import get_entry, record_file
 
@@ -293,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     ts.add_argument("--out", default="weights/files/atelier_sentiment.pt")
     ts.add_argument("--cache", default="cache/sentiment", help="cache of the frozen layers' hidden states")
     ts.add_argument("--train-layers", type=int, default=2, help="top MiniLM layers to fine-tune (0-6)")
+    ts.add_argument("--objective", choices=["classes", "regression"], default="classes",
+                    help="5-way rating cross-entropy, or squared error on (rating - 3) / 2")
     ts.add_argument("--epochs", type=int, default=2)
     ts.add_argument("--seed", type=int, default=0)
     ts.set_defaults(func=cmd_train_sentiment)

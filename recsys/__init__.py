@@ -5,12 +5,14 @@
     catalog = Catalog.from_folder("ui/demo_catalog", encoder)
     catalog.search("red floral dress", k=10)
     store = Store("atelier.db")                     # the recommender's database: items, reviews, interactions
+    load_sentiment().score(["Love it!"])           # comment sentiment in [-1, 1] (atelier-sentiment, else VADER)
 """
 
 from .backends import OpenClipEncoder, TorchEncoder
 from .catalog import Catalog, Product, SearchHit, read_products
 from .factory import create_encoder, list_encoders
 from .images import ImageError, load_image
+from .sentiment import SentimentScorer, item_sentiment, load_sentiment
 from .store import Store, StoreError, default_db, read_table
 
 __all__ = [
@@ -19,13 +21,16 @@ __all__ = [
     "OpenClipEncoder",
     "Product",
     "SearchHit",
+    "SentimentScorer",
     "Store",
     "StoreError",
     "TorchEncoder",
     "create_encoder",
     "default_db",
+    "item_sentiment",
     "list_encoders",
     "load_image",
+    "load_sentiment",
     "read_products",
     "read_table",
 ]

@@ -217,11 +217,12 @@ def _parse(values: pd.Series, field: Field, what: str) -> list:
     if field.kind == "id":
         return _ids(values, label)
     if field.kind == "text":
-        text = values.map(lambda v: None if _missing(v) else str(v))
-        blank = ~absent & (text.str.strip() == "")
+        # A plain list: a pandas 3 string Series would turn None back into NaN.
+        text = [None if _missing(v) else str(v) for v in values]
+        blank = pd.Series([t is not None and not t.strip() for t in text], index=values.index)
         if field.required and blank.any():
             raise StoreError(f"{label} is blank in {_rows(blank)}")
-        return text.tolist()
+        return text
     if field.kind == "float":
         return _floats(values, absent, label)
     if field.kind == "datetime":
@@ -517,7 +518,7 @@ class Store:
             for table, rows in ((REVIEWS, review_rows), (INTERACTIONS, interaction_rows)):
                 if rows:
                     _check_items_exist(conn, {row["item_id"] for row in rows}, table.name)
-                    created = _create_users(conn, {row["user_id"] for row in rows} - {None})
+                    created = _create_users(conn, {row.get("user_id") for row in rows} - {None})
                     reports.append(IngestReport(table.name, *_upsert(conn, table, rows)))
                     reports += [IngestReport("users", created, 0)] if created else []
         return reports

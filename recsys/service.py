@@ -1,0 +1,78 @@
+"""The recommender over a store: what ``atelier recommend`` and the app call.
+
+    shop = Shop.from_store(Store("shop.db"), create_encoder())
+    shop.for_user("u42", k=10)                    # their history in the store
+    shop.for_history(["item-1", "item-7"], k=10)  # any list of item ids
+    shop.for_text("a red dress for a wedding, not black", k=10)   # parsed into filters
+
+Item signals come from the store: embeddings (computed once and cached by ``Store.embed_items``), comment
+sentiment (every review scored by the sentiment model, smoothed per item), interactions for the
+collaborative part and for learning the blend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .filters import allowed_items
+from .recommender import ItemSignals, Recommendation, Recommender, RecommenderConfig
+from .sentiment import item_sentiment, load_sentiment
+from .store import Store
+
+
+@dataclass
+class Shop:
+    store: Store
+    items: pd.DataFrame
+    model: Recommender
+
+    @classmethod
+    def from_store(cls, store: Store, encoder=None, sentiment=None,
+                   config: RecommenderConfig | None = None) -> Shop:
+        items = store.items()
+        if items.empty:
+            raise ValueError("the store has no items: run `atelier ingest --items FILE` first")
+        ids = items["id"].tolist()
+        signals = ItemSignals(ids, titles=items["title"].tolist())
+        if encoder is not None:
+            store.embed_items(encoder)
+            signals.embeddings = _aligned(ids, *store.embeddings(encoder.name))
+        reviews = store.reviews()
+        if not reviews.empty:
+            scored = reviews.assign(sentiment=(sentiment or load_sentiment()).score(reviews["text"].tolist()))
+            table = item_sentiment(scored)
+            signals.sentiment = table["sentiment"].reindex(ids).to_numpy(np.float32)
+            signals.comment_counts = table["n_reviews"].reindex(ids).fillna(0).to_numpy()
+        model = Recommender(config).fit(store.interactions(), signals)
+        return cls(store, items, model)
+
+    def for_user(self, user_id: str, k: int = 10) -> list[Recommendation]:
+        history = self.store.interactions(user_id)  # KeyError naming an unknown user
+        return self.model.recommend(history["item_id"].tolist(), k, history["ts"].tolist())
+
+    def for_history(self, item_ids: Sequence[str], k: int = 10) -> list[Recommendation]:
+        repeated = sorted({i for i in item_ids if list(item_ids).count(i) > 1})
+        if repeated:
+            raise ValueError(f"duplicate item ids in the history: {repeated[:5]}")
+        return self.model.recommend(list(item_ids), k)
+
+    def for_text(self, text: str, k: int = 10, history: Sequence[str] = ()) -> list[Recommendation]:
+        """A shopper's words: parsed (tryon) into garment / colour / size / budget filters."""
+        from tryon import parse
+
+        allowed = allowed_items(self.items, parse(text))
+        return self.model.recommend(list(history), k, allowed=allowed)
+
+
+def _aligned(ids: list[str], stored_ids: list[str], matrix: np.ndarray) -> np.ndarray:
+    """Embeddings in ``ids`` order; a zero row for an item without one (the recommender treats it as missing)."""
+    out = np.zeros((len(ids), matrix.shape[1]), np.float32)
+    row = {item_id: i for i, item_id in enumerate(stored_ids)}
+    for i, item_id in enumerate(ids):
+        if item_id in row:
+            out[i] = matrix[row[item_id]]
+    return out

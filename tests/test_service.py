@@ -1,0 +1,59 @@
+"""The recommender over a real store: signals from stored items, reviews and interactions; user, history and
+text requests; unknown ids and duplicates refused."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_recommender import clustered_shop
+
+from recsys import Store
+from recsys.recommender import RecommenderConfig
+from recsys.sentiment import VaderSentiment
+from recsys.service import Shop
+
+COLOURS = ("red", "black", "blue", "green")
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    frame, signals = clustered_shop(users=120, items=40)
+    cluster = [int(i[1:]) % 4 for i in signals.ids]
+    kinds = ["dress" if c < 2 else "jeans" for c in cluster]
+    titles = [f"{COLOURS[c]} {kind}" for c, kind in zip(cluster, kinds, strict=True)]
+    items = pd.DataFrame({"id": signals.ids, "title": titles,
+                          "colour": [COLOURS[c] for c in cluster], "category": kinds,
+                          "price": [20 + 5 * int(i[1:]) for i in signals.ids]})
+    reviews = pd.DataFrame({"item_id": ["i0", "i0", "i1"], "text": ["Love it, perfect fit", "Gorgeous", "Awful, tore"]})
+    store = Store(tmp_path_factory.mktemp("shop") / "shop.db")
+    store.ingest(items=items, reviews=reviews, interactions=frame)
+    config = RecommenderConfig(factors=8, iterations=5, fusion_users=100, candidates=100)
+    return Shop.from_store(store, sentiment=VaderSentiment(), config=config)
+
+
+def test_for_user_uses_their_stored_history(shop):
+    history = set(shop.store.interactions("u0")["item_id"])
+    recs = shop.for_user("u0", k=5)
+    assert len(recs) == 5 and not history & {r.item_id for r in recs}
+
+
+def test_for_text_applies_the_parsed_filters(shop):
+    recs = shop.for_text("red dress under $100, not black", k=10)
+    titles = dict(zip(shop.items["id"], shop.items["title"], strict=True))
+    prices = dict(zip(shop.items["id"], shop.items["price"], strict=True))
+    assert recs and all(titles[r.item_id] == "red dress" and prices[r.item_id] <= 100 for r in recs)
+
+
+def test_comments_reach_the_item_signals(shop):
+    signals = shop.model.items
+    by_id = dict(zip(signals.ids, signals.sentiment, strict=True))
+    assert by_id["i0"] > by_id["i1"]
+
+
+def test_unknown_and_duplicate_ids_are_refused(shop):
+    with pytest.raises(KeyError, match="nobody"):
+        shop.for_user("nobody")
+    with pytest.raises(ValueError, match="duplicate"):
+        shop.for_history(["i1", "i1"])
+    with pytest.raises(KeyError, match="zzz"):
+        shop.for_history(["zzz"])
