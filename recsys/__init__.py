@@ -1,4 +1,4 @@
-"""recsys: Atelier's dual encoder (image + text embeddings in one space) and catalog search.
+"""recsys: Atelier's dual encoder (image + text embeddings in one space), catalog search and recommendations.
 
     encoder = create_encoder()                      # atelier-fashion on ONNX Runtime
     vectors = encoder.encode_images(["shirt.jpg"])  # float32 [n, d], L2-normalised
@@ -6,22 +6,32 @@
     catalog.search("red floral dress", k=10)
     store = Store("atelier.db")                     # the recommender's database: items, reviews, interactions
     load_sentiment().score(["Love it!"])           # comment sentiment in [-1, 1] (atelier-sentiment, else VADER)
+    Shop.from_store(store, encoder).for_user("u42") # recommendations with reasons (Recommender underneath)
+    recommend_batch(train, users, k=10)             # leave-last-out for shoppers absent from train
 """
 
 from .backends import OpenClipEncoder, TorchEncoder
+from .batch import recommend_batch
 from .catalog import Catalog, Product, SearchHit, read_products
 from .factory import create_encoder, list_encoders
 from .images import ImageError, load_image
+from .recommender import ItemSignals, Recommendation, Recommender, RecommenderConfig
 from .sentiment import SentimentScorer, item_sentiment, load_sentiment
+from .service import Shop
 from .store import Store, StoreError, default_db, read_table
 
 __all__ = [
     "Catalog",
     "ImageError",
+    "ItemSignals",
     "OpenClipEncoder",
     "Product",
+    "Recommendation",
+    "Recommender",
+    "RecommenderConfig",
     "SearchHit",
     "SentimentScorer",
+    "Shop",
     "Store",
     "StoreError",
     "TorchEncoder",
@@ -33,4 +43,5 @@ __all__ = [
     "load_sentiment",
     "read_products",
     "read_table",
+    "recommend_batch",
 ]

@@ -228,6 +228,10 @@ class Recommender:
             z[name][pool] = _zscore(raw.get(name), len(pool), has.get(name))
         return {**z, POOL: pool}
 
+    def profile(self, history: Sequence[str], times: Sequence[pd.Timestamp] | None = None) -> np.ndarray | None:
+        """The shopper's profile h (unit vector in the encoder's space), or None without embeddings."""
+        return self._profile(np.array([self.index[i] for i in history], dtype=np.int64), times)
+
     def _profile(self, idx: np.ndarray, times: Sequence[pd.Timestamp] | None) -> np.ndarray | None:
         """h: the recency-weighted mean of the history's embeddings (a rental a half-life older counts half)."""
         if self.items.embeddings is None or not len(idx):

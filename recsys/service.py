@@ -54,6 +54,14 @@ class Shop:
         history = self.store.interactions(user_id)  # KeyError naming an unknown user
         return self.model.recommend(history["item_id"].tolist(), k, history["ts"].tolist())
 
+    def style_of_user(self, user_id: str, encoder) -> dict[str, float]:
+        """The user's style vector: how their history leans across the named styles (see ``style_leaning``)."""
+        history = self.store.interactions(user_id)
+        profile = self.model.profile(history["item_id"].tolist(), history["ts"].tolist())
+        if profile is None:
+            raise ValueError(f"user {user_id!r} has no embedded items in their history: no style to read")
+        return style_leaning(profile, encoder)
+
     def for_history(self, item_ids: Sequence[str], k: int = 10) -> list[Recommendation]:
         repeated = sorted({i for i in item_ids if list(item_ids).count(i) > 1})
         if repeated:
@@ -66,6 +74,19 @@ class Shop:
 
         allowed = allowed_items(self.items, parse(text))
         return self.model.recommend(list(history), k, allowed=allowed)
+
+
+def style_leaning(profile: np.ndarray, encoder, temperature: float = 0.05) -> dict[str, float]:
+    """How a profile leans across the named styles (style.STYLES): a softmax over its cosine with each style's
+    description embedded by the encoder's text tower. Sums to 1; the largest share is the style it leans to."""
+    from style import STYLES
+
+    names = [s.name for s in STYLES]
+    texts = [f"{s.name} fashion: {s.description}" for s in STYLES]
+    logits = encoder.encode_texts(texts) @ profile / temperature
+    shares = np.exp(logits - logits.max())
+    shares /= shares.sum()
+    return dict(sorted(zip(names, shares.round(4).tolist(), strict=True), key=lambda kv: -kv[1]))
 
 
 def _aligned(ids: list[str], stored_ids: list[str], matrix: np.ndarray) -> np.ndarray:

@@ -57,3 +57,13 @@ def test_unknown_and_duplicate_ids_are_refused(shop):
         shop.for_history(["i1", "i1"])
     with pytest.raises(KeyError, match="zzz"):
         shop.for_history(["zzz"])
+
+
+def test_style_leaning_is_a_distribution_that_finds_a_plain_style(default_encoder):
+    from recsys.service import style_leaning
+    from style import STYLES
+
+    profile = default_encoder.encode_texts(["streetwear fashion: oversized hoodies, sneakers and graphic tees"])[0]
+    shares = style_leaning(profile, default_encoder)
+    assert set(shares) == {s.name for s in STYLES} and abs(sum(shares.values()) - 1) < 1e-3
+    assert next(iter(shares)) == "streetwear"
