@@ -182,14 +182,14 @@ class Recommender:
 
     # --- scoring -------------------------------------------------------------------------------------
     def _features(self, history: Sequence[str], times: Sequence[pd.Timestamp] | None = None,
-                  as_of: pd.Timestamp | None = None) -> dict[str, np.ndarray]:
+                  as_of: pd.Timestamp | None = None, profile: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Every signal as a vector over the catalog, z-scored for this shopper. ``as_of``: the date of the
         visit (trends are counted in the 90 days before it); default the last history date. A large catalog
         computes and z-scores them over its candidate pool only (0 elsewhere) and passes the pool on in z[POOL]."""
         idx = np.array([self.index[i] for i in history], dtype=np.int64)
         row = sp.csr_matrix((np.ones(len(idx), np.float32), (np.zeros(len(idx), int), idx)), (1, len(self.index)))
         row.sum_duplicates()
-        profile = self._profile(idx, times)
+        profile = self._profile(idx, times) if profile is None else profile
         user_factor = np.asarray(self.als.recalculate_user(0, row)).ravel()
         neighbours = row @ self.knn.similarity if len(idx) else None
         when = as_of if as_of is not None else max(times) if times else None
@@ -246,16 +246,17 @@ class Recommender:
 
     def recommend(self, history: Sequence[str], k: int = 10, times: Sequence[pd.Timestamp] | None = None,
                   as_of: pd.Timestamp | None = None, allowed: np.ndarray | None = None,
-                  exclude_history: bool = True) -> list[Recommendation]:
+                  exclude_history: bool = True, profile: np.ndarray | None = None) -> list[Recommendation]:
         """Top-k items for a history of item ids (``times`` aligned with it, optional). ``as_of``: the visit's
-        date. ``allowed``: a boolean mask over the catalog (filters). Unknown ids raise KeyError naming them."""
+        date. ``allowed``: a boolean mask over the catalog (filters). ``profile``: a unit vector in the encoder's
+        space to use as h instead of the history's (e.g. a request's text embedding). Unknown ids: KeyError."""
         history = list(history)
         unknown = [i for i in history if i not in self.index]
         if unknown:
             raise KeyError(f"unknown item ids in the history: {unknown[:5]}")
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        z = self._features(history, times, as_of)
+        z = self._features(history, times, as_of, profile)
         total = np.full(len(self.index), -np.inf)
         pool = self._candidates(z)
         total[pool] = sum(self.weights[f] * z[f][pool] for f in FEATURES)

@@ -29,6 +29,7 @@ class Shop:
     store: Store
     items: pd.DataFrame
     model: Recommender
+    encoder: object | None = None
 
     @classmethod
     def from_store(cls, store: Store, encoder=None, sentiment=None,
@@ -48,19 +49,19 @@ class Shop:
             signals.sentiment = table["sentiment"].reindex(ids).to_numpy(np.float32)
             signals.comment_counts = table["n_reviews"].reindex(ids).fillna(0).to_numpy()
         model = Recommender(config).fit(store.interactions(), signals)
-        return cls(store, items, model)
+        return cls(store, items, model, encoder)
 
     def for_user(self, user_id: str, k: int = 10) -> list[Recommendation]:
         history = self.store.interactions(user_id)  # KeyError naming an unknown user
         return self.model.recommend(history["item_id"].tolist(), k, history["ts"].tolist())
 
-    def style_of_user(self, user_id: str, encoder) -> dict[str, float]:
+    def style_of_user(self, user_id: str) -> dict[str, float]:
         """The user's style vector: how their history leans across the named styles (see ``style_leaning``)."""
         history = self.store.interactions(user_id)
         profile = self.model.profile(history["item_id"].tolist(), history["ts"].tolist())
-        if profile is None:
-            raise ValueError(f"user {user_id!r} has no embedded items in their history: no style to read")
-        return style_leaning(profile, encoder)
+        if profile is None or self.encoder is None:
+            raise ValueError(f"user {user_id!r}: no embedded items in their history (or no encoder), no style to read")
+        return style_leaning(profile, self.encoder)
 
     def for_history(self, item_ids: Sequence[str], k: int = 10) -> list[Recommendation]:
         repeated = sorted({i for i in item_ids if list(item_ids).count(i) > 1})
@@ -69,11 +70,13 @@ class Shop:
         return self.model.recommend(list(item_ids), k)
 
     def for_text(self, text: str, k: int = 10, history: Sequence[str] = ()) -> list[Recommendation]:
-        """A shopper's words: parsed (tryon) into garment / colour / size / budget filters."""
+        """A shopper's words: parsed (tryon) into garment / colour / size / budget filters, and embedded by the
+        encoder's text tower as the profile h that m(h, y) compares items with (when the shop has an encoder)."""
         from tryon import parse
 
         allowed = allowed_items(self.items, parse(text))
-        return self.model.recommend(list(history), k, allowed=allowed)
+        profile = self.encoder.encode_texts([text])[0] if self.encoder is not None else None
+        return self.model.recommend(list(history), k, allowed=allowed, profile=profile)
 
 
 def style_leaning(profile: np.ndarray, encoder, temperature: float = 0.05) -> dict[str, float]:

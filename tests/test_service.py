@@ -67,3 +67,12 @@ def test_style_leaning_is_a_distribution_that_finds_a_plain_style(default_encode
     shares = style_leaning(profile, default_encoder)
     assert set(shares) == {s.name for s in STYLES} and abs(sum(shares.values()) - 1) < 1e-3
     assert next(iter(shares)) == "streetwear"
+
+
+def test_text_profile_and_style_with_the_real_encoder(shop, default_encoder):
+    config = RecommenderConfig(factors=8, iterations=5, fusion_users=100, candidates=100)
+    encoded = Shop.from_store(shop.store, default_encoder, sentiment=VaderSentiment(), config=config)
+    recs = encoded.for_text("a blue jeans", k=3)
+    titles = dict(zip(encoded.items["id"], encoded.items["title"], strict=True))
+    assert recs and all(titles[r.item_id].endswith("jeans") for r in recs)
+    assert abs(sum(encoded.style_of_user("u0").values()) - 1) < 1e-3
