@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import sys
@@ -24,6 +23,7 @@ import numpy as np
 import onnxruntime as ort
 import pandas as pd
 import torch
+from common import cpu_model, write_report
 
 from recsys.backends import OpenClipEncoder, TorchEncoder, load_heads
 from recsys.encoder import EncoderCfg, FashionHeads, load_backbones
@@ -41,14 +41,6 @@ def cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def load_inputs(data: Path, n: int) -> tuple[list[Path], list[str]]:
@@ -175,11 +167,7 @@ def main() -> None:
         "warning": busy, "images": len(paths), "data": str(args.data), "heads": heads_note,
         "encoders": encoders, "results": results,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    table = markdown(report)
-    args.out.with_suffix(".md").write_text(table)
-    print(table)
+    write_report(args.out, report, markdown(report))
 
 
 if __name__ == "__main__":

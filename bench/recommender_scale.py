@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from common import cpu_model, write_report
 
 import recsys.index as index_module
 import recsys.recommender as recommender_module
@@ -189,11 +190,6 @@ def one_size(n: int, requests: int, seed: int, large_catalog: int, exact_below: 
             "rss_after_data_mb": rss_data, "rss_after_fit_mb": rss_fitted, "peak_rss_mb": peak_rss_mb()}
 
 
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
 
 
 def markdown(report: dict) -> str:
@@ -272,11 +268,7 @@ def main() -> None:
                     "loadavg_end": [round(x, 2) for x in os.getloadavg()]},
         "warning": busy, "large_catalog": args.large_catalog, "exact_below": args.exact_below, "results": results,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    table = markdown(report)
-    args.out.with_suffix(".md").write_text(table)
-    print(table)
+    write_report(args.out, report, markdown(report))
 
 
 if __name__ == "__main__":
