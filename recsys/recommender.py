@@ -264,8 +264,8 @@ class Recommender:
             total[[self.index[i] for i in history]] = -np.inf
         if allowed is not None:
             total = np.where(allowed, total, -np.inf)
-        top = np.argsort(-total)[:k]
-        top = top[np.isfinite(total[top])]
+        ranked = pool[np.argsort(-total[pool])]  # only the pool can score: no sort over the whole catalog
+        top = ranked[np.isfinite(total[ranked])][:k]
         return [Recommendation(self.items.ids[j], round(float(total[j]), 4), self._reasons(j, z, history))
                 for j in top]
 
