@@ -239,6 +239,31 @@ def cmd_recommend(args) -> None:
                           "reasons": rec.reasons}, ensure_ascii=False))
 
 
+def cmd_tryon(args) -> None:
+    from tryon import load_tryon
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp"):
+        raise ValueError(f"--out {out}: give a .png, .jpg or .webp file name")
+    result = load_tryon()(
+        person=args.person,
+        garment=args.garment,
+        category=args.category,
+        instruction=args.instruction,
+        size=args.size,
+        body_size=args.body_size,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp{out.suffix}")
+    result.image.save(tmp)
+    tmp.replace(out)
+    if args.debug:
+        result.debug_image().save(Path(args.debug))
+    summary = {"out": str(out), "category": result.category, "size": result.size, "colour": result.colour}
+    summary["seconds"] = {step: round(value, 3) for step, value in result.timings.items()}
+    print(json.dumps(summary, indent=2))
+
+
 def cmd_models(args) -> None:
     from weights import WeightsNotFoundError, get_entry, list_models, resolve
 
@@ -376,6 +401,17 @@ def build_parser() -> argparse.ArgumentParser:
     ec.add_argument("--batch-size", type=int, default=64, help="items per encoder call")
     ec.add_argument("--address", help="Ray cluster to join: 'auto' or ray://host:10001 (default: start a local one)")
     ec.set_defaults(func=cmd_embed_catalog)
+
+    tryon = sub.add_parser("tryon", help="draw a garment product photo onto a person photo (CPU, about a second)")
+    tryon.add_argument("--person", required=True, help="photo of one person facing the camera")
+    tryon.add_argument("--garment", required=True, help="product photo of the garment alone")
+    tryon.add_argument("--category", choices=("upper", "lower", "dress"), help="default: instruction, else photo")
+    tryon.add_argument("--instruction", help='what the shopper typed, e.g. "in burgundy, size L"')
+    tryon.add_argument("--size", help="size to try (letter, EU/UK/US numeric); default: the body size")
+    tryon.add_argument("--body-size", help="the size the shopper usually wears (default M)")
+    tryon.add_argument("--out", required=True, help="where to write the result (.png, .jpg, .webp)")
+    tryon.add_argument("--debug", help="also write a debug view (masks, landmarks, key points) to this file")
+    tryon.set_defaults(func=cmd_tryon)
 
     models = sub.add_parser("models", help="list the model registry and where each model resolves")
     models.set_defaults(func=cmd_models)

@@ -10,6 +10,7 @@ old clothing is painted out.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import cv2
@@ -79,6 +80,7 @@ class PersonAnalyzer:
         from weights.registry import resolve
 
         resolve("mediapipe-pose")  # a clear error naming the package when mediapipe is missing
+        os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ info lines are not for users
         import mediapipe as mp
 
         pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=True)
@@ -93,6 +95,27 @@ class PersonAnalyzer:
         """BlazePose's raw result (landmarks and segmentation) or None when no person is found."""
         result = self.pose.process(image)
         return result if result.pose_landmarks is not None else None
+
+    def shows_person(self, image: np.ndarray) -> bool:
+        """Whether a photo shows a person wearing something (a model shot, a selfie), rather than a garment.
+
+        BlazePose also "finds" bodies in flat garments (a black T-shirt is torso-shaped) and a face printed
+        on a T-shirt is a face. A person needs a plausible body (shoulders at least an eighth of the frame
+        wide, the nose well above them, the hips a torso's length below: ratios from real person photos)
+        and a head: a detected face, or at least no backdrop where the nose should be (on a T-shirt the
+        "nose" lands on the backdrop above the collar; a model cropped at the chin has it out of frame)."""
+        result = self.detect(image)
+        if result is None:
+            return False
+        height, width = image.shape[:2]
+        lm = np.array([(p.x * width, p.y * height) for p in result.pose_landmarks.landmark])
+        shoulders = float(np.linalg.norm(lm[11] - lm[12]))
+        neck, pelvis = (lm[11] + lm[12]) / 2, (lm[23] + lm[24]) / 2
+        torso = float(np.linalg.norm(pelvis - neck)) / max(shoulders, 1.0)
+        nose_above = (neck[1] - lm[0][1]) / max(shoulders, 1.0)
+        if not (shoulders > width / 8 and nose_above > 0.35 and 1.1 < torso < 2.3):
+            return False
+        return self.count_faces(image) > 0 or not _on_backdrop(image, lm[0])
 
     def __call__(self, image: np.ndarray, category: str) -> Person:
         height, width = image.shape[:2]
@@ -116,10 +139,21 @@ class PersonAnalyzer:
             landmarks=landmarks,
             mask=mask,
             skin=skin,
-            head=head_mask(landmarks, mask),
+            head=head_mask(landmarks, mask, skin),
             hands=hand_mask(landmarks, skin, points),
             arms=arm_mask(skin, points),
         )
+
+
+def _on_backdrop(image: np.ndarray, point: np.ndarray) -> bool:
+    """Whether ``point`` lies in the frame on the photo's backdrop (the median colour of its border)."""
+    height, width = image.shape[:2]
+    x, y = int(point[0]), int(point[1])
+    if not (0 <= x < width and 0 <= y < height):
+        return False
+    frame = np.concatenate([image[:2].reshape(-1, 3), image[-2:].reshape(-1, 3), image[:, :2].reshape(-1, 3)])
+    patch = image[max(y - 4, 0) : y + 5, max(x - 4, 0) : x + 5].reshape(-1, 3).astype(np.float32)
+    return float(np.abs(patch.mean(axis=0) - np.median(frame, axis=0)).max()) < 12
 
 
 def _image_side_points(landmarks: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, float]]:
@@ -208,14 +242,20 @@ def skin_mask(image: np.ndarray, landmarks: np.ndarray, person: np.ndarray) -> n
     return cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).astype(bool)
 
 
-def head_mask(landmarks: np.ndarray, person: np.ndarray) -> np.ndarray:
-    """The person above a line between the mouth and the shoulders: face, hair and the top of the neck."""
+def head_mask(landmarks: np.ndarray, person: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """Face, hair and neck: the person above a line between the mouth and the shoulders, and the bare neck
+    inside a U below it, shaped like a crew neckline (it hides the back of a collar that a flat-lay
+    shows, and gives every garment a neckline that follows the neck)."""
     mouth_y = landmarks[[9, 10], 1].mean()
     shoulder_y = landmarks[[11, 12], 1].mean()
-    chin_y = mouth_y + 0.45 * (shoulder_y - mouth_y)
+    chin_y = int(max(mouth_y + 0.45 * (shoulder_y - mouth_y), 0))
     head = person > 0.5
-    head[int(max(chin_y, 0)) :] = False
-    return head
+    head[chin_y:] = False
+    neck = np.zeros(head.shape, np.uint8)
+    centre = (int(landmarks[[11, 12], 0].mean()), chin_y)
+    axes = (int(0.2 * abs(landmarks[11, 0] - landmarks[12, 0])), int(max(shoulder_y - chin_y, 1)))
+    cv2.ellipse(neck, centre, axes, 0, 0, 360, 1, -1)
+    return head | (neck.astype(bool) & skin)
 
 
 def hand_mask(landmarks: np.ndarray, skin: np.ndarray, points: dict[str, np.ndarray]) -> np.ndarray:

@@ -1,0 +1,146 @@
+"""The try-on pipeline end to end on the demo catalog's real photos, and every kind of bad input."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tryon import TryOnError, load_tryon
+
+DEMO = Path(__file__).resolve().parents[1] / "ui" / "demo_catalog" / "tryon"
+PERSON = DEMO / "people" / "00055_00.jpg"
+FULL_BODY = DEMO / "people" / "049447_0.jpg"
+TEE = DEMO / "garments" / "00055_00.jpg"
+JEANS = DEMO / "garments" / "051946_1.jpg"
+DRESS = DEMO / "garments" / "053319_1.jpg"
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    return load_tryon()
+
+
+@pytest.fixture(scope="module")
+def tee_on_person(pipe):
+    return pipe(person=PERSON, garment=TEE, category="upper")
+
+
+def test_garment_lands_on_the_torso(tee_on_person):
+    out = tee_on_person
+    lm = out.landmarks
+    chest = ((np.array(lm["shoulder_l"]) + np.array(lm["hip_r"])) / 2).astype(int)
+    assert out.garment_mask[chest[1], chest[0]] > 0.9
+    nose = np.array(lm["nose"]).astype(int)
+    assert out.garment_mask[nose[1], nose[0]] < 0.1
+    assert out.image.size == Image.open(PERSON).size
+    rows = np.flatnonzero((out.garment_mask > 0.5).any(axis=1))
+    neck_y = (lm["shoulder_l"][1] + lm["shoulder_r"][1]) / 2
+    hip_y = (lm["hip_l"][1] + lm["hip_r"][1]) / 2
+    torso = hip_y - neck_y
+    assert -0.3 * torso < rows[0] - neck_y < 0.1 * torso  # the top edge at the neck, above the shoulder joints
+    assert rows[-1] > hip_y - 0.2 * torso  # a T-shirt reaches the hips
+
+
+def test_head_and_background_are_untouched(tee_on_person):
+    out = tee_on_person
+    before = np.asarray(Image.open(PERSON).convert("RGB")).astype(int)
+    after = np.asarray(out.image).astype(int)
+    assert np.abs(after[out.front_mask] - before[out.front_mask]).mean() < 8  # face and hands stay in front
+    untouched = (out.person_mask < 0.05) & (out.garment_mask == 0) & ~out.removed_mask
+    assert np.abs(after[untouched] - before[untouched]).max() <= 2
+
+
+def test_timings_per_step(tee_on_person):
+    steps = {"load", "instruction", "garment_check", "person", "garment", "fit", "compose", "total"}
+    assert steps <= set(tee_on_person.timings)
+    assert tee_on_person.timings["total"] == pytest.approx(
+        sum(v for k, v in tee_on_person.timings.items() if k != "total")
+    )
+
+
+def test_instruction_sets_colour_and_size(pipe, tee_on_person):
+    out = pipe(person=PERSON, garment=TEE, instruction="try this t-shirt in burgundy, size XL")
+    assert (out.category, out.colour, out.size) == ("upper", "burgundy", "XL")
+    inside = out.garment_mask > 0.9
+    pixels = np.asarray(out.image)[inside].astype(float)
+    red, green, blue = pixels.mean(axis=0)
+    assert red > green + 25 and red > blue + 10  # burgundy: a dark red
+    assert (out.garment_mask > 0.5).sum() > (tee_on_person.garment_mask > 0.5).sum() * 1.05  # XL is wider than M
+
+
+def test_bottoms_and_dresses_on_a_full_body_photo(pipe):
+    jeans = pipe(person=FULL_BODY, garment=JEANS, category="lower")
+    lm = jeans.landmarks
+    knee = np.array(lm["knee_l"]).astype(int)
+    assert jeans.garment_mask[knee[1], knee[0]] > 0.5
+    dress = pipe(person=FULL_BODY, garment=DRESS, category="dress")
+    hip = ((np.array(lm["hip_l"]) + np.array(lm["hip_r"])) / 2).astype(int)
+    assert dress.garment_mask[hip[1], hip[0]] > 0.5
+
+
+def jpeg_bytes(image: Image.Image, **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", **kwargs)
+    return buffer.getvalue()
+
+
+def test_exif_rotated_photo_is_turned_upright(pipe, tee_on_person):
+    rotated = Image.open(PERSON).rotate(90, expand=True)  # stored on its side, with an EXIF tag to undo it
+    exif = Image.Exif()
+    exif[0x0112] = 8
+    out = pipe(person=jpeg_bytes(rotated, exif=exif), garment=TEE, category="upper")
+    assert out.image.size == tee_on_person.image.size
+
+
+def test_grayscale_person_and_transparent_garment(pipe):
+    grey = Image.open(PERSON).convert("L")
+    garment = Image.open(TEE).convert("RGBA")
+    rgba = np.asarray(garment).copy()
+    rgba[..., 3] = np.where(np.asarray(Image.open(TEE).convert("L")) > 245, 0, 255)  # background transparent
+    out = pipe(person=grey, garment=Image.fromarray(rgba), category="upper")
+    assert out.image.mode == "RGB"
+
+
+@pytest.mark.parametrize(
+    "person, garment, kwargs, message",
+    [
+        (PERSON, PERSON, {"category": "upper"}, "garment: the photo shows a person"),
+        (PERSON, TEE, {"category": "hat"}, "category must be one of"),
+        (PERSON, TEE, {"category": "lower"}, "person: the body is cut off"),
+        (PERSON, TEE, {"instruction": "show me these sneakers on me"}, "tops, bottoms and dresses"),
+        (PERSON, TEE, {"size": "gigantic"}, "size: 'gigantic' is not a clothing size"),
+        (TEE, TEE, {"category": "upper"}, "person: no person found"),
+        (b"", TEE, {}, "person: image is empty"),
+        (b"\xff\xd8\xff\xe0 not really a jpeg", TEE, {}, "person: .*not a readable image"),
+        (PERSON, b"GIF89a", {}, "garment: .*not a readable image"),
+        (Path("missing.jpg"), TEE, {}, "person: .*no such file"),
+        (12345, TEE, {}, "person: expected a path"),
+        (Image.new("RGB", (60, 80)), TEE, {}, "too small"),
+        (PERSON, Image.new("RGB", (600, 800), "white"), {"category": "upper"}, "garment: "),
+    ],
+)
+def test_bad_input_gets_a_clear_error(pipe, person, garment, kwargs, message):
+    with pytest.raises(TryOnError, match=message):
+        pipe(person=person, garment=garment, **kwargs)
+
+
+def test_huge_photo_is_scaled_not_refused(pipe):
+    big = Image.open(PERSON).resize((3000, 4000))
+    out = pipe(person=jpeg_bytes(big, quality=70), garment=TEE, category="upper")
+    assert max(out.image.size) == 1024
+
+
+def test_cli_writes_the_image_and_refuses_bad_paths(tmp_path, capsys):
+    from atelier_cli import main
+
+    out = tmp_path / "result.png"
+    args = ["tryon", "--person", str(PERSON), "--garment", str(TEE), "--category", "upper", "--out", str(out)]
+    assert main(args) == 0
+    assert Image.open(out).size == Image.open(PERSON).size
+    assert not list(tmp_path.glob(".*tmp*"))
+    code = main(["tryon", "--person", str(tmp_path / "none.jpg"), "--garment", str(TEE), "--out", str(out)])
+    assert code == 2 and "no such file" in capsys.readouterr().err
