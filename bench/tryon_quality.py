@@ -89,7 +89,11 @@ def evaluate_pairs(pipe, persons: dict, garments: dict) -> list[dict]:
     rows = []
     for pid in sorted(set(persons) & set(garments)):
         truth = pipe.check_image(persons[pid], "person")
-        out = pipe(person=persons[pid], garment=garments[pid], category="upper")
+        try:
+            out = pipe(person=persons[pid], garment=garments[pid], category="upper")
+        except TryOnError as err:
+            rows.append({"id": pid, "refused": str(err)})
+            continue
         body = pipe.persons(truth, "upper")
         p = body.points
         x0 = int(min(p["shoulder_l"][0], p["hip_l"][0]))
@@ -225,6 +229,9 @@ def markdown(r: dict) -> str:
         "|---|---|---|---|---|---|",
     ]
     for pair in r["pairs"]:
+        if "refused" in pair:
+            lines.append(f"| {pair['id']} | atelier refused: {pair['refused']} | | | | |")
+            continue
         for method in ("atelier", "paste"):
             m = pair[method]
             lines.append(

@@ -8,6 +8,7 @@
     load_sentiment().score(["Love it!"])           # comment sentiment in [-1, 1] (atelier-sentiment, else VADER)
     Shop.from_store(store, encoder).for_user("u42") # recommendations with reasons (Recommender underneath)
     recommend_batch(train, users, k=10)             # leave-last-out for shoppers absent from train
+    class_prototypes(encoder, ["dress", "jeans"])  # zero-shot classes: mean prompt embeddings [n, d]
 """
 
 from .backends import OpenClipEncoder, TorchEncoder
@@ -15,6 +16,7 @@ from .batch import recommend_batch
 from .catalog import Catalog, Product, SearchHit, read_products
 from .factory import create_encoder, list_encoders
 from .images import ImageError, load_image
+from .prompts import class_prototypes
 from .recommender import ItemSignals, Recommendation, Recommender, RecommenderConfig
 from .sentiment import SentimentScorer, item_sentiment, load_sentiment
 from .service import Shop
@@ -35,6 +37,7 @@ __all__ = [
     "Store",
     "StoreError",
     "TorchEncoder",
+    "class_prototypes",
     "create_encoder",
     "default_db",
     "item_sentiment",

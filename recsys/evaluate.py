@@ -10,15 +10,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score
 
-from .prompts import CATEGORY_TEMPLATES, prompts_for
+from .prompts import CATEGORY_TEMPLATES, class_prototypes
 from .train_encoder import read_catalog
-
-
-def class_prototypes(encoder, labels: list[str], templates: tuple[str, ...]) -> np.ndarray:
-    """[classes, d]: each label's mean prompt embedding over the template ensemble, re-normalised."""
-    per_prompt = encoder.encode_texts(prompts_for(labels, templates)).reshape(len(labels), len(templates), -1)
-    mean = per_prompt.mean(1)
-    return mean / np.linalg.norm(mean, axis=1, keepdims=True)
 
 
 def zero_shot(encoder, image_emb: np.ndarray, truth: pd.Series, templates: tuple[str, ...]) -> dict:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 TYPE_TEMPLATES = (
     "a photo of a {}",
     "a product photo of a {}",
@@ -52,6 +54,13 @@ def label_phrase(label: str) -> str:
 def prompts_for(labels: list[str], templates: tuple[str, ...]) -> list[str]:
     """All prompts, label-major: labels[0] × templates, labels[1] × templates, …"""
     return [template.format(label_phrase(label)) for label in labels for template in templates]
+
+
+def class_prototypes(encoder, labels: list[str], templates: tuple[str, ...] = TYPE_TEMPLATES) -> np.ndarray:
+    """[classes, d]: each label's mean prompt embedding over the template ensemble, re-normalised."""
+    per_prompt = encoder.encode_texts(prompts_for(labels, templates)).reshape(len(labels), len(templates), -1)
+    mean = per_prompt.mean(1)
+    return mean / np.linalg.norm(mean, axis=1, keepdims=True)
 
 
 def attribute_caption(

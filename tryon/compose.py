@@ -72,8 +72,9 @@ def _masked_blur(values: np.ndarray, weight: np.ndarray, sigma: float) -> np.nda
 
 
 def clothing_region(person: Person, frame: BodyFrame, category: str) -> np.ndarray:
-    """Where the clothing the new garment replaces can be: the person minus skin and head, between the
-    neck and the hips (tops), the waist and the ankles (bottoms), or both (dresses)."""
+    """Where the clothing the new garment replaces can be: the person minus skin, head and arms (an old
+    sleeve left below a new short one reads as a layer), between the neck and the hips (tops), the waist
+    and the ankles (bottoms), or both (dresses)."""
     height, width = person.mask.shape
     top = frame.point(0, -0.1 * frame.torso)[1] if category != "lower" else frame.point(0, 0.8 * frame.torso)[1]
     if category == "upper":
@@ -83,7 +84,7 @@ def clothing_region(person: Person, frame: BodyFrame, category: str) -> np.ndarr
         bottom = min(ankles, height)
     rows = np.arange(height)[:, None]
     band = (rows >= top) & (rows <= bottom)
-    return band & (person.mask > 0.5) & ~person.skin & ~person.head
+    return band & (person.mask > 0.5) & ~person.skin & ~person.head & ~person.arms
 
 
 def _inpaint(image: np.ndarray, region: np.ndarray) -> np.ndarray:

@@ -35,9 +35,11 @@ _NUMERIC = {
     "uk": {4: "XXS", 6: "XS", 8: "S", 10: "M", 12: "L", 14: "XL", 16: "XXL", 18: "3XL"},
     "us": {0: "XXS", 2: "XS", 4: "S", 6: "M", 8: "L", 10: "XL", 12: "XXL", 14: "3XL"},
 }
-# Where the body's outline lies relative to its joints: BlazePose's shoulder points sit on the joints,
-# about a tenth of the shoulder width inside the outline; hip joints sit well inside the hips.
+# Where the body's outline lies relative to its joints (adult anthropometry): BlazePose's shoulder
+# points sit on the joints, a tenth of the shoulder width inside the outline; the chest is about three
+# quarters of the shoulders' breadth; hip joints sit well inside the hips.
 SHOULDER_OUTLINE = 1.22
+CHEST_OUTLINE = 0.92
 HIP_OUTLINE = 1.55
 # A flat garment shows half its girth; worn, the photo shows the body's width, about 1/1.25 of that
 # (an elliptical chest 32 cm wide and 22 cm deep is 86 cm round).
@@ -45,8 +47,9 @@ WRAP = 1.25
 SLEEVE_FLARE = 20  # degrees a short sleeve stands off a hanging upper arm
 # Depths below the shoulder joints' line, in torso lengths (shoulder joints to hip joints): where an
 # armpit, a waistband and the crotch sit on an average adult.
-ARMPIT_DEPTH, WAIST_DEPTH, CROTCH_DEPTH = 0.3, 0.8, 1.22
-NECK_RISE = -0.02  # a neckline's corners above the shoulders' outline
+ARMPIT_DEPTH, WAIST_DEPTH, CROTCH_DEPTH = 0.25, 0.8, 1.22
+NECK_RISE = -0.04  # a neckline's corners above the shoulders' outline
+MAX_TOP_HEM = 1.35  # the longest a top reaches (tunic length)
 _GRID = 8  # the spline is evaluated every 8 px and interpolated between
 
 
@@ -105,6 +108,7 @@ class BodyFrame:
         if np.dot(self.v, self.pelvis - self.neck) < 0:
             self.v = -self.v
         self.shoulder_half = SHOULDER_OUTLINE * np.linalg.norm(u) / 2
+        self.chest_half = CHEST_OUTLINE * np.linalg.norm(u) / 2
         self.hip_half = HIP_OUTLINE * np.linalg.norm(p["hip_r"] - p["hip_l"]) / 2
         self.torso = float(np.dot(self.pelvis - self.neck, self.v))
         self.shoulder_top = self._shoulder_top(person)
@@ -121,9 +125,10 @@ class BodyFrame:
         return float(np.clip(np.mean(depths), -0.16, -0.04)) * self.torso
 
     def half_width(self, depth: float) -> float:
-        """Half the body's width at ``depth`` below the shoulder line (shoulders to hips, then hips)."""
-        t = np.clip(depth / self.torso, 0.0, 1.0)
-        return float((1 - t) * self.shoulder_half + t * self.hip_half)
+        """Half the body's width at ``depth`` below the shoulder line: the shoulders' outline, narrowing
+        to the chest at the armpits, then widening to the hips (linear between, constant beyond)."""
+        depths = (0.0, ARMPIT_DEPTH * self.torso, self.torso)
+        return float(np.interp(depth, depths, (self.shoulder_half, self.chest_half, self.hip_half)))
 
     def coords(self, point: np.ndarray) -> tuple[float, float]:
         d = point - self.neck
@@ -210,6 +215,10 @@ def _placement(garment: Garment, k: dict, frame: BodyFrame) -> tuple[np.ndarray,
         chest = frame.half_width(ARMPIT_DEPTH * frame.torso)
     across = 2 * chest * WRAP / max(abs(right[0] - left[0]), 1.0)
     down = float(np.clip(worn / flat, 0.5 * across, 1.5 * across)) if flat > 0.05 * abs(right[0] - left[0]) else across
+    if garment.category == "upper":
+        # A top ends by mid-thigh; a longer one means the armpits were read too high.
+        hem = np.flatnonzero((garment.alpha > 0.5).any(axis=1))[-1] - top
+        down = min(down, (MAX_TOP_HEM * frame.torso - depth) / max(hem, 1.0))
     centre = (left[0] + right[0]) / 2
     # garment (x, y) -> neck + u * across * (x - centre) + v * (depth + down * (y - top))
     linear = np.column_stack([frame.u * across, frame.v * down])
@@ -251,12 +260,19 @@ def _ribbon(root: np.ndarray, end: np.ndarray, half: float, outward: np.ndarray)
 
 
 def _sleeve(garment: Garment, k: dict, targets: dict, side: str, chain: list, limb: np.ndarray) -> Part:
-    """A sleeve moved as one piece (an affine map, which cannot fold): its seam exactly onto the body
-    part's seam, its cuff down the arm at its worn length. A long sleeve runs to the wrist; a short one
-    stands off the upper arm by SLEEVE_FLARE, as fabric does."""
+    """A sleeve moved as one piece (an affine map, which cannot fold): the middle of its seam onto the
+    body part's seam, its axis down the arm at its worn length, its width worn. A long sleeve runs to the
+    wrist; a short one stands off the upper arm by SLEEVE_FLARE, as fabric does. The three points
+    (seam middle, cuff, one side) never line up, so the map stays well conditioned even for a sleeve
+    that hangs straight down beside the body in the photo."""
     seam, armpit, end = k[f"seam_{side}"], k[f"armpit_{side}"], k[f"sleeve_{side}"]
     seam_to, armpit_to = targets[f"seam_{side}"], targets[f"armpit_{side}"]
-    length = float(np.linalg.norm(limb @ (end - (seam + armpit) / 2)))
+    root, start = (seam + armpit) / 2, (seam_to + armpit_to) / 2
+    axis = end - root
+    length = float(np.linalg.norm(limb @ axis))
+    flat_across = np.array([-axis[1], axis[0]], np.float32) / max(float(np.linalg.norm(axis)), 1e-6)
+    half = 0.5 * float(np.linalg.norm(seam - armpit))
+    width = half * float(np.linalg.norm(limb[:, 0])) / WRAP
     joint = chain[2] if garment.sleeves > 0.6 else chain[1]
     direction = (joint - chain[0]) / max(float(np.linalg.norm(joint - chain[0])), 1e-6)
     if garment.sleeves <= 0.6:
@@ -264,9 +280,12 @@ def _sleeve(garment: Garment, k: dict, targets: dict, side: str, chain: list, li
         angle = np.deg2rad(SLEEVE_FLARE) * outward * (1 if direction[1] > 0 else -1)
         rotation = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]], np.float32)
         direction = rotation @ direction
-    start = (seam_to + armpit_to) / 2
-    sources = {"root": seam, "end": end, "side": armpit, "seam": seam}
-    destinations = {"root": seam_to, "end": start + direction * length, "side": armpit_to, "seam": seam_to}
+    # The same turn for both across-vectors: the sleeve is rotated, never mirrored.
+    turn = np.arctan2(direction[1], direction[0]) - np.arctan2(axis[1], axis[0])
+    across = np.array([np.cos(turn) * flat_across[0] - np.sin(turn) * flat_across[1],
+                       np.sin(turn) * flat_across[0] + np.cos(turn) * flat_across[1]], np.float32)
+    sources = {"root": root, "end": end, "side": root + flat_across * half, "seam": seam}
+    destinations = {"root": start, "end": start + direction * length, "side": start + across * width, "seam": seam_to}
     return Part(f"sleeve_{side}", _sleeve_mask(garment.alpha, armpit, end, side), sources, destinations, affine=True)
 
 

@@ -76,6 +76,7 @@ class GarmentAnalyzer:
             keypoints, legs = _lower_keypoints(mask)
         else:
             keypoints, sleeves = _upper_keypoints(mask, dress=category == "dress")
+        _check_shape(keypoints, category, mask.shape[1])
         crop = np.ascontiguousarray(rgb[top:bottom, left:right])
         return Garment(crop, alpha, category, keypoints, sleeves, cutout, legs)
 
@@ -92,6 +93,23 @@ class GarmentAnalyzer:
     def cut_out(self, rgb: np.ndarray) -> tuple[np.ndarray, str]:
         """Boolean garment mask of an HxWx3 uint8 RGB photo, and the method that produced it."""
         return cut_out(rgb, self.session)
+
+
+def _check_shape(k: dict[str, Point], category: str, width: int) -> None:
+    """Refuse key points no upright front view has: a warp built on them draws nonsense. A level chest
+    (or waistband) at least a third of the photo wide, a level neckline above it, the hem below it."""
+    left, right = ("waist_l", "waist_r") if category == "lower" else ("armpit_l", "armpit_r")
+    span = k[right][0] - k[left][0]
+    level = abs(k[left][1] - k[right][1]) < 0.15 * max(span, 1)
+    ok = span > width / 3 and level and min(k["hem_l"][1], k["hem_r"][1]) > max(k[left][1], k[right][1])
+    if category != "lower":
+        neck_level = abs(k["neck_l"][1] - k["neck_r"][1]) < 0.15 * span
+        ok = ok and neck_level and max(k["neck_l"][1], k["neck_r"][1]) < min(k[left][1], k[right][1])
+    if not ok:
+        raise GarmentError(
+            "could not read the garment's shape (neckline, armpits or waistband, hem) from the photo; "
+            "use a front view of the garment alone, upright, on a plain background"
+        )
 
 
 def _crop_box(mask: np.ndarray) -> tuple[int, int, int, int]:

@@ -54,7 +54,7 @@ class Person:
     skin: np.ndarray  # HxW bool: bare skin (face colour model inside the person)
     head: np.ndarray  # HxW bool: face and hair above the neck; always in front of a garment
     hands: np.ndarray  # HxW bool: skin around the hands; in front of a garment's body, behind nothing
-    arms: np.ndarray  # HxW bool: bare arms outside the torso; in front of a garment's body, behind its sleeves
+    arms: np.ndarray  # HxW bool: arms outside the torso; in front of a garment's body, behind its sleeves
 
     @property
     def shoulder_width(self) -> float:
@@ -141,7 +141,7 @@ class PersonAnalyzer:
             skin=skin,
             head=head_mask(landmarks, mask, skin),
             hands=hand_mask(landmarks, skin, points),
-            arms=arm_mask(skin, points),
+            arms=arm_mask(mask > 0.5, points),
         )
 
 
@@ -265,15 +265,16 @@ def hand_mask(landmarks: np.ndarray, skin: np.ndarray, points: dict[str, np.ndar
     return skin & _disc_mask(skin.shape, centres, int(reach))
 
 
-def arm_mask(skin: np.ndarray, points: dict[str, np.ndarray]) -> np.ndarray:
-    """Skin along each arm, from a third of the way down the upper arm (the shoulder cap belongs to the
-    torso's garment) to the wrist, outside the shoulder-hip quadrilateral."""
+def arm_mask(body: np.ndarray, points: dict[str, np.ndarray]) -> np.ndarray:
+    """The person along each arm, from a third of the way down the upper arm (the shoulder cap belongs to
+    the torso's garment) to the wrist, outside the shoulder-hip quadrilateral. Not only bare skin: a
+    sleeve of the old clothing is an arm too, and it hangs in front of the new garment's body."""
     width = int(0.3 * float(np.linalg.norm(points["shoulder_l"] - points["shoulder_r"])))
-    near = np.zeros(skin.shape, np.uint8)
+    near = np.zeros(body.shape, np.uint8)
     for side in ("l", "r"):
         shoulder, elbow, wrist = (points[f"{part}_{side}"] for part in ("shoulder", "elbow", "wrist"))
         start = shoulder + 0.3 * (elbow - shoulder)
         for a, b in ((start, elbow), (elbow, wrist)):
             cv2.line(near, tuple(int(v) for v in a), tuple(int(v) for v in b), 1, max(width, 1))
-    torso = _polygon_mask(skin.shape, np.array([points[n] for n in ("shoulder_l", "shoulder_r", "hip_r", "hip_l")]))
-    return skin & near.astype(bool) & ~torso
+    torso = _polygon_mask(body.shape, np.array([points[n] for n in ("shoulder_l", "shoulder_r", "hip_r", "hip_l")]))
+    return body & near.astype(bool) & ~torso

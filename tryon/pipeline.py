@@ -24,6 +24,7 @@ from .compose import compose
 from .fit import letter_size, plan, size_factors, warp
 from .garment import GARMENT_CATEGORIES, Garment, GarmentAnalyzer, GarmentError
 from .person import PersonAnalyzer, PersonError
+from .vocab import GARMENT_FAMILY
 
 # Processing size: photos larger than this on their long side are scaled down first (the documented
 # preprocess); 1024 is VITON-HD's height and keeps a try-on near a second on two cores.
@@ -32,11 +33,7 @@ MIN_SIDE = 128
 GARMENT_CACHE = 32  # analysed product photos kept in memory (about 3 MB each at 768x1024)
 # The instruction's garment family decides the category when none is given.
 FAMILY_CATEGORY = {"top": "upper", "outerwear": "upper", "bottom": "lower", "dress": "dress", "one-piece": "dress"}
-CATEGORY_PROMPTS = {
-    "upper": ("a top", "a t-shirt", "a shirt", "a blouse", "a sweater", "a jacket"),
-    "lower": ("trousers", "jeans", "a skirt", "shorts", "leggings"),
-    "dress": ("a dress", "a gown", "a jumpsuit"),
-}
+_GARMENT_CATEGORY = {g: FAMILY_CATEGORY[family] for g, family in GARMENT_FAMILY.items() if family in FAMILY_CATEGORY}
 
 
 class TryOnError(ValueError):
@@ -87,6 +84,7 @@ class TryOnPipeline:
         self.garments = garments
         self.parser = parser  # tryon's instruction parser; loaded on the first instruction when None
         self.encoder = encoder  # recsys encoder for the category; loaded when first needed
+        self._garment_prototypes: np.ndarray | None = None  # encoder text prototypes of _GARMENT_CATEGORY
         self._garment_cache: dict[tuple[str, str], Garment] = {}  # insertion order = least recently used first
 
     @classmethod
@@ -236,17 +234,19 @@ class TryOnPipeline:
         return ask
 
     def guess_category(self, garment: Image.Image) -> str:
-        """Zero-shot with the recsys encoder: the category whose prompts sit closest to the photo."""
+        """Zero-shot with the recsys encoder over every garment the parser knows (t-shirt, jeans, maxi
+        dress, ...): the family of the closest one decides the category."""
         if self.encoder is None:
             from recsys import create_encoder
 
             self.encoder = create_encoder()
+        if self._garment_prototypes is None:
+            from recsys import class_prototypes
+
+            self._garment_prototypes = class_prototypes(self.encoder, list(_GARMENT_CATEGORY))
         image = self.encoder.encode_images([garment])[0]
-        scores = {}
-        for category, prompts in CATEGORY_PROMPTS.items():
-            texts = self.encoder.encode_texts([f"a photo of {p}" for p in prompts])
-            scores[category] = float((texts @ image).max())
-        return max(scores, key=scores.get)
+        best = int(np.argmax(self._garment_prototypes @ image))
+        return list(_GARMENT_CATEGORY.values())[best]
 
 
 def _as_uint8_rgb(array: np.ndarray, name: str) -> np.ndarray:
