@@ -91,9 +91,12 @@ def jpeg_bytes(image: Image.Image, **kwargs) -> bytes:
 def test_exif_rotated_photo_is_turned_upright(pipe, tee_on_person):
     rotated = Image.open(PERSON).rotate(90, expand=True)  # stored on its side, with an EXIF tag to undo it
     exif = Image.Exif()
-    exif[0x0112] = 8
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
     out = pipe(person=jpeg_bytes(rotated, exif=exif), garment=TEE, category="upper")
     assert out.image.size == tee_on_person.image.size
+    assert abs(out.landmarks["nose"][1] - tee_on_person.landmarks["nose"][1]) < 10
+    with pytest.raises(TryOnError, match="not upright"):
+        pipe(person=jpeg_bytes(rotated), garment=TEE, category="upper")  # the same photo without the tag
 
 
 def test_grayscale_person_and_transparent_garment(pipe):

@@ -11,6 +11,8 @@ old clothing is painted out.
 from __future__ import annotations
 
 import os
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import cv2
@@ -67,25 +69,42 @@ class Person:
         return float(np.linalg.norm(hips - shoulders))
 
 
+@contextmanager
+def _quiet_stderr():
+    """Silence file descriptor 2 (C++ libraries write there directly, past sys.stderr)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 class PersonAnalyzer:
     """``analyzer(image_rgb, category) -> Person`` or ``PersonError``. Models come from the mediapipe package."""
 
-    def __init__(self, pose, faces, face_model) -> None:
+    def __init__(self, pose, faces) -> None:
         self.pose = pose
         self.faces = faces
-        self.face_model = face_model
+        self._found_once = False  # BlazePose logs one C++ line the first time it finds a body
 
     @classmethod
     def from_pretrained(cls) -> PersonAnalyzer:
         from weights.registry import resolve
 
         resolve("mediapipe-pose")  # a clear error naming the package when mediapipe is missing
-        os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ info lines are not for users
         import mediapipe as mp
 
-        pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=True)
-        faces = mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.6)
-        return cls(pose, faces, mp)
+        with _quiet_stderr():  # MediaPipe's C++ start-up lines (TFLite delegate, feedback manager) are not for users
+            pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=True)
+            faces = mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.6)
+            blank = np.full((256, 256, 3), 128, np.uint8)
+            pose.process(blank)  # the graphs log on their first run; do it here, once
+            faces.process(blank)
+        return cls(pose, faces)
 
     def count_faces(self, image: np.ndarray) -> int:
         found = self.faces.process(image).detections or []
@@ -93,7 +112,12 @@ class PersonAnalyzer:
 
     def detect(self, image: np.ndarray):
         """BlazePose's raw result (landmarks and segmentation) or None when no person is found."""
-        result = self.pose.process(image)
+        if self._found_once:
+            result = self.pose.process(image)
+        else:
+            with _quiet_stderr():
+                result = self.pose.process(image)
+        self._found_once = self._found_once or result.pose_landmarks is not None
         return result if result.pose_landmarks is not None else None
 
     def shows_person(self, image: np.ndarray) -> bool:
@@ -128,9 +152,11 @@ class PersonAnalyzer:
         landmarks = np.array([(p.x * width, p.y * height, p.visibility) for p in result.pose_landmarks.landmark])
         mask = np.clip(result.segmentation_mask, 0, 1).astype(np.float32)
         _check_facing(landmarks, faces, mask)
+        _check_upright(landmarks)
         points, visibility = _image_side_points(landmarks)
         _check_framing(points, visibility, category, width, height)
         _check_size(points, mask, height)
+        _check_pose(points, mask)
         skin = skin_mask(image, landmarks, mask)
         return Person(
             image=image,
@@ -154,6 +180,13 @@ def _on_backdrop(image: np.ndarray, point: np.ndarray) -> bool:
     frame = np.concatenate([image[:2].reshape(-1, 3), image[-2:].reshape(-1, 3), image[:, :2].reshape(-1, 3)])
     patch = image[max(y - 4, 0) : y + 5, max(x - 4, 0) : x + 5].reshape(-1, 3).astype(np.float32)
     return float(np.abs(patch.mean(axis=0) - np.median(frame, axis=0)).max()) < 12
+
+
+def _check_upright(landmarks: np.ndarray) -> None:
+    """Garments are drawn on an upright body: shoulders-to-hips must point down the picture (within 45°)."""
+    down = landmarks[[23, 24], :2].mean(axis=0) - landmarks[[11, 12], :2].mean(axis=0)
+    if down[1] <= abs(down[0]):
+        raise PersonError("the person is not upright in the photo (sideways or upside down); rotate it first")
 
 
 def _image_side_points(landmarks: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, float]]:
@@ -207,6 +240,22 @@ def _check_size(points: dict, mask: np.ndarray, height: int) -> None:
             f"the person is too small in the photo (shoulders {shoulders:.0f} px wide); "
             "use a photo where they fill at least a quarter of the frame"
         )
+
+
+def _check_pose(points: dict, mask: np.ndarray) -> None:
+    """BlazePose sometimes puts both shoulders on one side of the body (seen with the head out of frame):
+    the joints then span far less than the body's outline at their height, and any fit would be wrong."""
+    centre = (points["shoulder_l"] + points["shoulder_r"]) / 2
+    joints = float(np.linalg.norm(points["shoulder_l"] - points["shoulder_r"]))
+    row = int(np.clip(centre[1] + 0.1 * joints, 0, mask.shape[0] - 1))
+    inside = np.flatnonzero(mask[row] > 0.5)
+    if inside.size == 0:
+        return
+    runs = np.split(inside, np.flatnonzero(np.diff(inside) > 1) + 1)
+    run = min(runs, key=lambda r: np.abs(r - centre[0]).min())  # the body's run at that row
+    if joints < 0.45 * (run[-1] - run[0] + 1):
+        raise PersonError("could not find the body's pose reliably (the shoulders are unclear); use a photo "
+                          "with the head, shoulders and hips in view")
 
 
 def _polygon_mask(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
