@@ -1,18 +1,17 @@
 """Fit a garment to a body: where each garment key point lands on the person, and the warp that takes it there.
 
 The model, in order:
-1. A similarity transform (scale, rotation, shift) puts the garment's shoulders on the body's shoulders
-   (waistband on the waist for bottoms). The garment keeps its own proportions: a cropped top stays
-   cropped, a tunic reaches past the hips.
+1. Placement (``_placement``): the flat garment's chest (waistband for bottoms) is unwrapped onto the
+   body's chest (waist); its height is scaled on its own from neckline-to-armpit (waistband-to-crotch),
+   mapped onto average-adult depths below the shoulder joints. The garment stays upright on the body axis.
 2. Size: a size other than the shopper's own widens or narrows the garment about the body's axis by the
-   ratio of chest girths in a letter-size grading table (4 cm a step around 96 cm for an M), and lengthens
-   it by a quarter of that. A photo gives proportions but not centimetres, so the body's own size is the
-   shopper's stated size, or M.
-3. Sleeves and trouser legs follow the limbs: their ends slide along shoulder→elbow→wrist (hip→knee→
-   ankle) by their scaled length, with the cuff turned across the limb.
-4. Clothes are never narrower than the body: side points move out to the body's outline at their height.
-A thin-plate spline through these point pairs (scipy's RBFInterpolator, fitted from body to garment so
-every output pixel has a source) is evaluated on a coarse grid and applied with OpenCV's remap.
+   ratio of chest girths in a letter-size grading table, and lengthens it by a quarter of that. A photo
+   gives proportions but not centimetres, so the body's own size is the shopper's stated size, or M.
+3. Wrap: side points come in to the worn width, never inside the body's outline at their height.
+4. Parts: the garment's body is warped by a thin-plate spline through its points (scipy's
+   RBFInterpolator, fitted from person to garment so every output pixel has a source, evaluated on a
+   coarse grid, applied with OpenCV's remap); each sleeve moves as one affine piece down its arm; trouser
+   legs are spline points along hip → knee → ankle.
 """
 
 from __future__ import annotations
