@@ -63,8 +63,7 @@ STYLES: tuple[Style, ...] = (
     Style(
         "elegant",
         "refined and dressy: tailored silhouettes, fluid fabrics, muted luxurious colours",
-        ("formal", "sophisticated", "classy", "dressy", "polished", "refined", "chic", "luxe", "luxurious",
-         "glamorous", "glam", "posh"),
+        ("formal", "sophisticated", "classy", "dressy", "polished", "refined", "chic"),
     ),
     Style(
         "grunge",
@@ -79,7 +78,7 @@ STYLES: tuple[Style, ...] = (
     Style(
         "romantic",
         "soft and feminine: ruffles, lace, bows, pastels, floaty fabrics and florals",
-        ("feminine", "girly", "soft", "frilly", "dreamy", "cottagecore", "coquette", "princess", "whimsical"),
+        ("feminine", "girly", "soft", "frilly", "dreamy", "coquette", "princess", "whimsical"),
     ),
     Style(
         "y2k",
@@ -115,6 +114,16 @@ STYLES: tuple[Style, ...] = (
         "ethnic",
         "South Asian and traditional dress: kurtas, sarees, lehengas, embroidery and rich colours",
         ("indian", "desi", "traditional indian", "ethnic wear", "festive"),
+    ),
+    Style(
+        "luxe",
+        "opulent evening glamour: silk, satin, velvet, sequins and gold, rich jewel tones and a high shine",
+        ("luxury", "luxurious", "glamorous", "glam", "posh", "opulent", "red carpet"),
+    ),
+    Style(
+        "cottagecore",
+        "pastoral romance: prairie dresses, puff sleeves, gingham, small florals, linen and cream tones",
+        ("cottage core", "prairie", "milkmaid", "countryside", "farmhouse"),
     ),
 )
 # fmt: on

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from .garment import GARMENT_CATEGORIES
+from .garment import GARMENT_CATEGORIES, GarmentAnalyzer, GarmentError
 from .inference import InstructionParserPipeline, ParseResult
 from .pipeline import TryOnError, TryOnOutput, TryOnPipeline
 from .request import Item, Request, build_request, find_negated
@@ -48,6 +48,8 @@ __all__ = [
     "TryOnOutput",
     "TryOnPipeline",
     "Entity",
+    "GarmentAnalyzer",
+    "GarmentError",
     "InstructionParserPipeline",
     "Item",
     "ParseResult",

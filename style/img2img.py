@@ -1,0 +1,177 @@
+"""The diffusers restyle engine: image-to-image diffusion over a garment photo, for users who have diffusion weights.
+
+No diffusion weights ship with Atelier. Point ``ATELIER_WEIGHTS_DIFFUSION`` at a local folder saved with
+``save_pretrained`` or at a hub id (for example ``stabilityai/sd-turbo``) and load it with
+``Img2ImgRestyler.from_pretrained()``. Any diffusers image-to-image pipeline instance also works directly:
+``Img2ImgRestyler(pipeline)``.
+
+``Img2ImgRestyler.__call__`` reads top to bottom like a diffusers pipeline: check inputs, resize to the VAE's
+grid, run the pipeline, resize back and keep every pixel outside the garment mask exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import PIL.Image
+import torch
+
+from .vocabulary import get_style
+
+WEIGHTS_SETTING = "ATELIER_WEIGHTS_DIFFUSION"
+VAE_SCALE_FACTOR = 8
+MAX_SIDE = 768
+
+
+class DiffusersNotConfiguredError(RuntimeError):
+    """No usable diffusion weights: the setting is unset, or it names a local folder that does not exist."""
+
+
+@dataclass
+class Img2ImgOptions:
+    """How far to move from the input: ``strength`` 0 keeps it, 1 ignores it; ``seed`` None draws a fresh one."""
+
+    strength: float = 0.6
+    steps: int = 20
+    guidance: float = 7.5
+    seed: int | None = 0
+
+
+class Img2ImgRestyler:
+    """Restyle a garment photo with any diffusers image-to-image pipeline (``AutoPipelineForImage2Image`` etc.)."""
+
+    def __init__(self, pipeline):
+        self.pipeline = pipeline
+
+    @classmethod
+    def from_pretrained(
+        cls, path: str | None = None, device: str = "cpu", dtype: torch.dtype = torch.float32
+    ) -> Img2ImgRestyler:
+        """Load weights from ``path`` (default: ``$ATELIER_WEIGHTS_DIFFUSION``), a local folder or a hub id."""
+        if path is None:
+            path = os.environ.get(WEIGHTS_SETTING)
+        if not path:
+            raise DiffusersNotConfiguredError(
+                f"No diffusion weights are configured: set {WEIGHTS_SETTING} to a local folder or a hub id such as "
+                "stabilityai/sd-turbo (no diffusion weights ship with Atelier)."
+            )
+        path = os.path.expanduser(path)
+        if _looks_local(path) and not os.path.isdir(path):
+            raise DiffusersNotConfiguredError(
+                f"Diffusion weights folder {path!r} does not exist; set {WEIGHTS_SETTING} to a local folder or a hub "
+                "id such as stabilityai/sd-turbo (no diffusion weights ship with Atelier)."
+            )
+
+        from diffusers import AutoPipelineForImage2Image  # soft dependency: only users with weights need diffusers
+
+        pipeline = AutoPipelineForImage2Image.from_pretrained(path, torch_dtype=dtype, safety_checker=None)
+        pipeline = pipeline.to(device)
+        return cls(pipeline)
+
+    @property
+    def device(self) -> torch.device:
+        return self.pipeline.device
+
+    def check_inputs(self, image, prompt, mask, options: Img2ImgOptions) -> None:
+        if not isinstance(image, PIL.Image.Image):
+            raise ValueError(f"`image` must be a PIL.Image.Image, received {type(image).__name__}.")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise ValueError(f"`prompt` must be a non-empty string, received {prompt!r}.")
+        if not 0.0 <= options.strength <= 1.0:
+            raise ValueError(f"`strength` must be in [0.0, 1.0], received {options.strength}.")
+        if not isinstance(options.steps, int) or options.steps < 1:
+            raise ValueError(f"`steps` must be an integer >= 1, received {options.steps!r}.")
+        if options.guidance < 0:
+            raise ValueError(f"`guidance` must be >= 0, received {options.guidance}.")
+        if mask is not None:
+            expected = (image.height, image.width)
+            if np.ndim(mask) != 2 or tuple(np.shape(mask)) != expected:
+                raise ValueError(
+                    f"`mask` must be a 2-D array of shape (height, width) = {expected}, received shape "
+                    f"{tuple(np.shape(mask))}."
+                )
+
+    def __call__(
+        self,
+        image: PIL.Image.Image,
+        prompt: str,
+        mask: np.ndarray | None = None,
+        options: Img2ImgOptions | None = None,
+        negative_prompt: str | None = None,
+    ) -> PIL.Image.Image:
+        """Restyle ``image`` toward ``prompt``; with ``mask`` (HxW in [0, 1], 1 = garment) only the garment changes."""
+        options = options or Img2ImgOptions()
+
+        # 1. Check inputs
+        self.check_inputs(image, prompt, mask, options)
+
+        # 2. Resize to the VAE's grid (a multiple of 8), keeping the aspect ratio, long side at most 768
+        source = image.convert("RGB")
+        work_size = _working_size(source.size)
+        work_image = source.resize(work_size, PIL.Image.Resampling.LANCZOS)
+
+        # 3. Run the pipeline
+        generator = None
+        if options.seed is not None:
+            generator = torch.Generator(self.device).manual_seed(options.seed)
+        result = self.pipeline(
+            prompt=prompt,
+            image=work_image,
+            strength=options.strength,
+            num_inference_steps=options.steps,
+            guidance_scale=options.guidance,
+            negative_prompt=negative_prompt,
+            generator=generator,
+            output_type="pil",
+        ).images[0]
+
+        # 4. Resize back and keep everything outside the garment mask exactly as it was
+        restyled = result.convert("RGB").resize(source.size, PIL.Image.Resampling.LANCZOS)
+        if mask is not None:
+            restyled = _composite(source, restyled, mask)
+        return restyled
+
+
+def build_prompt(style_description: str, garment: str | None = None, attributes: list[str] | None = None) -> str:
+    """A product-photo prompt; a text that is exactly a style name or synonym is expanded to its description.
+
+    >>> build_prompt("vintage", "shirt", ["red", "cotton"])  # doctest: +ELLIPSIS
+    'a product photo of a red cotton shirt, vintage style: retro pieces from past decades..., studio lighting, ...'
+    """
+    subject = " ".join([*(attributes or []), garment or "garment"])
+    text = style_description.strip()
+    style = get_style(text)
+    if style is not None and text.lower() in (style.name, *style.synonyms):
+        look = f"{style.name} style: {style.description}"
+    else:
+        look = text  # free text (or a phrase that merely mentions a style) goes in as written
+    parts = [f"a product photo of a {subject}"]
+    if look:
+        parts.append(look)
+    parts += ["studio lighting", "plain background"]
+    return ", ".join(parts)
+
+
+def _looks_local(path: str) -> bool:
+    """A hub id is ``name`` or ``owner/name``; absolute, ``./``, ``~`` or deeper paths, or existing ones, are local."""
+    if os.path.isabs(path) or path.startswith((".", "~")) or os.sep != "/" and os.sep in path:
+        return True
+    return path.count("/") > 1 or os.path.exists(path)
+
+
+def _working_size(size: tuple[int, int]) -> tuple[int, int]:
+    width, height = size
+    scale = min(1.0, MAX_SIDE / max(width, height))
+    width = max(VAE_SCALE_FACTOR, round(width * scale / VAE_SCALE_FACTOR) * VAE_SCALE_FACTOR)
+    height = max(VAE_SCALE_FACTOR, round(height * scale / VAE_SCALE_FACTOR) * VAE_SCALE_FACTOR)
+    return width, height
+
+
+def _composite(source: PIL.Image.Image, restyled: PIL.Image.Image, mask: np.ndarray) -> PIL.Image.Image:
+    alpha = np.clip(np.asarray(mask, dtype=np.float32), 0.0, 1.0)[..., None]
+    before = np.asarray(source, dtype=np.float32)
+    after = np.asarray(restyled, dtype=np.float32)
+    blended = np.rint(alpha * after + (1.0 - alpha) * before).astype(np.uint8)
+    return PIL.Image.fromarray(blended)
