@@ -264,6 +264,60 @@ def cmd_tryon(args) -> None:
     print(json.dumps(summary, indent=2))
 
 
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def _taste_images(db: str, user: str) -> list:
+    """Photos of the items in a user's history, from the store."""
+    from recsys import Store, load_image
+
+    store = Store(db)
+    seen = set(store.interactions(user)["item_id"])  # KeyError names an unknown user
+    items = store.items()
+    paths = items[items["id"].isin(seen) & items["image_path"].notna()]["image_path"]
+    return [load_image(path) for path in paths]
+
+
+def cmd_restyle(args) -> None:
+    from recsys import load_image
+    from style import restyle
+
+    sources = [Path(args.image)] if not Path(args.image).is_dir() else sorted(
+        p for p in Path(args.image).iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES
+    )
+    if not sources:
+        raise ValueError(f"--image {args.image}: no .jpg/.png/.webp images in the folder")
+    out = Path(args.out)
+    batch = Path(args.image).is_dir()
+    if not batch and out.suffix.lower() not in _IMAGE_SUFFIXES:
+        raise ValueError(f"--out {out}: give a .png, .jpg or .webp file name (or a folder with a folder --image)")
+    if args.style_image:
+        style = load_image(args.style_image)
+    elif args.user:
+        style = _taste_images(args.db, args.user)
+    else:
+        style = args.style
+    options = {"steps": args.steps, "guidance": args.guidance, "seed": args.seed} if args.engine == "diffusers" else {}
+    done, failed = 0, 0
+    for source in sources:
+        target = out / f"{source.stem}.png" if batch else out
+        try:
+            result = restyle(load_image(source), style, engine=args.engine, strength=args.strength,
+                             preserve_colour=args.preserve_colour, **options)
+        except ValueError as err:
+            if not batch:
+                raise
+            failed += 1
+            print(f"atelier: skipped {source.name}: {err}", file=sys.stderr)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp{target.suffix}")
+        result.image.save(tmp)
+        tmp.replace(target)
+        done += 1
+    print(json.dumps({"restyled": done, "skipped": failed, "out": str(out)}))
+
+
 def cmd_models(args) -> None:
     from weights import WeightsNotFoundError, get_entry, list_models, resolve
 
@@ -412,6 +466,22 @@ def build_parser() -> argparse.ArgumentParser:
     tryon.add_argument("--out", required=True, help="where to write the result (.png, .jpg, .webp)")
     tryon.add_argument("--debug", help="also write a debug view (masks, landmarks, key points) to this file")
     tryon.set_defaults(func=cmd_tryon)
+
+    rs = sub.add_parser("restyle", help="restyle a garment photo (or a folder of them) into a look")
+    rs.add_argument("--image", required=True, help="garment photo, or a folder of them (batch)")
+    which = rs.add_mutually_exclusive_group(required=True)
+    which.add_argument("--style", help="a style name, e.g. vintage, boho, streetwear, y2k, cottagecore")
+    which.add_argument("--style-image", help="a reference picture whose style to take")
+    which.add_argument("--user", help="a shopper's taste: the photos of the items in their history (needs --db)")
+    rs.add_argument("--db", help="the store for --user (default: atelier.db)", default="atelier.db")
+    rs.add_argument("--engine", choices=("neural", "diffusers"), default="neural")
+    rs.add_argument("--strength", type=float, default=0.8, help="0..1 (default 0.8)")
+    rs.add_argument("--preserve-colour", action="store_true", help="keep the garment's own colours")
+    rs.add_argument("--steps", type=int, help="diffusers: denoising steps")
+    rs.add_argument("--guidance", type=float, help="diffusers: guidance scale")
+    rs.add_argument("--seed", type=int, help="diffusers: random seed")
+    rs.add_argument("--out", required=True, help="output image, or a folder for a folder --image")
+    rs.set_defaults(func=cmd_restyle)
 
     models = sub.add_parser("models", help="list the model registry and where each model resolves")
     models.set_defaults(func=cmd_models)

@@ -66,7 +66,9 @@ class Img2ImgRestyler:
 
         from diffusers import AutoPipelineForImage2Image  # soft dependency: only users with weights need diffusers
 
-        pipeline = AutoPipelineForImage2Image.from_pretrained(path, torch_dtype=dtype, safety_checker=None)
+        # diffusers 0.42 renamed `torch_dtype` to `dtype` (the old name still works there, with a FutureWarning)
+        dtype_kwarg = "dtype" if _diffusers_version() >= (0, 42) else "torch_dtype"
+        pipeline = AutoPipelineForImage2Image.from_pretrained(path, safety_checker=None, **{dtype_kwarg: dtype})
         pipeline = pipeline.to(device)
         return cls(pipeline)
 
@@ -159,6 +161,13 @@ def _looks_local(path: str) -> bool:
     if os.path.isabs(path) or path.startswith((".", "~")) or os.sep != "/" and os.sep in path:
         return True
     return path.count("/") > 1 or os.path.exists(path)
+
+
+def _diffusers_version() -> tuple[int, int]:
+    import diffusers
+
+    major, minor = diffusers.__version__.split(".")[:2]
+    return int(major), int("".join(ch for ch in minor if ch.isdigit()) or 0)
 
 
 def _working_size(size: tuple[int, int]) -> tuple[int, int]:

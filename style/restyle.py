@@ -15,7 +15,7 @@ from PIL import Image
 
 from .neural import NeuralRestyler, RestyleError, RestyleOutput
 from .references import reference_image
-from .vocabulary import STYLES, canonical_style, get_style
+from .vocabulary import STYLES, canonical_style
 
 ENGINES = ("neural", "diffusers")
 # Fewer garment pixels than this: nothing to restyle (or the cut-out found no garment).
@@ -100,7 +100,7 @@ def _diffusers(image: Image.Image, style, mask: np.ndarray, strength: float, **o
     if not isinstance(style, str):
         raise RestyleError("style: the diffusers engine takes a style name (a prompt), not pictures")
     pipe = _diffusion(options.pop("weights", None))
-    prompt = build_prompt(get_style(style).description, options.pop("garment", None))
+    prompt = build_prompt(style, options.pop("garment", None))
     settings = Img2ImgOptions(strength=strength, **{k: v for k, v in options.items() if v is not None})
     return RestyleOutput(pipe(image, prompt, mask=mask, options=settings), mask)
 

@@ -1,0 +1,199 @@
+"""The diffusers restyle engine, on a tiny random-init Stable Diffusion img2img pipeline built offline from configs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+torch = pytest.importorskip("torch")
+diffusers = pytest.importorskip("diffusers")
+transformers = pytest.importorskip("transformers")
+
+from style.img2img import (  # noqa: E402  (after the optional-dependency skips)
+    WEIGHTS_SETTING,
+    DiffusersNotConfiguredError,
+    Img2ImgOptions,
+    Img2ImgRestyler,
+    build_prompt,
+)
+
+FAST = Img2ImgOptions(strength=0.8, steps=2, guidance=7.5, seed=0)
+
+
+def _write_tokenizer(folder) -> None:
+    """A character-level CLIP BPE vocabulary (no merges) that CLIPTokenizer.from_pretrained loads from disk."""
+    letters = [chr(c) for c in range(ord("a"), ord("z") + 1)]
+    tokens = ["<|startoftext|>", "<|endoftext|>", *letters, *(f"{c}</w>" for c in letters)]
+    tokens += [",</w>", ":</w>", "-</w>", ".</w>"]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.json").write_text(json.dumps({token: i for i, token in enumerate(tokens)}))
+    (folder / "merges.txt").write_text("#version: 0.2\n")
+    (folder / "tokenizer_config.json").write_text(json.dumps({"model_max_length": 77}))
+
+
+def tiny_pipeline(tokenizer_dir):
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionImg2ImgPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    _write_tokenizer(tokenizer_dir)
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(32, 64),
+        layers_per_block=2,
+        sample_size=32,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+    )
+    vae = AutoencoderKL(
+        block_out_channels=(32, 64),
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
+        latent_channels=4,
+    )
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            hidden_size=32,
+            intermediate_size=37,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            vocab_size=1000,
+            max_position_embeddings=77,
+            bos_token_id=0,
+            eos_token_id=1,
+            pad_token_id=1,
+        )
+    )
+    tokenizer = CLIPTokenizer.from_pretrained(str(tokenizer_dir))
+    scheduler = DDIMScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        clip_sample=False,
+        set_alpha_to_one=False,
+        steps_offset=1,
+    )
+    pipeline = StableDiffusionImg2ImgPipeline(
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=unet,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+    pipeline.set_progress_bar_config(disable=True)
+    return pipeline
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    return tiny_pipeline(tmp_path_factory.mktemp("tokenizer"))
+
+
+@pytest.fixture(scope="module")
+def restyler(pipeline):
+    return Img2ImgRestyler(pipeline)
+
+
+def _photo(width: int, height: int, seed: int = 0) -> Image.Image:
+    pixels = np.random.default_rng(seed).integers(0, 256, size=(height, width, 3), dtype=np.uint8)
+    return Image.fromarray(pixels)
+
+
+def test_tokenizer_from_disk_gives_real_ids(pipeline):
+    ids = pipeline.tokenizer("red shirt").input_ids
+    assert ids[0] == 0 and ids[-1] == 1
+    assert len(ids) == len("redshirt") + 2  # one id per character, no unknowns
+    assert pipeline.tokenizer.unk_token_id not in ids[1:-1]
+
+
+@pytest.mark.parametrize("size", [(64, 64), (70, 50)])
+def test_restyle_keeps_input_size(restyler, size):
+    image = _photo(*size)
+    out = restyler(image, build_prompt("vintage", "shirt", ["red"]), options=FAST)
+    assert isinstance(out, Image.Image)
+    assert out.size == image.size
+    assert out.mode == "RGB"
+
+
+def test_same_seed_same_output_different_seed_differs(restyler):
+    image = _photo(64, 64)
+    first = np.asarray(restyler(image, "a red shirt", options=FAST))
+    again = np.asarray(restyler(image, "a red shirt", options=FAST))
+    other = np.asarray(restyler(image, "a red shirt", options=Img2ImgOptions(strength=0.8, steps=2, seed=1)))
+    np.testing.assert_array_equal(first, again)
+    assert np.abs(first.astype(int) - other.astype(int)).max() > 0
+
+
+def test_mask_keeps_outside_pixels_exactly(restyler):
+    image = _photo(70, 50)
+    mask = np.zeros((50, 70), dtype=np.float32)
+    mask[10:40, 20:50] = 1.0
+    out = np.asarray(restyler(image, "a blue coat", mask=mask, options=FAST)).astype(int)
+    before = np.asarray(image).astype(int)
+    outside = mask == 0
+    assert np.abs(out[outside] - before[outside]).max() == 0
+    assert np.abs(out[~outside] - before[~outside]).max() > 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"options": Img2ImgOptions(strength=1.5)}, "strength"),
+        ({"options": Img2ImgOptions(strength=-0.1)}, "strength"),
+        ({"options": Img2ImgOptions(steps=0)}, "steps"),
+        ({"options": Img2ImgOptions(guidance=-1.0)}, "guidance"),
+        ({"prompt": "   "}, "prompt"),
+        ({"mask": np.ones((64, 63), dtype=np.float32)}, "mask"),
+    ],
+)
+def test_bad_inputs_raise_value_error_naming_the_argument(restyler, kwargs, argument):
+    call = {"image": _photo(64, 64), "prompt": "a shirt", **kwargs}
+    with pytest.raises(ValueError, match=f"`{argument}`"):
+        restyler(**call)
+
+
+def test_from_pretrained_without_setting_says_which_setting(monkeypatch):
+    monkeypatch.delenv(WEIGHTS_SETTING, raising=False)
+    with pytest.raises(DiffusersNotConfiguredError, match=WEIGHTS_SETTING) as caught:
+        Img2ImgRestyler.from_pretrained()
+    assert "no diffusion weights ship with Atelier" in str(caught.value)
+
+
+def test_from_pretrained_missing_folder_names_it(tmp_path, monkeypatch):
+    missing = tmp_path / "no-such-weights"
+    with pytest.raises(DiffusersNotConfiguredError, match="no-such-weights"):
+        Img2ImgRestyler.from_pretrained(str(missing))
+    monkeypatch.setenv(WEIGHTS_SETTING, str(missing))
+    with pytest.raises(DiffusersNotConfiguredError, match="no-such-weights"):
+        Img2ImgRestyler.from_pretrained()
+
+
+def test_round_trip_through_a_local_folder(pipeline, restyler, tmp_path, monkeypatch):
+    pipeline.save_pretrained(tmp_path)
+    monkeypatch.setenv(WEIGHTS_SETTING, str(tmp_path))
+    loaded = Img2ImgRestyler.from_pretrained()
+    loaded.pipeline.set_progress_bar_config(disable=True)
+    assert loaded.pipeline.dtype == torch.float32
+    image = _photo(64, 64)
+    expected = np.asarray(restyler(image, "a red shirt", options=FAST))
+    np.testing.assert_array_equal(np.asarray(loaded(image, "a red shirt", options=FAST)), expected)
+
+
+def test_build_prompt_expands_style_names_and_keeps_free_text():
+    prompt = build_prompt("vintage", "shirt", ["red", "cotton"])
+    assert prompt.startswith("a product photo of a red cotton shirt, vintage style: retro pieces from past decades")
+    assert prompt.endswith(", studio lighting, plain background")
+    assert build_prompt("70s").startswith("a product photo of a garment, vintage style:")
+    assert build_prompt("moody goth look", "dress") == (
+        "a product photo of a dress, moody goth look, studio lighting, plain background"
+    )
