@@ -239,6 +239,14 @@ def cmd_recommend(args) -> None:
                           "reasons": rec.reasons}, ensure_ascii=False))
 
 
+def _save_image(image, path: Path) -> None:
+    """Write through a temporary file, so an interrupted run never leaves half an image."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+    image.save(tmp)
+    tmp.replace(path)
+
+
 def cmd_tryon(args) -> None:
     from tryon import load_tryon
 
@@ -253,10 +261,7 @@ def cmd_tryon(args) -> None:
         size=args.size,
         body_size=args.body_size,
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp{out.suffix}")
-    result.image.save(tmp)
-    tmp.replace(out)
+    _save_image(result.image, out)
     if args.debug:
         result.debug_image().save(Path(args.debug))
     summary = {"out": str(out), "category": result.category, "size": result.size, "colour": result.colour}
@@ -310,10 +315,7 @@ def cmd_restyle(args) -> None:
             failed += 1
             print(f"atelier: skipped {source.name}: {err}", file=sys.stderr)
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp{target.suffix}")
-        result.image.save(tmp)
-        tmp.replace(target)
+        _save_image(result.image, target)
         done += 1
     print(json.dumps({"restyled": done, "skipped": failed, "out": str(out)}))
 
