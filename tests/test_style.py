@@ -101,3 +101,24 @@ def test_cli_restyle_file_and_folder(tmp_path, capsys):
     assert len(list((tmp_path / "all").glob("*.png"))) == len(list(GARMENTS.glob("*.jpg")))
     assert main(["restyle", "--image", str(POLO), "--style", "nope", "--out", str(tmp_path / "x.png")]) == 2
     assert "unknown style" in capsys.readouterr().err
+
+
+def test_cli_restyle_in_a_shoppers_taste(tmp_path, capsys):
+    """--user: the style of the photos of the items in the shopper's history, read from the store."""
+    import pandas as pd
+
+    from atelier_cli import main
+    from recsys import Store
+
+    db = tmp_path / "shop.db"
+    items = pd.DataFrame({"id": ["04469_00", "053319_1", "09163_00"], "title": ["wrap top", "dress", "polo"]})
+    interactions = pd.DataFrame(
+        {"user_id": ["u1", "u1"], "item_id": ["04469_00", "053319_1"], "ts": ["2026-01-01", "2026-02-01"]}
+    )
+    Store(str(db)).ingest(items=items, interactions=interactions, image_dir=GARMENTS)
+    out = tmp_path / "mine.png"
+    args = ["restyle", "--image", str(POLO), "--user", "u1", "--db", str(db), "--out", str(out)]
+    assert main(args) == 0
+    assert Image.open(out).size == Image.open(POLO).size
+    assert main([*args[:4], "nobody", *args[5:]]) == 2
+    assert "nobody" in capsys.readouterr().err
