@@ -18,6 +18,9 @@ from .references import reference_image
 from .vocabulary import STYLES, canonical_style
 
 ENGINES = ("neural", "diffusers")
+# Photos larger than this on their long side are scaled down first (the documented preprocess): the
+# network works at 384 px, so more pixels only cost time.
+MAX_SIDE = 2048
 # Fewer garment pixels than this: nothing to restyle (or the cut-out found no garment).
 _MIN_GARMENT = 0.02
 
@@ -79,8 +82,12 @@ def restyle(
         raise RestyleError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
     if not isinstance(strength, int | float) or not 0.0 <= strength <= 1.0:
         raise RestyleError(f"strength must be a number between 0 and 1; got {strength!r}")
+    if not isinstance(image, Image.Image):
+        raise RestyleError(f"image: expected a PIL image, got {type(image).__name__}")
     style = check_style(style)
     image = image.convert("RGB")
+    if max(image.size) > MAX_SIDE and mask is None:
+        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     mask = garment_mask(image) if mask is None else mask
     if engine == "diffusers":
         return _diffusers(image, style, mask, strength, **options)

@@ -79,6 +79,13 @@ def test_bad_requests(polo, style, kwargs, message):
         restyle(polo, style, **kwargs)
 
 
+def test_wrong_type_and_huge_images(polo):
+    with pytest.raises(RestyleError, match="expected a PIL image"):
+        restyle("shirt.jpg", "boho")
+    big = polo.resize((3000, 4000))
+    assert max(restyle(big, "boho").image.size) == 2048
+
+
 def test_no_garment_to_restyle():
     with pytest.raises(RestyleError, match="image:"):
         restyle(Image.new("RGB", (400, 500), (200, 200, 200)), "boho")
