@@ -71,7 +71,6 @@ class Fit:
     alpha: np.ndarray  # HxW float32 in [0, 1]
     sleeves: np.ndarray  # HxW float32: the part of alpha that is sleeves or trouser legs (follows limbs)
     parts: list[Part]
-    scale: float  # garment pixels -> person pixels
 
 
 def letter_size(system: str | None, value: str | None) -> str | None:
@@ -152,12 +151,11 @@ def _along(chain: list[np.ndarray], distance: float) -> tuple[np.ndarray, np.nda
     raise ValueError("empty chain")
 
 
-def plan(garment: Garment, person: Person, factors: tuple[float, float]) -> tuple[list[Part], float]:
-    """The garment's parts with their control points on the person, and the garment-to-person scale."""
+def plan(garment: Garment, person: Person, factors: tuple[float, float]) -> list[Part]:
+    """The garment's parts with their control points on the person."""
     frame, p = BodyFrame(person), person.points
     k = {name: np.asarray(point, np.float32) for name, point in garment.keypoints.items()}
     matrix, anchor_depth = _placement(garment, k, frame)
-    scale = float(np.hypot(*matrix[:, 0]))
     limb = matrix[:, :2] * np.array(factors, np.float32)  # a flat sleeve or leg vector -> its worn length
     if garment.category != "lower" and garment.sleeves > 0.05:
         for side in ("l", "r"):
@@ -177,7 +175,7 @@ def plan(garment: Garment, person: Person, factors: tuple[float, float]) -> tupl
         names = [n for n in targets if not (garment.legs and n.startswith("hem"))]
         sources = {**{n: k[n] for n in names}, **{n: src for n, (src, _) in legs.items()}}
         destinations = {**{n: targets[n] for n in names}, **{n: dst for n, (_, dst) in legs.items()}}
-        return [Part("body", garment.alpha > 0.5, sources, destinations)], scale
+        return [Part("body", garment.alpha > 0.5, sources, destinations)]
     parts = []
     sleeves = np.zeros(garment.alpha.shape, bool)
     if garment.sleeves > 0.05:
@@ -188,7 +186,7 @@ def plan(garment: Garment, person: Person, factors: tuple[float, float]) -> tupl
             parts.append(sleeve)
     names = [n for n in targets if not n.startswith("sleeve")]
     body = Part("body", (garment.alpha > 0.5) & ~sleeves, {n: k[n] for n in names}, {n: targets[n] for n in names})
-    return [body, *parts], scale
+    return [body, *parts]
 
 
 def _placement(garment: Garment, k: dict, frame: BodyFrame) -> tuple[np.ndarray, float]:
@@ -314,7 +312,7 @@ def _leg(k: dict, targets: dict, side: str, chain: list, limb: np.ndarray) -> di
     return out
 
 
-def warp(garment: Garment, parts: list[Part], shape: tuple[int, int], scale: float) -> Fit:
+def warp(garment: Garment, parts: list[Part], shape: tuple[int, int]) -> Fit:
     """Warp each part so its control points land on their targets, body first, sleeves over it. Each part
     is drawn only inside the box it can reach, which keeps a try-on's warp near a tenth of a second."""
     height, width = shape
@@ -334,7 +332,7 @@ def warp(garment: Garment, parts: list[Part], shape: tuple[int, int], scale: flo
             sleeves[box] = np.maximum(sleeves[box], a)
     if garment.category == "lower" and garment.legs:
         sleeves = alpha * (np.arange(height)[:, None] > _crotch_row(parts))
-    return Fit(rgb=rgb.astype(np.uint8), alpha=alpha, sleeves=sleeves, parts=parts, scale=scale)
+    return Fit(rgb=rgb.astype(np.uint8), alpha=alpha, sleeves=sleeves, parts=parts)
 
 
 def _box(points: np.ndarray, shape: tuple[int, int]) -> tuple[int, int, int, int]:

@@ -285,9 +285,11 @@ def skin_mask(image: np.ndarray, landmarks: np.ndarray, person: np.ndarray) -> n
         return np.zeros(image.shape[:2], bool)
     mean = samples.mean(axis=0)
     cov = np.cov(samples.T) + np.eye(2) * 4.0  # a floor: a small face would give a needle-thin model
-    diff = chroma - mean
-    distance = np.einsum("ij,jk,ik->i", diff, np.linalg.inv(cov), diff).reshape(image.shape[:2])
-    skin = (distance < 9.0) & (person > 0.5)
+    inside = (person > 0.5).reshape(-1)  # only the person's pixels can be their skin
+    diff = chroma[inside] - mean
+    skin = np.zeros(inside.shape, bool)
+    skin[inside] = np.einsum("ij,jk,ik->i", diff, np.linalg.inv(cov), diff) < 9.0
+    skin = skin.reshape(image.shape[:2])
     return cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).astype(bool)
 
 

@@ -139,8 +139,8 @@ class TryOnPipeline:
         cloth = self.analyse_garment(garment_image, category, key)
         lap("garment")
         # 6. Fit the garment to the body.
-        parts, scale = plan(cloth, body, size_factors(size_letter, body_letter))
-        fitted = warp(cloth, parts, person_rgb.shape[:2], scale)
+        parts = plan(cloth, body, size_factors(size_letter, body_letter))
+        fitted = warp(cloth, parts, person_rgb.shape[:2])
         lap("fit")
         # 7. Compose: inpaint, shade, occlude, feather.
         composite = compose(body, fitted, category, ask.colour)
