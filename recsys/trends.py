@@ -24,6 +24,7 @@ with a warning); a product without an image (or any, with ``use_images=False``) 
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,7 @@ def check_products(frame: pd.DataFrame, require_sales: bool = False) -> pd.DataF
     if frame.empty:
         raise ValueError("products table has no rows")
     out = frame.copy()
-    out["release_date"] = pd.to_datetime(out["release_date"], errors="coerce")
+    out["release_date"] = pd.to_datetime(out["release_date"], errors="coerce", format="mixed")
     bad = out.index[out["release_date"].isna()]
     if len(bad):
         raise ValueError(f"release_date is not a date (YYYY-MM-DD) in {len(bad)} row(s), first rows {list(bad[:5])}")
@@ -242,7 +243,9 @@ class TrendForecaster(BaseEstimator):
     def _features(self, frame: pd.DataFrame, embeddings: dict[int, np.ndarray] | None) -> pd.DataFrame:
         dates = frame["release_date"]
         features = pd.DataFrame({
-            column: pd.Categorical(frame[column], categories=self.categories_[column]) for column in CATEGORICALS
+            column: pd.Categorical(frame[column].where(frame[column].isin(self.categories_[column])),
+                                   categories=self.categories_[column])  # unknown -> missing, on purpose
+            for column in CATEGORICALS
         })
         features["spring_summer"] = frame["season"].str.startswith("ss").fillna(False).astype(int).to_numpy()
         features["release_week"] = dates.dt.isocalendar().week.astype(int).to_numpy()
@@ -301,6 +304,32 @@ def embed_product_images(frame: pd.DataFrame, folder: str | Path, encoder=None) 
         except Exception as err:  # noqa: BLE001 - any decoder failure means "no image" here
             log.warning("skipped image %s: %s", path, err)
     return out
+
+
+def forecast_files(train_csv: str | Path, gtrends_csv: str | Path, products_csv: str | Path, out_csv: str | Path,
+                   use_images: bool = False, random_state: int = 0) -> int:
+    """``atelier forecast``: train on ``train_csv``, write PRED.csv (external_code, "0".."11") for the products.
+
+    All inputs are read and checked before training, so a bad file fails in a second, not after a minute.
+    Photos (``images/{code:05d}.jpg`` beside each CSV) are used only with ``use_images``. Returns the rows.
+    """
+    train = read_products_csv(train_csv, require_sales=True)
+    gtrends, products = read_gtrends(gtrends_csv), read_products_csv(products_csv)
+    train_images = embed_product_images(train, Path(train_csv).parent) if use_images else None
+    new_images = embed_product_images(products, Path(products_csv).parent) if use_images else None
+    model = TrendForecaster(use_images=use_images, random_state=random_state).fit(train, gtrends, train_images)
+    prediction = model.predict(products, new_images)
+    out = Path(out_csv)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    prediction.to_csv(tmp, index=False)
+    tmp.replace(out)  # never a half-written PRED.csv
+    return len(prediction)
+
+
+def default_gtrends_path() -> Path:
+    """VISUELLE's gtrends.csv under $ATELIER_DATA (default ../shared/data)."""
+    return Path(os.environ.get("ATELIER_DATA", "../shared/data")) / "trends" / "visuelle" / "gtrends.csv"
 
 
 # ---- attribute trends -------------------------------------------------------------------------------------
