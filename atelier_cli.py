@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 EXIT_USAGE, EXIT_FAILED = 2, 1
+DB_HELP = "SQLite file or SQLAlchemy URL (default: $ATELIER_DB, else ~/.local/share/atelier/atelier.db)"
 
 
 def _data_dir(value: str | None) -> Path:
@@ -34,7 +35,28 @@ def _write_json(result: dict, out: str | None) -> None:
 def cmd_serve(args) -> None:
     from ui import serve
 
-    serve(host=args.host, port=args.port, catalog=args.catalog)
+    serve(host=args.host, port=args.port, catalog=args.catalog, db=args.db)
+
+
+def cmd_keys(args) -> None:
+    from recsys import Store
+    from ui import KeyStore
+
+    keys = KeyStore(Store(args.db).engine)
+    if args.action == "create":
+        made = keys.create(args.name or "", args.scope, args.rate)
+        print(made.secret)
+        print(f"key {made.key.id} ({made.key.scope}, {made.key.rate_per_minute}/min): shown once, only its hash "
+              "is stored", file=sys.stderr)
+    elif args.action == "revoke":
+        if not args.id:
+            raise ValueError("give the id of the key to revoke: atelier keys revoke --id ID")
+        keys.revoke(args.id)
+        print(f"revoked key {args.id}")
+    else:
+        for key in keys.list():
+            print(f"{key.id}  {key.scope:6}  {key.rate_per_minute:>5}/min  {key.created_at:%Y-%m-%d %H:%M}  "
+                  f"{'revoked' if key.revoked else 'live':7}  {key.name}")
 
 
 def cmd_train_encoder(args) -> None:
@@ -276,11 +298,7 @@ def _taste_images(db: str, user: str) -> list:
     """Photos of the items in a user's history, from the store."""
     from recsys import Store, load_image
 
-    store = Store(db)
-    seen = set(store.interactions(user)["item_id"])  # KeyError names an unknown user
-    items = store.items()
-    paths = items[items["id"].isin(seen) & items["image_path"].notna()]["image_path"]
-    return [load_image(path) for path in paths]
+    return [load_image(path) for path in Store(db).history_images(user)]
 
 
 def cmd_restyle(args) -> None:
@@ -350,7 +368,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--catalog", help="folder of product photos (default: the shipped demo catalog)")
+    serve.add_argument("--db", help=DB_HELP)
     serve.set_defaults(func=cmd_serve)
+
+    keys = sub.add_parser("keys", help="create, list or revoke the REST API's keys (stored hashed in the store)")
+    keys.add_argument("action", choices=("create", "list", "revoke"))
+    keys.add_argument("--name", help="create: what the key is for")
+    keys.add_argument("--scope", choices=("widget", "admin"), default="widget",
+                      help="widget: try-on, parse, search, recommend (public in shop pages); admin: everything")
+    keys.add_argument("--rate", type=int, default=60, help="create: requests a minute (default 60)")
+    keys.add_argument("--id", help="revoke: the key's id (from `atelier keys list`)")
+    keys.add_argument("--db", help=DB_HELP)
+    keys.set_defaults(func=cmd_keys)
 
     train = sub.add_parser("train", help="train a model").add_subparsers(dest="model", required=True)
     enc = train.add_parser("encoder", help="train atelier-fashion's heads")
@@ -412,9 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="ONNX Runtime (exported once into the cache, then reused) or PyTorch")
     parse.set_defaults(func=cmd_parse)
 
-    db_help = "SQLite file or SQLAlchemy URL (default: $ATELIER_DB, else ~/.local/share/atelier/atelier.db)"
     ingest = sub.add_parser("ingest", help="load items, reviews and interactions into the store (all or nothing)")
-    ingest.add_argument("--db", help=db_help)
+    ingest.add_argument("--db", help=DB_HELP)
     ingest.add_argument("--items", help="items file (.csv, .parquet or .jsonl; columns in docs/store.md)")
     ingest.add_argument("--images", help="folder of item photos: image_path is relative to it, else {id}.jpg")
     ingest.add_argument("--reviews", help="reviews file")
@@ -423,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     delete_user = sub.add_parser("delete-user", help="delete a user with their interactions and reviews")
     delete_user.add_argument("user_id")
-    delete_user.add_argument("--db", help=db_help)
+    delete_user.add_argument("--db", help=DB_HELP)
     delete_user.set_defaults(func=cmd_delete_user)
 
     sentiment = sub.add_parser("sentiment", help="add a sentiment column in [-1, 1] to a CSV of comments")

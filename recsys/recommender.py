@@ -233,46 +233,9 @@ class Recommender:
         return self._profile(np.array([self.index[i] for i in history], dtype=np.int64), times)
 
     def _profile(self, idx: np.ndarray, times: Sequence[pd.Timestamp] | None) -> np.ndarray | None:
-        """h: the recency-weighted mean of the history's embeddings (a rental a half-life older counts half)."""
-        if self.items.embeddings is None or not len(idx):
+        if self.items.embeddings is None:
             return None
-        weights = np.ones(len(idx))
-        if times:
-            age = (max(times) - pd.Series(times)).dt.days.to_numpy()
-            weights = 0.5 ** (age / self.config.recency_half_life_days)
-        profile = (self.items.embeddings[idx] * weights[:, None]).sum(0)
-        norm = np.linalg.norm(profile)
-        return profile / norm if norm > 0 else None
-
-    def recommend(self, history: Sequence[str], k: int = 10, times: Sequence[pd.Timestamp] | None = None,
-                  as_of: pd.Timestamp | None = None, allowed: np.ndarray | None = None,
-                  exclude_history: bool = True, profile: np.ndarray | None = None) -> list[Recommendation]:
-        """Top-k items for a history of item ids (``times`` aligned with it, optional). ``as_of``: the visit's
-        date. ``allowed``: a boolean mask over the catalog (filters). ``profile``: a unit vector in the encoder's
-        space to use as h instead of the history's (e.g. a request's text embedding). Unknown ids: KeyError."""
-        history = list(history)
-        unknown = [i for i in history if i not in self.index]
-        if unknown:
-            raise KeyError(f"unknown item ids in the history: {unknown[:5]}")
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
-        z = self._features(history, times, as_of, profile)
-        total = np.full(len(self.index), -np.inf)
-        pool = self._candidates(z)
-        total[pool] = sum(self.weights[f] * z[f][pool] for f in FEATURES)
-        if exclude_history and history:
-            total[[self.index[i] for i in history]] = -np.inf
-        if allowed is not None:
-            total = np.where(allowed, total, -np.inf)
-        ranked = pool[np.argsort(-total[pool])]  # only the pool can score: no sort over the whole catalog
-        top = ranked[np.isfinite(total[ranked])][:k]
-        return [Recommendation(self.items.ids[j], round(float(total[j]), 4), self._reasons(j, z, history))
-                for j in top]
-
-    def _reasons(self, j: int, z: dict[str, np.ndarray], history: list[str]) -> list[str]:
-        """The two signals that lifted item j most, in words."""
-        lifts = sorted(((self.weights[f] * z[f][j], f) for f in FEATURES), reverse=True)
-        return [text for lift, f in lifts[:3] if lift > 0 and (text := self._reason(f, j, history))][:2]
+        return recency_profile(self.items.embeddings, idx, times, self.config.recency_half_life_days)
 
     def _reason(self, feature: str, j: int, history: list[str]) -> str | None:
         signals = self.items
@@ -313,6 +276,21 @@ class _TrendCounter:
         before = week - days // 7
         recent = self.cumulative[:, week] - (self.cumulative[:, before] if before >= 0 else 0)
         return np.log1p(recent)
+
+
+def recency_profile(embeddings: np.ndarray, idx: np.ndarray, times: Sequence[pd.Timestamp] | None,
+                    half_life_days: float) -> np.ndarray | None:
+    """h: the recency-weighted mean of the history's embeddings (a choice a half-life older counts half);
+    None for an empty history or one whose embeddings cancel out."""
+    if not len(idx):
+        return None
+    weights = np.ones(len(idx))
+    if times:
+        age = (max(times) - pd.Series(times)).dt.days.to_numpy()
+        weights = 0.5 ** (age / half_life_days)
+    profile = (embeddings[idx] * weights[:, None]).sum(0)
+    norm = np.linalg.norm(profile)
+    return profile / norm if norm > 0 else None
 
 
 def _zscore(values: np.ndarray | None, n: int, has: np.ndarray | None = None) -> np.ndarray:

@@ -5,6 +5,7 @@
     shop.for_history(["item-1", "item-7"], k=10)  # any list of item ids
     shop.for_text("a red dress for a wedding, not black", k=10)   # parsed into filters
 
+A store too young to learn from (no shopper with 3 interactions) is served by ``ContentRecommender``.
 Item signals come from the store: embeddings (computed once and cached by ``Store.embed_items``), comment
 sentiment (every review scored by the sentiment model, smoothed per item), interactions for the
 collaborative part and for learning the blend.
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .content import ContentRecommender
 from .filters import allowed_items
 from .recommender import ItemSignals, Recommendation, Recommender, RecommenderConfig
 from .sentiment import item_sentiment, load_sentiment
@@ -28,7 +30,7 @@ from .store import Store
 class Shop:
     store: Store
     items: pd.DataFrame
-    model: Recommender
+    model: Recommender | ContentRecommender
     encoder: object | None = None
 
     @classmethod
@@ -48,7 +50,11 @@ class Shop:
             table = item_sentiment(scored)
             signals.sentiment = table["sentiment"].reindex(ids).to_numpy(np.float32)
             signals.comment_counts = table["n_reviews"].reindex(ids).fillna(0).to_numpy()
-        model = Recommender(config).fit(store.interactions(), signals)
+        interactions = store.interactions()
+        if can_learn_blend(interactions):
+            model = Recommender(config).fit(interactions, signals)
+        else:  # a new shop: the design's m(h, y)·p(y) alone until shoppers have histories to learn from
+            model = ContentRecommender(config).fit(signals)
         return cls(store, items, model, encoder)
 
     def for_user(self, user_id: str, k: int = 10) -> list[Recommendation]:
@@ -77,6 +83,11 @@ class Shop:
         allowed = allowed_items(self.items, parse(text))
         profile = self.encoder.encode_texts([text])[0] if self.encoder is not None else None
         return self.model.recommend(list(history), k, allowed=allowed, profile=profile)
+
+
+def can_learn_blend(interactions: pd.DataFrame) -> bool:
+    """Whether ``Recommender.fit`` has what it learns its blend from: a shopper with 3 or more interactions."""
+    return not interactions.empty and bool((interactions["user_id"].value_counts() >= 3).any())
 
 
 def style_leaning(profile: np.ndarray, encoder, temperature: float = 0.05) -> dict[str, float]:

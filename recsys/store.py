@@ -599,6 +599,12 @@ class Store:
         """All interactions, or one user's (a KeyError if the user is unknown), oldest first."""
         return self._read(INTERACTIONS, self._history(INTERACTIONS, "user_id", user_id, USERS, INTERACTIONS.c.ts))
 
+    def history_images(self, user_id: str) -> list[str]:
+        """Image paths of the items in a user's history (a KeyError if the user is unknown): their taste."""
+        seen = set(self.interactions(user_id)["item_id"])
+        items = self.items()
+        return items[items["id"].isin(seen) & items["image_path"].notna()]["image_path"].tolist()
+
     def counts(self) -> dict[str, int]:
         """Rows per table."""
         with self.engine.connect() as conn:

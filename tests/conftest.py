@@ -44,3 +44,48 @@ def styles():
 def data_dir() -> Path:
     """The real data folder, or a skip with the reason."""
     return require_data()
+
+
+# --- the service: one set of engines, keys and live server for every service test (loading takes seconds) -----
+@pytest.fixture(scope="session")
+def service_engines(tmp_path_factory):
+    """The real default engines over the demo catalog, with a store of their own in a temporary folder."""
+    from ui import DEMO_CATALOG, Engines
+
+    return Engines.load(DEMO_CATALOG, db=tmp_path_factory.mktemp("store") / "shop.db")
+
+
+@pytest.fixture(scope="session")
+def admin_secret(service_engines) -> str:
+    return service_engines.keys.create("tests (admin)", "admin", 10_000).secret
+
+
+@pytest.fixture(scope="session")
+def widget_secret(service_engines) -> str:
+    return service_engines.keys.create("tests (widget)", "widget", 10_000).secret
+
+
+@pytest.fixture(scope="session")
+def live_url(service_engines):
+    """The whole app on a real uvicorn server in a thread, on a free loopback port bound up front (no race)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from ui import create_app
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(service_engines), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server.should_exit = True
+    thread.join(timeout=30)
+    sock.close()

@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 import struct
 import tempfile
-import threading
-import time
 import zlib
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -26,13 +22,13 @@ PRODUCTS = json.loads((DEMO_CATALOG / "products.json").read_text())
 
 
 @pytest.fixture(scope="module")
-def engines() -> Engines:
-    return Engines.load(DEMO_CATALOG)
+def engines(service_engines) -> Engines:
+    return service_engines
 
 
 @pytest.fixture(scope="module")
-def client(engines: Engines):
-    with TestClient(create_app(engines)) as test_client:
+def client(engines: Engines, widget_secret: str):
+    with TestClient(create_app(engines), headers={"X-API-Key": widget_secret}) as test_client:
         yield test_client
 
 
@@ -208,24 +204,6 @@ def test_openapi_lists_the_endpoints(client: TestClient):
     assert {"/api/v1/search", "/api/v1/search/image", "/api/v1/products/{product_id}/image", "/healthz"} <= set(paths)
     assert "multipart/form-data" in paths["/api/v1/search/image"]["post"]["requestBody"]["content"]
     assert "SearchResponse" in spec["components"]["schemas"]
-
-
-@pytest.fixture(scope="module")
-def live_url(engines: Engines):
-    """The app on a real uvicorn server in a thread, on a free loopback port bound up front (no race)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(engines), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=30)
-    sock.close()
 
 
 def test_gradio_client_calls_catalog_search(live_url: str):

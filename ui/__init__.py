@@ -1,9 +1,10 @@
 """ui: Atelier's REST API and Gradio UI, served together.
 
     from ui import serve
-    serve(port=7860)                   # REST at /api/v1, docs at /docs, UI at /app
+    serve(port=7860)                   # REST at /api/v1, docs at /docs, UI at /app, widget demo at /shop
 
-    app = create_app(Engines.load())   # or build the FastAPI app yourself (tests pass their own Engines)
+    app = create_app(Engines.load(db="shop.db"))   # or build the FastAPI app yourself (tests pass their own)
+    KeyStore(engines.store.engine).create("my shop", "widget")   # API keys, stored hashed
 
 Importing ``ui`` is cheap: the web stack and the models load on first use.
 """
@@ -20,12 +21,14 @@ if TYPE_CHECKING:
     from .api.main import create_app
     from .engines import Engines
     from .gradio_app import build_demo
+    from .keys import KeyStore
     from .server import serve
 
 # `atelier search` needs only DEMO_CATALOG; it should not pay for importing gradio and fastapi.
-_LAZY = {"Engines": ".engines", "build_demo": ".gradio_app", "create_app": ".api.main", "serve": ".server"}
+_LAZY = {"Engines": ".engines", "KeyStore": ".keys", "build_demo": ".gradio_app", "create_app": ".api.main",
+         "serve": ".server"}
 
-__all__ = ["DEMO_CATALOG", "Engines", "build_demo", "create_app", "serve"]
+__all__ = ["DEMO_CATALOG", "Engines", "KeyStore", "build_demo", "create_app", "serve"]
 
 
 def __getattr__(name: str):

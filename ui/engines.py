@@ -1,26 +1,53 @@
-"""The models behind the app, loaded once and shared by the REST API and the Gradio UI.
+"""The models and the store behind the app, loaded once and shared by the REST API and the Gradio UI.
 
-``Engines`` grows one field per engine (try-on and restyle come next); both front ends call its methods,
-so input limits and locking live in one place.
+Both front ends call ``Engines`` methods, so input limits, locking and privacy rules live in one place:
+shoppers' photos are decoded in memory and dropped after the request, unless the shopper asks to keep one
+(``keep_photo``), which ``delete_user`` removes with the rest of their data.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import re
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recsys import Catalog, ImageError, Product, SearchHit, create_encoder, load_image, read_products
+import pandas as pd
+from PIL import Image
+
+from recsys import (
+    Catalog,
+    ImageError,
+    Product,
+    Recommendation,
+    SearchHit,
+    Shop,
+    Store,
+    create_encoder,
+    default_db,
+    load_image,
+    read_products,
+)
+from style import restyle
+from tryon import GARMENT_CATEGORIES, ParseResult, TryOnOutput, load_parser, load_tryon
 
 from . import DEMO_CATALOG
+from .keys import KeyStore, RateLimiter
 
 log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 500
+MAX_TEXT_CHARS = 2000  # instructions and requests; the parser reads 64 tokens anyway
 MAX_RESULTS = 100
 # Uploads above this are refused before decoding; phone photos are well under it.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Decoded size limit for uploads: a 50-megapixel phone photo passes, a decompression bomb does not.
+MAX_UPLOAD_PIXELS = 50_000_000
+USER_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 
 def check_query(query: str, k: int) -> None:
@@ -37,46 +64,288 @@ def check_k(k: int) -> None:
         raise ValueError(f"k (number of results) must be an integer from 1 to {MAX_RESULTS}, got {k!r}")
 
 
+def check_user_id(user_id: str) -> str:
+    if not isinstance(user_id, str) or not USER_ID.match(user_id):
+        raise ValueError("a user id is 1 to 64 letters, digits or . _ @ -")
+    return user_id
+
+
+def decode_upload(data: bytes, name: str = "photo") -> Image.Image:
+    """An uploaded photo as a metadata-free RGB image (EXIF rotation applied), or ``recsys.ImageError``."""
+    if not isinstance(data, bytes | bytearray) or not data:
+        raise ImageError(f"{name}: the upload is empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImageError(f"{name}: {len(data):,} bytes is over the limit of {MAX_UPLOAD_BYTES // 2**20} MB")
+    image = load_image(bytes(data))
+    if image.width * image.height > MAX_UPLOAD_PIXELS:
+        raise ImageError(f"{name}: {image.width}x{image.height} is over the limit of {MAX_UPLOAD_PIXELS:,} pixels")
+    return image
+
+
+@dataclass
+class Garment:
+    """A product that can be tried on: a front photo of the garment alone, and what the renderer draws it as."""
+
+    id: str
+    title: str
+    category: str  # tryon.GARMENT_CATEGORIES
+    image_path: Path
+
+
+def read_garments(folder: Path) -> list[Garment]:
+    listing = folder / "tryon" / "garments.json"
+    if not listing.is_file():
+        return []
+    rows = json.loads(listing.read_text())
+    garments = [Garment(r["id"], r["title"], r["category"], folder / r["image"]) for r in rows]
+    wrong = [g.id for g in garments if g.category not in GARMENT_CATEGORIES or not g.image_path.is_file()]
+    if wrong:
+        raise ValueError(f"{listing}: garments {wrong} have no photo or a category outside {GARMENT_CATEGORIES}")
+    return garments
+
+
+@dataclass
+class TryOnResult:
+    image: Image.Image
+    garment: Garment
+    parsed: ParseResult | None
+    size: str | None
+    colour: str | None
+    style: str | None
+    kept_photo: bool
+    seconds: float
+
+
+class PhotoVault:
+    """Shopper photos kept at their request only: metadata-free PNGs under ``root/<user>/``."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def keep(self, user_id: str, image: Image.Image) -> Path:
+        folder = self.root / check_user_id(user_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{time.time_ns()}.png"
+        tmp = path.with_suffix(".tmp")
+        image.save(tmp, "PNG")  # re-encoded from pixels: no EXIF, GPS or camera data survives
+        tmp.replace(path)
+        return path
+
+    def count(self, user_id: str) -> int:
+        folder = self.root / check_user_id(user_id)
+        return len(list(folder.glob("*.png"))) if folder.is_dir() else 0
+
+    def forget(self, user_id: str) -> int:
+        count = self.count(user_id)
+        shutil.rmtree(self.root / user_id, ignore_errors=True)
+        return count
+
+
 @dataclass
 class Engines:
-    """Everything the app serves with. Tests build their own and pass it to ``create_app``."""
+    """Everything the app serves with. Tests build their own with ``Engines.load(catalog, db=...)``."""
 
     encoder: object
-    catalog: Catalog
+    store: Store
+    parser: object
+    tryon: object
+    garments: list[Garment]
+    data_dir: Path
+    catalog: Catalog = field(init=False)
+    shop: Shop = field(init=False)
     products: dict[str, Product] = field(init=False, repr=False)
-    # The encoder's Hugging Face tokenizer raises "Already borrowed" when two threads call it at once,
-    # and on a 2-core machine parallel encodes gain nothing, so encoder calls take turns.
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    keys: KeyStore = field(init=False, repr=False)
+    limiter: RateLimiter = field(default_factory=RateLimiter, init=False, repr=False)
+    photos: PhotoVault = field(init=False, repr=False)
+    # The encoder's tokenizer raises "Already borrowed" when two threads call it at once, MediaPipe graphs are
+    # not thread-safe, and on 2 cores parallel model calls gain nothing: model calls take turns.
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.products = {}
-        for product in self.catalog.products:
-            if product.id in self.products:
-                raise ValueError(f"catalog lists product id {product.id!r} twice; ids must be unique")
-            self.products[product.id] = product
+        self.keys = KeyStore(self.store.engine)
+        self.photos = PhotoVault(self.data_dir / "photos")
+        self.refresh()
 
     @classmethod
-    def load(cls, catalog: str | Path | None = None) -> Engines:
-        """The default encoder (``recsys.create_encoder()``) and ``catalog`` (default: the demo catalog)."""
+    def load(cls, catalog: str | Path | None = None, db: str | Path | None = None) -> Engines:
+        """The default models, the store at ``db`` (default ``recsys.default_db()``) and ``catalog`` (default: the
+        demo catalog), whose products are written into the store (updated where their ids are already there)."""
         start = time.perf_counter()
-        read_products(catalog or DEMO_CATALOG)  # a bad catalog folder fails here, before the slow encoder load
-        encoder = create_encoder()
-        catalog = Catalog.from_folder(catalog or DEMO_CATALOG, encoder)
-        log.info("loaded the encoder and %d products in %.1f s", len(catalog.products), time.perf_counter() - start)
-        return cls(encoder, catalog)
+        folder = Path(catalog or DEMO_CATALOG)
+        products = read_products(folder)  # a bad catalog folder fails here, before the slow model loads
+        garments = read_garments(folder)
+        db = str(db or default_db())
+        if "://" not in db:
+            Path(db).parent.mkdir(parents=True, exist_ok=True)
+        store = Store(db)
+        store.ingest(items=_items_frame(products), image_dir=folder)
+        encoder, parser = create_encoder(), load_parser()
+        pipeline = load_tryon()
+        pipeline.parser, pipeline.encoder = parser, encoder  # share the loaded models instead of loading twice
+        data_dir = Path(db).parent if "://" not in db else Path(default_db()).parent
+        engines = cls(encoder, store, parser, pipeline, garments, data_dir)
+        log.info("loaded the models and %d products in %.1f s", len(engines.products), time.perf_counter() - start)
+        return engines
 
+    def refresh(self) -> None:
+        """Re-read the store: the recommender and the search catalog over its items (after ingestion)."""
+        with self._lock:
+            shop = Shop.from_store(self.store, self.encoder)
+            ids, matrix = self.store.embeddings(self.encoder.name)
+            row = {item_id: i for i, item_id in enumerate(ids)}
+            items = shop.items[shop.items["image_path"].notna() & shop.items["id"].isin(row)]
+            products = [Product(r.id, Path(r.image_path), r.title, r.attributes) for r in items.itertuples()]
+            self.catalog = Catalog(products, matrix[[row[p.id] for p in products]], self.encoder)
+            self.shop, self.products = shop, {p.id: p for p in products}
+
+    # --- search ------------------------------------------------------------------------------------------
     def search_text(self, query: str, k: int) -> list[SearchHit]:
         check_query(query, k)
         with self._lock:
             return self.catalog.search(query, k=k)
 
     def search_image(self, image: bytes, k: int) -> list[SearchHit]:
-        """Products most like an uploaded photo. The photo is decoded in memory and never stored;
-        raises ``recsys.ImageError`` for anything that is not a usable image."""
+        """Products most like an uploaded photo; raises ``recsys.ImageError`` for anything not a usable image."""
         check_k(k)
-        if len(image) > MAX_UPLOAD_BYTES:
-            raise ImageError(f"the photo has {len(image):,} bytes, over the limit of {MAX_UPLOAD_BYTES:,} "
-                             f"({MAX_UPLOAD_BYTES // 2**20} MB)")
-        decoded = load_image(image)  # validate before taking the lock, so bad uploads never queue
+        decoded = decode_upload(image)  # validate before taking the lock, so bad uploads never queue
         with self._lock:
             return self.catalog.search_image(decoded, k=k)
+
+    # --- understanding and try-on ------------------------------------------------------------------------
+    def parse(self, text: str) -> ParseResult:
+        if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
+            raise ValueError(f"the text has {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}")
+        with self._lock:
+            return self.parser(text)
+
+    def garment(self, garment_id: str) -> Garment:
+        for garment in self.garments:
+            if garment.id == garment_id:
+                return garment
+        raise KeyError(f"no garment {garment_id!r} to try on; the catalog has {[g.id for g in self.garments]}")
+
+    def try_on(self, person: bytes | Image.Image, garment_id: str | None = None, instruction: str | None = None,
+               size: str | None = None, colour: str | None = None, style: str | None = None,
+               user_id: str | None = None, keep_photo: bool = False) -> TryOnResult:
+        """The shopper wearing a garment. ``instruction`` (parsed) fills in what the arguments leave out: the
+        garment (the closest try-on product to its words), size, colour and a style to restyle it into first."""
+        start = time.perf_counter()
+        photo = person if isinstance(person, Image.Image) else decode_upload(person, "person photo")
+        if keep_photo and user_id is None:
+            raise ValueError("keep_photo needs a user_id to keep the photo under (and to delete it later)")
+        parsed = self.parse(instruction) if instruction and instruction.strip() else None
+        ask = _asked(parsed)
+        garment = self.garment(garment_id) if garment_id else self.closest_garment(instruction)
+        style = style or ask.get("style")  # restyle() refuses an unknown name, suggesting the nearest
+        garment_image = load_image(garment.image_path)
+        with self._lock:
+            if style:  # "make it vintage": restyle the product photo, then draw it on the shopper
+                garment_image = restyle(garment_image, style).image
+            colour = colour or ask.get("colour")
+            out: TryOnOutput = self.tryon(photo, garment_image, category=garment.category,
+                                          instruction=f"in {colour}" if colour else None, size=size or ask.get("size"))
+        kept = bool(keep_photo) and self.photos.keep(user_id, photo) is not None
+        return TryOnResult(out.image, garment, parsed, out.size, out.colour, style, kept, time.perf_counter() - start)
+
+    def closest_garment(self, instruction: str | None) -> Garment:
+        """The try-on garment whose title the words are closest to (the encoder's text tower)."""
+        if not self.garments:
+            raise ValueError("this catalog has no garments to try on (tryon/garments.json)")
+        if not instruction or not instruction.strip():
+            raise ValueError("say which garment to try on: pick one, or name it, e.g. 'the polo shirt'")
+        with self._lock:
+            texts = self.encoder.encode_texts([instruction] + [g.title for g in self.garments])
+        return self.garments[int((texts[1:] @ texts[0]).argmax())]
+
+    # --- restyle -----------------------------------------------------------------------------------------
+    def restyle(self, image: bytes | Image.Image, style: str | None = None, style_image: bytes | None = None,
+                user_id: str | None = None, strength: float = 0.8, preserve_colour: bool = False) -> Image.Image:
+        """A garment photo in a named style, a reference picture's style, or a customer's taste (their history)."""
+        if sum(x is not None for x in (style, style_image, user_id)) != 1:
+            raise ValueError("give exactly one of style (a name), style_image or user_id (a customer's taste)")
+        photo = image if isinstance(image, Image.Image) else decode_upload(image, "garment photo")
+        if style_image is not None:
+            target = decode_upload(style_image, "style image")
+        elif user_id is not None:
+            paths = self.store.history_images(check_user_id(user_id))  # KeyError for an unknown user
+            if not paths:
+                raise ValueError(f"user {user_id!r} has no items with photos in their history: no taste to read")
+            target = [load_image(p) for p in paths]
+        else:
+            target = style
+        with self._lock:
+            return restyle(photo, target, strength=strength, preserve_colour=preserve_colour).image
+
+    # --- recommendations, catalog and users ----------------------------------------------------------------
+    def recommend(self, user_id: str | None = None, text: str | None = None, history: list[str] | None = None,
+                  k: int = 10) -> list[Recommendation]:
+        """For a stored user, a request's words (with an optional history) or a list of item ids."""
+        check_k(k)
+        if text is not None and (not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_CHARS):
+            raise ValueError(f"text must be 1 to {MAX_TEXT_CHARS} characters")
+        with self._lock:
+            if text is not None:
+                past = self.history(user_id)["item_id"].tolist() if user_id else list(history or [])
+                return self.shop.for_text(text, k, history=past)
+            if user_id is not None:
+                return self.shop.for_user(check_user_id(user_id), k)
+            if history:
+                return self.shop.for_history(history, k)
+        raise ValueError("give a user_id, a text or a history of item ids")
+
+    def ingest_items(self, items: pd.DataFrame, images: dict[str, Image.Image]) -> int:
+        """Write items (and their photos, re-encoded without metadata) into the store; all or nothing."""
+        folder = self.data_dir / "items"
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for item_id, image in images.items():
+            path = folder / f"{hashlib.sha256(item_id.encode()).hexdigest()[:20]}.png"
+            image.save(path, "PNG")
+            paths.append((item_id, path.name))
+        frame = items.copy()
+        if paths:
+            named = dict(paths)
+            frame["image_path"] = [named.get(str(i)) for i in frame["id"]]
+        report = self.store.ingest(items=frame, image_dir=folder)[0]
+        self.refresh()
+        return report.inserted + report.updated
+
+    def history(self, user_id: str) -> pd.DataFrame:
+        return self.store.interactions(check_user_id(user_id))
+
+    def add_interactions(self, user_id: str, rows: pd.DataFrame) -> int:
+        self.store.ingest(interactions=rows.assign(user_id=check_user_id(user_id)))
+        return len(rows)
+
+    def delete_user(self, user_id: str) -> tuple[int, int, int]:
+        """(interactions, reviews, kept photos) deleted. A user with neither history nor photos: KeyError."""
+        photos = self.photos.forget(check_user_id(user_id))
+        try:
+            gone = self.store.delete_user(user_id)
+        except KeyError:
+            if not photos:
+                raise
+            return 0, 0, photos
+        return gone.interactions, gone.reviews, photos
+
+
+def _items_frame(products: list[Product]) -> pd.DataFrame:
+    return pd.DataFrame({"id": [p.id for p in products], "title": [p.title for p in products],
+                         "image_path": [str(p.image_path) for p in products],
+                         "attributes": [p.attributes for p in products]})
+
+
+def _asked(parsed: ParseResult | None) -> dict[str, str]:
+    """Size, colour and style from a parsed instruction (the first of each)."""
+    if parsed is None or parsed.request is None:
+        return {}
+    request, asked = parsed.request, {}
+    if request.style:
+        asked["style"] = request.style
+    for item in request.items:
+        if item.size and "size" not in asked:
+            system, value = item.size.system, item.size.value
+            asked["size"] = value if system in ("letter", "numeric") else f"{system.upper()} {value}"
+        if item.colours and "colour" not in asked:
+            asked["colour"] = item.colours[0].name
+    return asked

@@ -1,6 +1,7 @@
-"""The shopper-facing Gradio UI. ``build_demo`` lays it out; it loads nothing, so importing is cheap.
+"""The Gradio UI. ``build_demo`` lays it out; it loads nothing, so importing is cheap.
 
-Each tab is one function that adds its components and listeners; try-on and restyle tabs come next.
+Each tab is one function that adds its components and listeners: shoppers (``app_shopper``), stylists
+(``app_stylist``), product teams (``app_product``) and catalog search (here).
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import gradio as gr
 from recsys import SearchHit
 
 from . import DEMO_CATALOG
-from .engines import MAX_RESULTS, Engines
+from .app_product import product_tab
+from .app_shopper import shopper_tab
+from .app_stylist import stylist_tab
+from .engines import MAX_RESULTS, Engines, Garment
 
 GalleryItems = list[tuple[str, str]]
 EnginesSource = Engines | Callable[[], Engines]
@@ -76,13 +80,22 @@ def _search_tab(engines: Callable[[], Engines]) -> None:
           api_name="search_image")
 
 
-def build_demo(engines: EnginesSource) -> gr.Blocks:
+def build_demo(engines: EnginesSource, garments: list[Garment]) -> gr.Blocks:
     """The UI over ``engines``: the loaded engines, or a function returning them (``create_app`` passes one,
-    since it builds the UI before its lifespan loads the models)."""
+    since it builds the UI before its lifespan loads the models). ``garments``: the try-on garments to offer."""
     get = engines if callable(engines) else lambda: engines
+    choices = [(g.title, g.id) for g in garments]
     # analytics_enabled=False: shoppers' sessions are not reported to Gradio's servers.
     with gr.Blocks(title="Atelier", delete_cache=DELETE_CACHE, analytics_enabled=False) as demo:
-        gr.Markdown("# Atelier\nSearch the catalog by words or by photo.")
-        with gr.Tabs(), gr.Tab("Catalog search"):
-            _search_tab(get)
+        gr.Markdown("# Atelier\nTry garments on, restyle them, and find what goes with them.")
+        with gr.Tabs():
+            with gr.Tab("Try on", id="shopper"):
+                shopper_tab(get, choices)
+            with gr.Tab("Stylist", id="stylist"):
+                stylist_tab(get, choices)
+            with gr.Tab("Catalog search", id="search"):
+                _search_tab(get)
+            with gr.Tab("For product teams", id="product"):
+                origin, snippets = product_tab(get)
+        demo.load(origin, outputs=snippets, api_name=False)
     return demo.queue(default_concurrency_limit=CONCURRENCY)

@@ -11,14 +11,19 @@ from .engines import Engines
 log = logging.getLogger(__name__)
 
 
-def serve(host: str = "127.0.0.1", port: int = 7860, catalog: str | Path | None = None) -> None:
-    """Serve ``catalog`` (default: the demo catalog) at http://host:port/app until interrupted."""
+def serve(host: str = "127.0.0.1", port: int = 7860, catalog: str | Path | None = None,
+          db: str | Path | None = None) -> None:
+    """Serve ``catalog`` (default: the demo catalog) with the store at ``db`` (default ``recsys.default_db()``)
+    at http://host:port/app until interrupted."""
     import uvicorn
 
     if not 0 <= port <= 65535:
         raise ValueError(f"port must be from 0 to 65535, got {port}")
     # Load before the server starts: a bad catalog or missing weights then ends as one clear error for
     # the CLI, instead of a traceback from uvicorn's lifespan handler.
-    engines = Engines.load(catalog)
-    log.warning("Atelier: serving %d products at http://%s:%d%s", len(engines.catalog.products), host, port, UI_PATH)
+    engines = Engines.load(catalog, db)
+    log.warning("Atelier: serving %d products at http://%s:%d%s (REST at /api/v1, contract at /docs, demo shop "
+                "page at /shop)", len(engines.products), host, port, UI_PATH)
+    if not any(key.scope == "admin" and not key.revoked for key in engines.keys.list()):
+        log.warning("Atelier: no admin API key yet; create one with `atelier keys create --name NAME --scope admin`")
     uvicorn.run(create_app(engines), host=host, port=port)

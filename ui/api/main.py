@@ -1,30 +1,45 @@
-"""Builds the FastAPI app: REST routers under /api/v1, the Gradio UI at /app, engines loaded in lifespan."""
+"""Builds the FastAPI app: REST routers under /api/v1, the Gradio UI at /app, the widget and its demo shop page,
+engines loaded in lifespan."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import gradio as gr
-from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi import FastAPI, HTTPException
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from .. import DEMO_CATALOG
-from ..engines import MAX_UPLOAD_BYTES, Engines
+from ..engines import MAX_UPLOAD_BYTES, Engines, read_garments
 from ..gradio_app import build_demo
-from .dependencies import EngineDep
-from .routers import recsys
+from .dependencies import NESTED_SCHEMAS, EngineDep
+from .routers import recsys, style, tryon
 from .schemas import Health
 
 UI_PATH = "/app"
+WIDGET = Path(__file__).resolve().parents[1] / "widget"
+DEMO_SHOP_KEY = "demo shop page"  # the widget key the demo shop page embeds; replaced at every start
+DEMO_SHOP_RATE = 600
 
 
 def _allowed_paths(engines: Engines | None, catalog: str | Path | None) -> list[str]:
-    """Folders Gradio may serve files from: those holding the catalog photos shown in results."""
-    if engines is not None:
-        return sorted({str(p.image_path.resolve().parent) for p in engines.catalog.products})
-    return [str(Path(catalog or DEMO_CATALOG).resolve())]
+    """Folders Gradio may serve files from: those holding the catalog and garment photos shown in results."""
+    if engines is None:
+        return [str(Path(catalog or DEMO_CATALOG).resolve())]
+    photos = [p.image_path for p in engines.catalog.products] + [g.image_path for g in engines.garments]
+    return sorted({str(Path(p).resolve().parent) for p in photos})
+
+
+def _demo_shop_key(engines: Engines) -> str:
+    """A fresh widget key for the demo shop page; the previous run's is revoked, so a copied one stops working."""
+    for key in engines.keys.list():
+        if key.name == DEMO_SHOP_KEY and not key.revoked:
+            engines.keys.revoke(key.id)
+    return engines.keys.create(DEMO_SHOP_KEY, "widget", DEMO_SHOP_RATE).secret
 
 
 def create_app(engines: Engines | None = None, catalog: str | Path | None = None) -> FastAPI:
@@ -34,12 +49,14 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Loading blocks startup on purpose: no request is served before the models are ready.
         app.state.engines = engines if engines is not None else Engines.load(catalog)
+        app.state.shop_key = _demo_shop_key(app.state.engines)
         yield
         del app.state.engines  # drop the models with the app; reloading happens on the next startup
 
-    app = FastAPI(title="Atelier", summary="Virtual try-on, restyling and catalog search for fashion",
-                  version="0.1.0", lifespan=lifespan)
-    app.include_router(recsys.router)
+    app = FastAPI(title="Atelier", summary="Virtual try-on, restyling, search and recommendations for fashion",
+                  version="0.2.0", lifespan=lifespan)
+    for router in (tryon.router, style.router, recsys.router, recsys.users):
+        app.include_router(router)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -48,8 +65,38 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
     @app.get("/healthz", response_model=Health, tags=["service"])
     def healthz(loaded: EngineDep) -> Health:
         name = getattr(loaded.encoder, "name", type(loaded.encoder).__name__)
-        return Health(encoder=name, products=len(loaded.catalog.products))
+        return Health(encoder=name, products=len(loaded.products), garments=len(loaded.garments))
 
-    demo = build_demo(lambda: app.state.engines)
+    @app.get("/widget/atelier-tryon.js", include_in_schema=False)
+    def widget_script() -> FileResponse:
+        return FileResponse(WIDGET / "atelier-tryon.js", media_type="text/javascript")
+
+    @app.get("/shop", include_in_schema=False)
+    @app.get("/shop/{garment_id}", include_in_schema=False)
+    def demo_shop(loaded: EngineDep, garment_id: str | None = None) -> HTMLResponse:
+        """A product page of a pretend shop with the widget embedded, as a shop would embed it."""
+        if not loaded.garments:
+            raise HTTPException(404, "this catalog has no garments to try on")
+        try:
+            garment = loaded.garment(garment_id) if garment_id else loaded.garments[0]
+        except KeyError as err:
+            raise HTTPException(404, "no such garment") from err
+        others = "".join(f'<li><a href="/shop/{html.escape(g.id)}">{html.escape(g.title)}</a></li>'
+                         for g in loaded.garments)
+        page = (WIDGET / "shop.html").read_text().format(
+            title=html.escape(garment.title), garment_id=html.escape(garment.id), key=app.state.shop_key,
+            others=others)
+        return HTMLResponse(page)
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(NESTED_SCHEMAS)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+    garments = engines.garments if engines is not None else read_garments(Path(catalog or DEMO_CATALOG))
+    demo = build_demo(lambda: app.state.engines, garments)
     return gr.mount_gradio_app(app, demo, path=UI_PATH, allowed_paths=_allowed_paths(engines, catalog),
                                max_file_size=MAX_UPLOAD_BYTES, show_error=True)

@@ -1,12 +1,51 @@
-"""Request and response models of the REST API; the declared types are what clients get, nothing more."""
+"""Request and response models of the REST API; the declared types are what clients get, nothing more.
+
+Images travel as base64 in JSON (``*_image`` fields, a ``data:`` URL prefix is accepted) or as files in a
+multipart form with the same field names; results come back as base64 PNG.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import base64
+import binascii
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from ..engines import MAX_RESULTS, MAX_TEXT_CHARS, MAX_UPLOAD_BYTES
 
 AttributeValue = str | int | float | bool | None
+UserId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$", description="1-64 letters, digits or . _ @ -")]
+ItemId = Annotated[str, Field(min_length=1, max_length=128)]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
 
 
+def _image_bytes(value: object) -> bytes:
+    """Multipart files arrive as bytes; JSON carries base64 text (optionally a data: URL)."""
+    if isinstance(value, bytes):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("an image is a base64 string (JSON) or a file (multipart)")
+    if value.startswith("data:"):
+        value = value.partition(",")[2]
+    if len(value) > MAX_UPLOAD_BYTES * 4 // 3 + 4:
+        raise ValueError(f"the image is over the limit of {MAX_UPLOAD_BYTES // 2**20} MB")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise ValueError("the image is not valid base64") from err
+
+
+ImageData = Annotated[bytes, BeforeValidator(_image_bytes), WithJsonSchema(
+    {"type": "string", "contentEncoding": "base64",
+     "description": f"JPEG, PNG or WebP, base64 (JSON) or a file (multipart), at most {MAX_UPLOAD_BYTES // 2**20} MB"})]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- search -------------------------------------------------------------------------------------------------
 class ProductHit(BaseModel):
     id: str = Field(description="catalog product id")
     title: str
@@ -21,11 +60,153 @@ class SearchResponse(BaseModel):
     results: list[ProductHit] = Field(description="best match first")
 
 
+# --- parse --------------------------------------------------------------------------------------------------
+class ParseRequest(Strict):
+    text: Text = Field(examples=["try the red leather jacket on me in M, make it vintage"])
+
+
+class EntityOut(BaseModel):
+    label: str = Field(description="slot: GARMENT, COLOR, SIZE, STYLE, MATERIAL, PATTERN, FIT, SLEEVE, BRAND, PRICE, "
+                                   "OCCASION")
+    text: str
+    start: int
+    end: int
+    score: float
+    negated: bool
+
+
+class ParseResponse(BaseModel):
+    text: str
+    intent: str = Field(description="try_on, restyle, recommend or search")
+    intent_score: float
+    entities: list[EntityOut]
+    request: dict = Field(description="the normalised request: items with canonical garment, colours, size; style, "
+                                      "occasion, price and exclusions")
+
+
+# --- try-on -------------------------------------------------------------------------------------------------
+class Garment(BaseModel):
+    id: str
+    title: str
+    category: Literal["upper", "lower", "dress"]
+    image_url: str
+
+
+class TryOnRequest(Strict):
+    person_image: ImageData
+    garment_id: ItemId | None = Field(None, description="a garment from /api/v1/garments; default: the one the "
+                                                        "instruction names most closely")
+    instruction: Text | None = Field(None, examples=["try the polo on me in M, make it vintage"])
+    size: Annotated[str, Field(max_length=16)] | None = Field(None, description="e.g. M, XL, EU 40 (default: the "
+                                                                               "instruction's, else as photographed)")
+    colour: Annotated[str, Field(max_length=40)] | None = Field(None, description="recolour the garment, e.g. burgundy")
+    style: Annotated[str, Field(max_length=40)] | None = Field(None, description="restyle the garment first, e.g. "
+                                                                                "vintage")
+    user_id: UserId | None = None
+    keep_photo: bool = Field(False, description="keep the person photo (metadata stripped) under user_id; by "
+                                                "default it is processed in memory and never written")
+
+
+class TryOnResponse(BaseModel):
+    image: str = Field(description="the try-on, base64 PNG")
+    garment: Garment
+    parsed: ParseResponse | None
+    size: str | None
+    colour: str | None
+    style: str | None
+    kept_photo: bool
+    seconds: float
+
+
+# --- restyle ------------------------------------------------------------------------------------------------
+class RestyleRequest(Strict):
+    image: ImageData | None = Field(None, description="a garment photo; or give garment_id")
+    garment_id: ItemId | None = None
+    style: Annotated[str, Field(min_length=1, max_length=40)] | None = Field(None, examples=["vintage"])
+    style_image: ImageData | None = Field(None, description="a reference picture whose look to take")
+    user_id: UserId | None = Field(None, description="a customer's taste, read from their history (admin keys)")
+    strength: float = Field(0.8, ge=0, le=1)
+    preserve_colour: bool = False
+
+
+class RestyleResponse(BaseModel):
+    image: str = Field(description="the restyled garment, base64 PNG")
+    style: str = Field(description="the style name, 'reference image' or 'taste of <user>'")
+
+
+# --- recommend ----------------------------------------------------------------------------------------------
+class RecommendRequest(Strict):
+    user_id: UserId | None = Field(None, description="a stored user's history (admin keys)")
+    text: Text | None = Field(None, examples=["a red dress for a wedding, not black"])
+    history: list[ItemId] | None = Field(None, max_length=500, description="item ids the shopper chose")
+    k: int = Field(10, ge=1, le=MAX_RESULTS)
+
+
+class RecommendedItem(BaseModel):
+    id: str
+    title: str
+    score: float
+    reasons: list[str] = Field(description="the signals that lifted the item most, in words")
+    image_url: str | None
+
+
+class RecommendResponse(BaseModel):
+    results: list[RecommendedItem]
+    model: str = Field(description="Recommender (learned blend) or ContentRecommender (a shop too new to learn from)")
+
+
+# --- catalog and users --------------------------------------------------------------------------------------
+class CatalogItem(Strict):
+    id: ItemId
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    description: Annotated[str, Field(max_length=5000)] | None = None
+    category: Annotated[str, Field(max_length=100)] | None = None
+    colour: Annotated[str, Field(max_length=100)] | None = None
+    price: Annotated[float, Field(ge=0, le=1e9)] | None = None
+    currency: Annotated[str, Field(max_length=8)] | None = None
+    attributes: dict[Annotated[str, Field(max_length=100)], AttributeValue] = Field(default_factory=dict,
+                                                                                   max_length=50)
+    image: ImageData | None = None
+
+
+class CatalogRequest(Strict):
+    items: list[CatalogItem] = Field(min_length=1, max_length=200)
+
+
+class CatalogResponse(BaseModel):
+    ingested: int
+    products: int = Field(description="searchable products in the catalog now")
+
+
+class Interaction(Strict):
+    item_id: ItemId
+    kind: Annotated[str, Field(pattern=r"^[a-z_]{1,20}$")] = "interaction"
+    ts: Annotated[str, Field(max_length=40)] | None = Field(None, description="ISO date-time; default now")
+
+
+class InteractionsRequest(Strict):
+    interactions: list[Interaction] = Field(min_length=1, max_length=500)
+
+
+class UserHistory(BaseModel):
+    user_id: str
+    interactions: list[Interaction]
+    kept_photos: int
+
+
+class UserDeletion(BaseModel):
+    user_id: str
+    interactions: int
+    reviews: int
+    photos: int
+
+
 class Health(BaseModel):
     status: str = "ok"
     encoder: str
     products: int
+    garments: int
 
 
 class ErrorResponse(BaseModel):
-    detail: str
+    detail: str | list

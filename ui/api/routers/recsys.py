@@ -1,20 +1,49 @@
-"""Catalog search: by text, by photo, and the catalog's product photos."""
+"""Catalog search, recommendations, catalog ingestion and user histories."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
+import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import AfterValidator
 
 from recsys import ImageError, SearchHit
 
-from ...engines import MAX_QUERY_CHARS, MAX_RESULTS
-from ..dependencies import IMAGE_UPLOAD_BODY, EngineDep, read_image_upload
-from ..schemas import ErrorResponse, ProductHit, SearchResponse
+from ...engines import MAX_QUERY_CHARS, MAX_RESULTS, Engines, decode_upload
+from ..dependencies import (
+    IMAGE_UPLOAD_BODY,
+    AdminKey,
+    EngineDep,
+    WidgetKey,
+    body_schema,
+    read_body,
+    read_image_upload,
+    require_admin_for,
+    user_errors,
+)
+from ..schemas import (
+    CatalogRequest,
+    CatalogResponse,
+    ErrorResponse,
+    Interaction,
+    InteractionsRequest,
+    ProductHit,
+    RecommendedItem,
+    RecommendRequest,
+    RecommendResponse,
+    SearchResponse,
+    UserDeletion,
+    UserHistory,
+    UserId,
+)
+from .tryon import REFUSALS
 
-router = APIRouter(prefix="/api/v1", tags=["search"])
+router = APIRouter(prefix="/api/v1", tags=["search & recommend"])
+users = APIRouter(prefix="/api/v1", tags=["catalog & users"])
 
 
 def _not_blank(text: str) -> str:
@@ -28,27 +57,33 @@ SearchText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, desc
 TopK = Annotated[int, Query(ge=1, le=MAX_RESULTS, description="number of results")]
 
 
-def _hits(request: Request, hits: list[SearchHit]) -> list[ProductHit]:
+def _image_url(request: Request, engines: Engines, product_id: str) -> str | None:
+    if product_id not in engines.products:
+        return None
+    return str(request.url_for("product_image", product_id=product_id))
+
+
+def _hits(request: Request, engines: Engines, hits: list[SearchHit]) -> list[ProductHit]:
     return [ProductHit(id=hit.product.id, title=hit.product.title, attributes=hit.product.attributes,
-                       score=hit.score, image_url=str(request.url_for("product_image", product_id=hit.product.id)))
+                       score=hit.score, image_url=_image_url(request, engines, hit.product.id))
             for hit in hits]
 
 
-@router.get("/search", response_model=SearchResponse, summary="Search the catalog by text")
-def search(request: Request, engines: EngineDep, q: SearchText, k: TopK = 10) -> SearchResponse:
+@router.get("/search", response_model=SearchResponse, summary="Search the catalog by text", responses=REFUSALS)
+def search(request: Request, engines: EngineDep, _: WidgetKey, q: SearchText, k: TopK = 10) -> SearchResponse:
     # Plain ``def``: encoding blocks, so FastAPI runs it in its threadpool, off the event loop.
-    return SearchResponse(query=q, k=k, results=_hits(request, engines.search_text(q, k)))
+    return SearchResponse(query=q, k=k, results=_hits(request, engines, engines.search_text(q, k)))
 
 
 @router.post("/search/image", response_model=SearchResponse, summary="Find products that look like a photo",
-             openapi_extra=IMAGE_UPLOAD_BODY, responses={400: {"model": ErrorResponse}, 413: {"model": ErrorResponse}})
-def search_image(request: Request, engines: EngineDep, image: Annotated[bytes, Depends(read_image_upload)],
-                 k: TopK = 10) -> SearchResponse:
+             openapi_extra=IMAGE_UPLOAD_BODY, responses=REFUSALS)
+def search_image(request: Request, engines: EngineDep, _: WidgetKey,
+                 image: Annotated[bytes, Depends(read_image_upload)], k: TopK = 10) -> SearchResponse:
     try:
         hits = engines.search_image(image, k)
     except ImageError as err:
         raise HTTPException(400, str(err)) from err
-    return SearchResponse(query=None, k=k, results=_hits(request, hits))
+    return SearchResponse(query=None, k=k, results=_hits(request, engines, hits))
 
 
 @router.get("/products/{product_id}/image", name="product_image", summary="A catalog product's photo",
@@ -56,5 +91,68 @@ def search_image(request: Request, engines: EngineDep, image: Annotated[bytes, D
 def product_image(product_id: str, engines: EngineDep) -> FileResponse:
     product = engines.products.get(product_id)
     if product is None:
-        raise HTTPException(404, f"no product with id {product_id!r} in the catalog")
+        raise HTTPException(404, "no product with this id in the catalog")
     return FileResponse(product.image_path)
+
+
+@router.post("/recommend", response_model=RecommendResponse, summary="Recommendations with their reasons",
+             responses=REFUSALS)
+def recommend(request: Request, body: RecommendRequest, engines: EngineDep, key: WidgetKey) -> RecommendResponse:
+    if body.user_id is not None:
+        require_admin_for(key, "recommending from a stored user's history (user_id)")
+    with user_errors():
+        recs = engines.recommend(body.user_id, body.text, body.history, body.k)
+    titles = dict(zip(engines.shop.items["id"], engines.shop.items["title"], strict=True))
+    return RecommendResponse(model=type(engines.shop.model).__name__, results=[
+        RecommendedItem(id=r.item_id, title=titles.get(r.item_id, r.item_id), score=r.score, reasons=r.reasons,
+                        image_url=_image_url(request, engines, r.item_id)) for r in recs])
+
+
+@users.post("/catalog", response_model=CatalogResponse, summary="Add or update catalog items (admin)",
+            openapi_extra=body_schema(CatalogRequest), responses=REFUSALS)
+async def ingest_catalog(request: Request, engines: EngineDep, _: AdminKey) -> CatalogResponse:
+    body = await read_body(request, CatalogRequest)
+    with user_errors():
+        images = {item.id: decode_upload(item.image, f"item {item.id}") for item in body.items if item.image}
+        rows = pd.DataFrame([item.model_dump(exclude={"image"}) for item in body.items])
+        count = await run_in_threadpool(engines.ingest_items, rows, images)
+    return CatalogResponse(ingested=count, products=len(engines.products))
+
+
+def _interactions(frame: pd.DataFrame) -> list[Interaction]:
+    return [Interaction(item_id=r.item_id, kind=r.kind or "interaction", ts=pd.Timestamp(r.ts).isoformat())
+            for r in frame.itertuples()]
+
+
+@users.get("/users/{user_id}", response_model=UserHistory, summary="A user's history (admin)", responses=REFUSALS)
+def user_history(user_id: UserId, engines: EngineDep, _: AdminKey) -> UserHistory:
+    with user_errors():
+        kept = engines.photos.count(user_id)
+        frame = engines.history(user_id) if kept == 0 else _history_or_empty(engines, user_id)
+    return UserHistory(user_id=user_id, interactions=_interactions(frame), kept_photos=kept)
+
+
+def _history_or_empty(engines: Engines, user_id: str) -> pd.DataFrame:
+    try:
+        return engines.history(user_id)
+    except KeyError:  # a shopper who kept a photo but has no history yet
+        return pd.DataFrame(columns=["item_id", "kind", "ts"])
+
+
+@users.post("/users/{user_id}/interactions", response_model=UserHistory, summary="Add to a user's history (admin)",
+            responses=REFUSALS)
+def add_interactions(user_id: UserId, body: InteractionsRequest, engines: EngineDep, _: AdminKey) -> UserHistory:
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat()
+    rows = pd.DataFrame([{"item_id": i.item_id, "kind": i.kind, "ts": i.ts or now} for i in body.interactions])
+    with user_errors():
+        engines.add_interactions(user_id, rows)
+        return UserHistory(user_id=user_id, interactions=_interactions(engines.history(user_id)),
+                           kept_photos=engines.photos.count(user_id))
+
+
+@users.delete("/users/{user_id}", response_model=UserDeletion, summary="Delete everything about a user (admin)",
+              responses=REFUSALS)
+def delete_user(user_id: UserId, engines: EngineDep, _: AdminKey) -> UserDeletion:
+    with user_errors():
+        interactions, reviews, photos = engines.delete_user(user_id)
+    return UserDeletion(user_id=user_id, interactions=interactions, reviews=reviews, photos=photos)

@@ -1,0 +1,82 @@
+"""The recommender of a shop that has too few interactions to learn from: the design's m(h, y)·p(y) alone.
+
+A new shop (or the demo catalog) has photos and perhaps comments, but no shopper with the three interactions
+``Recommender.fit`` needs to learn its blend. ``ContentRecommender`` then ranks items by
+
+    m'(h, y) · p'(y),   m' = (1 + cos(h, y)) / 2,   p' = (1 + s(y)) / 2  (0.5 where y has no comments)
+
+Both factors are mapped into [0, 1] so that the product rises with each of them (a raw cosine can be negative,
+which would flip the order). Nothing is learned, so there are no weights to hand-set: the formula is the design's
+with w_s = 1, and t(y) is left out because it is itself fitted on comments. ``Shop.from_store`` switches to
+``Recommender`` as soon as the store holds enough interactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .recommender import ItemSignals, Recommendation, RecommenderConfig, recency_profile
+
+
+class ContentRecommender:
+    """``fit`` on item signals only; ``recommend`` and ``profile`` as ``Recommender`` has them."""
+
+    def __init__(self, config: RecommenderConfig | None = None):
+        self.config = config or RecommenderConfig()
+
+    def fit(self, items: ItemSignals) -> ContentRecommender:
+        self.items = items
+        self.index = {item_id: i for i, item_id in enumerate(items.ids)}
+        sentiment = items.sentiment if items.sentiment is not None else np.full(len(items.ids), np.nan)
+        self.appeal_ = (1 + np.nan_to_num(sentiment, nan=0.0)) / 2
+        return self
+
+    def profile(self, history: Sequence[str], times: Sequence[pd.Timestamp] | None = None) -> np.ndarray | None:
+        if self.items.embeddings is None:
+            return None
+        return recency_profile(self.items.embeddings, self._indices(history), times, self.config.recency_half_life_days)
+
+    def recommend(self, history: Sequence[str], k: int = 10, times: Sequence[pd.Timestamp] | None = None,
+                  allowed: np.ndarray | None = None, exclude_history: bool = True,
+                  profile: np.ndarray | None = None) -> list[Recommendation]:
+        """Top-k items for a history of item ids, or for ``profile`` (e.g. a request's text embedding)."""
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        history = list(history)
+        idx = self._indices(history)
+        h = profile if profile is not None else self.profile(history, times)
+        similarity = (1 + self.items.embeddings @ h) / 2 if h is not None else np.ones(len(self.index))
+        score = similarity * self.appeal_
+        if exclude_history and len(idx):
+            score[idx] = -np.inf
+        if allowed is not None:
+            score = np.where(allowed, score, -np.inf)
+        top = np.argsort(-score, kind="stable")
+        top = top[np.isfinite(score[top])][:k]
+        return [Recommendation(self.items.ids[j], round(float(score[j]), 4), self._reasons(j, history, profile))
+                for j in top]
+
+    def _indices(self, history: Sequence[str]) -> np.ndarray:
+        unknown = [i for i in history if i not in self.index]
+        if unknown:
+            raise KeyError(f"unknown item ids in the history: {unknown[:5]}")
+        return np.array([self.index[i] for i in history], dtype=np.int64)
+
+    def _reasons(self, j: int, history: list[str], profile: np.ndarray | None) -> list[str]:
+        items, reasons = self.items, []
+        if profile is not None:
+            reasons.append("close to what you asked for")
+        elif history and items.embeddings is not None:
+            sims = items.embeddings[self._indices(history)] @ items.embeddings[j]
+            reasons.append(f"looks like {self._name(history[int(np.argmax(sims))])} in your history")
+        if items.sentiment is not None and not np.isnan(items.sentiment[j]):
+            count = int(items.comment_counts[j]) if items.comment_counts is not None else 0
+            reasons.append(f"reviews rate it {2.5 * (items.sentiment[j] + 1):.1f}/5 over {count} comments")
+        return reasons
+
+    def _name(self, item_id: str) -> str:
+        titles = self.items.titles
+        return f"the {titles[self.index[item_id]]}" if titles else f"item {item_id}"

@@ -1,0 +1,56 @@
+"""Understanding requests and trying garments on: /parse, /garments, /tryon."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+
+from ...engines import Engines
+from ..dependencies import EngineDep, WidgetKey, body_schema, read_body, user_errors
+from ..images import png_base64
+from ..schemas import ErrorResponse, Garment, ParseRequest, ParseResponse, TryOnRequest, TryOnResponse
+
+router = APIRouter(prefix="/api/v1", tags=["try-on"])
+REFUSALS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 415, 422, 429)}
+
+
+def _garment(request: Request, engines: Engines, garment_id: str) -> Garment:
+    garment = engines.garment(garment_id)
+    return Garment(id=garment.id, title=garment.title, category=garment.category,
+                   image_url=str(request.url_for("garment_image", garment_id=garment.id)))
+
+
+@router.post("/parse", response_model=ParseResponse, summary="Understand a shopper's request", responses=REFUSALS)
+def parse(body: ParseRequest, engines: EngineDep, _: WidgetKey) -> ParseResponse:
+    with user_errors():
+        return ParseResponse.model_validate(engines.parse(body.text).to_dict())
+
+
+@router.get("/garments", response_model=list[Garment], summary="The garments that can be tried on", responses=REFUSALS)
+def garments(request: Request, engines: EngineDep, _: WidgetKey) -> list[Garment]:
+    return [_garment(request, engines, g.id) for g in engines.garments]
+
+
+@router.get("/garments/{garment_id}/image", name="garment_image", summary="A try-on garment's photo",
+            response_class=FileResponse, responses={404: {"model": ErrorResponse}})
+def garment_image(garment_id: str, engines: EngineDep) -> FileResponse:
+    with user_errors():
+        return FileResponse(engines.garment(garment_id).image_path)
+
+
+@router.post("/tryon", response_model=TryOnResponse, summary="See a shopper wearing a garment",
+             openapi_extra=body_schema(TryOnRequest), responses=REFUSALS)
+async def tryon(request: Request, engines: EngineDep, key: WidgetKey) -> TryOnResponse:
+    body = await read_body(request, TryOnRequest)
+    if body.keep_photo and key.scope != "admin":
+        raise HTTPException(403, "keeping a shopper's photo needs an admin key (the shop's server, not its page)")
+    with user_errors():
+        # Rendering blocks for about a second: off the event loop, in the threadpool.
+        result = await run_in_threadpool(
+            engines.try_on, body.person_image, body.garment_id, body.instruction, body.size, body.colour,
+            body.style, body.user_id, body.keep_photo)
+    parsed = ParseResponse.model_validate(result.parsed.to_dict()) if result.parsed else None
+    return TryOnResponse(image=png_base64(result.image), garment=_garment(request, engines, result.garment.id),
+                         parsed=parsed, size=result.size, colour=result.colour, style=result.style,
+                         kept_photo=result.kept_photo, seconds=round(result.seconds, 3))

@@ -1,0 +1,92 @@
+"""The product tab: the embed snippet, API keys, and what is not built yet said plainly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import gradio as gr
+
+from .engines import Engines
+from .keys import SCOPES, ApiKey
+
+SNIPPET = """<!-- On your product page: the script once, then the element wherever the widget goes. -->
+<script src="{origin}/widget/atelier-tryon.js" defer></script>
+<atelier-tryon product="GARMENT_ID" api-key="atl_YOUR_WIDGET_KEY"></atelier-tryon>"""
+PYTHON = """# From Python, the same app through gradio_client (no key: it runs on your server), or the REST API:
+from gradio_client import Client, handle_file
+client = Client("{origin}/app/")
+image, note, looks = client.predict(handle_file("me.jpg"), "", "try the polo on me in M", [], "", False,
+                                    api_name="/tryon")"""
+KEY_COLUMNS = ["id", "name", "scope", "per minute", "created (UTC)", "revoked"]
+
+
+def _rows(keys: list[ApiKey]) -> list[list]:
+    return [[k.id, k.name, k.scope, k.rate_per_minute, k.created_at.strftime("%Y-%m-%d %H:%M"), k.revoked]
+            for k in keys]
+
+
+def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]]:
+    """Lays the tab out; returns the function that fills the snippets in with this server's address, and them."""
+    gr.Markdown("### Embed the try-on widget\nOne script tag defines `<atelier-tryon>`; give it a garment id from "
+                "`GET /api/v1/garments` and a **widget** key (widget keys are public in your page, so they can only "
+                "try on, parse, search and recommend). See it on the [demo shop page](/shop). "
+                "The REST API's contract is at [/docs](/docs).")
+    snippet = gr.Code(SNIPPET.format(origin="http://127.0.0.1:7860"), language="html", label="Embed snippet")
+    python = gr.Code(PYTHON.format(origin="http://127.0.0.1:7860"), language="python", label="Python")
+
+    gr.Markdown("### API keys\nManaging keys needs an admin key (create the first with "
+                "`atelier keys create --name NAME --scope admin`). A new key is shown once; only its hash is stored.")
+    with gr.Row():
+        admin = gr.Textbox(label="Your admin key", type="password", max_lines=1, scale=2)
+        show = gr.Button("Show keys", scale=1)
+    with gr.Row():
+        name = gr.Textbox(label="New key's name", max_lines=1, placeholder="my-shop product pages")
+        scope = gr.Radio(list(SCOPES), value="widget", label="Scope")
+        rate = gr.Number(value=60, precision=0, minimum=1, maximum=10_000, label="Requests a minute")
+        create = gr.Button("Create key", variant="primary")
+    new_key = gr.Textbox(label="The new key (copy it now: it is not shown again)", interactive=False)
+    with gr.Row():
+        revoke_id = gr.Textbox(label="Key id to revoke", max_lines=1)
+        revoke = gr.Button("Revoke", variant="stop")
+    table = gr.Dataframe(headers=KEY_COLUMNS, label="Keys", interactive=False)
+
+    gr.Markdown("### Trends\nFashion trend forecasting (colours, materials, categories over time) **is not available "
+                "yet**: it comes with the forecasting feature. Nothing is shown here until then, rather than "
+                "invented numbers.")
+
+    def check_admin(secret: str) -> Engines:
+        loaded = engines()
+        key = loaded.keys.verify((secret or "").strip())
+        if key is None or key.scope != "admin":
+            raise gr.Error("that is not a live admin key")
+        return loaded
+
+    def list_keys(secret: str) -> list[list]:
+        return _rows(check_admin(secret).keys.list())
+
+    def create_key(secret: str, key_name: str, key_scope: str, per_minute: float | None) -> tuple[str, list[list]]:
+        loaded = check_admin(secret)
+        try:
+            made = loaded.keys.create(key_name, key_scope, int(per_minute or 0))
+        except ValueError as err:
+            raise gr.Error(str(err)) from err
+        return made.secret, _rows(loaded.keys.list())
+
+    def revoke_key(secret: str, key_id: str) -> list[list]:
+        loaded = check_admin(secret)
+        try:
+            loaded.keys.revoke(key_id.strip())
+        except KeyError as err:
+            raise gr.Error(str(err.args[0])) from err
+        return _rows(loaded.keys.list())
+
+    def origin(request: gr.Request) -> tuple[str, str]:
+        """The snippets with this server's address as the browser reached it."""
+        host = request.headers.get("host", "127.0.0.1:7860") if request else "127.0.0.1:7860"
+        base = f"{request.headers.get('x-forwarded-proto', 'http') if request else 'http'}://{host}"
+        return SNIPPET.format(origin=base), PYTHON.format(origin=base)
+
+    show.click(list_keys, inputs=admin, outputs=table, api_name="list_keys")
+    create.click(create_key, inputs=[admin, name, scope, rate], outputs=[new_key, table], api_name="create_key")
+    revoke.click(revoke_key, inputs=[admin, revoke_id], outputs=table, api_name="revoke_key")
+    return origin, [snippet, python]

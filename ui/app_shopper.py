@@ -1,0 +1,118 @@
+"""The shopper tab: a photo, a request in words, the request as editable chips, the try-on and recommendations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import gradio as gr
+
+from . import DEMO_CATALOG
+from .engines import Engines
+
+FROM_WORDS = "the one my words describe"
+CHIP_SLOTS = ("garment", "colour", "size", "style")
+INSTRUCTION_EXAMPLES = ["try the polo on me in M, make it vintage", "the tank top in burgundy, size L",
+                        "pink jeans please", "the floral dress but in navy", "show me the velvet wrap top, boho"]
+N_RECOMMENDATIONS = 6
+
+
+def chips_of(parsed) -> list[str]:
+    """A parsed request as "slot: value" chips the shopper can edit."""
+    request, chips = parsed.request, []
+    for item in request.items:
+        if item.garment:
+            chips.append(f"garment: {item.garment}")
+        chips += [f"colour: {colour.name}" for colour in item.colours[:1]]
+        if item.size:
+            chips.append(f"size: {item.size.value}")
+    if request.style:
+        chips.append(f"style: {request.style}")
+    return list(dict.fromkeys(chips))
+
+
+def read_chips(chips: list[str]) -> dict[str, str]:
+    """The chips back as slot -> value (the last chip of a slot wins); a chip without "slot: value" is refused."""
+    values = {}
+    for chip in chips or []:
+        slot, _, value = chip.partition(":")
+        slot, value = slot.strip().lower(), value.strip()
+        if slot not in CHIP_SLOTS or not value:
+            raise gr.Error(f"the chip {chip!r} is not 'slot: value' with a slot among {', '.join(CHIP_SLOTS)}")
+        values[slot] = value
+    return values
+
+
+def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]]) -> None:
+    """``garments``: (title, id) of the try-on garments, for the picker."""
+    people = sorted(str(p) for p in (DEMO_CATALOG / "tryon" / "people").glob("*.jpg"))
+    with gr.Row():
+        with gr.Column(scale=1):
+            photo = gr.Image(label="Your photo (front view, whole upper body)", type="filepath", image_mode=None,
+                             sources=["upload", "webcam", "clipboard"], height=320)
+            if people:
+                gr.Examples(people, inputs=photo, label="…or try with a model photo")
+            garment = gr.Dropdown([(FROM_WORDS, "")] + garments, value="", label="Garment")
+            instruction = gr.Textbox(label="What would you like?", max_lines=2,
+                                     placeholder="try the polo on me in M, make it vintage")
+            gr.Examples(INSTRUCTION_EXAMPLES, inputs=instruction, label="Say it like this")
+            chips = gr.Dropdown([], value=[], multiselect=True, allow_custom_value=True,
+                                label="What I understood (edit, remove or add 'slot: value' chips)")
+            with gr.Accordion("Your account (optional)", open=False):
+                user_id = gr.Textbox(label="Customer id", max_lines=1,
+                                     info="recommendations from your history; your photo is kept only if you tick")
+                keep = gr.Checkbox(label="Keep my photo for next time (deletable with my account)", value=False)
+            go = gr.Button("Try it on", variant="primary")
+        with gr.Column(scale=1):
+            result = gr.Image(label="You, wearing it", type="pil", interactive=False, height=520, format="png")
+            summary = gr.Markdown()
+            recommendations = gr.Gallery(label="You might also like", columns=3, height="auto",
+                                         object_fit="contain", interactive=False)
+
+    def understand(text: str) -> dict:
+        if not text or not text.strip():
+            return gr.update(choices=[], value=[])
+        try:
+            values = chips_of(engines().parse(text))
+        except (ValueError, TypeError) as err:
+            raise gr.Error(str(err)) from err
+        return gr.update(choices=values, value=values)
+
+    def try_on(path: str | None, garment_id: str, text: str, chip_values: list[str], user: str, keep_photo: bool,
+               progress=gr.Progress()) -> tuple:
+        if not path:
+            raise gr.Error("upload a photo of yourself first (or pick an example)")
+        progress(0.1, desc="Reading your request")
+        loaded = engines()
+        try:
+            # The chips are what the shopper confirmed; without any, the words are read now.
+            asked = read_chips(chip_values or (chips_of(loaded.parse(text)) if text and text.strip() else []))
+            words = " ".join(x for x in (asked.get("garment"), text) if x)
+            garment_id = garment_id or loaded.closest_garment(words).id
+            progress(0.3, desc="Dressing you")
+            out = loaded.try_on(Path(path).read_bytes(), garment_id, size=asked.get("size"),
+                                colour=asked.get("colour"), style=asked.get("style"), user_id=user.strip() or None,
+                                keep_photo=keep_photo)
+        except (KeyError, ValueError, TypeError) as err:  # ImageError, TryOnError, RestyleError are ValueErrors
+            raise gr.Error(str(err.args[0]) if err.args else str(err)) from err
+        progress(0.8, desc="Finding what goes with it")
+        details = ", ".join(x for x in (out.size and f"size {out.size}", out.colour, out.style) if x)
+        note = f"**{out.garment.title}**{' · ' + details if details else ''} · {out.seconds:.1f} s"
+        if out.kept_photo:
+            note += " · your photo is kept under your customer id"
+        return out.image, note, _recommendations(loaded, text or out.garment.title, user.strip())
+
+    chips_event = dict(fn=understand, inputs=instruction, outputs=chips, api_name="parse")
+    gr.on([instruction.submit, instruction.blur], **chips_event)
+    go.click(try_on, inputs=[photo, garment, instruction, chips, user_id, keep],
+             outputs=[result, summary, recommendations], api_name="tryon")
+
+
+def _recommendations(engines: Engines, text: str, user_id: str) -> list[tuple[str, str]]:
+    """Catalog items for the shopper's words and history, captioned with their reasons; none if that fails."""
+    try:
+        recs = engines.recommend(user_id=user_id or None, text=text, k=N_RECOMMENDATIONS)
+    except (KeyError, ValueError):  # an unknown customer id: recommend from the words alone
+        recs = engines.recommend(text=text, k=N_RECOMMENDATIONS)
+    shown = [(engines.products[r.item_id], r) for r in recs if r.item_id in engines.products]
+    return [(str(p.image_path), f"{p.title} — {'; '.join(r.reasons) or 'matches your request'}") for p, r in shown]

@@ -1,0 +1,83 @@
+"""The stylist tab: garments × looks (named styles, a reference picture, a customer's taste), side by side."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import gradio as gr
+from PIL import Image
+
+from recsys import load_image
+from style import STYLES
+
+from .engines import Engines
+
+MAX_LOOKS = 24  # garments × styles in one go: about 0.3 s each on two cores
+DEFAULT_STYLES = ["vintage", "minimalist", "boho", "streetwear"]
+
+
+def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]]) -> None:
+    with gr.Row():
+        with gr.Column(scale=1):
+            picked = gr.CheckboxGroup(garments, value=[g for _, g in garments[:2]], label="Catalog garments")
+            uploads = gr.File(label="…and/or your own garment photos", file_count="multiple",
+                              file_types=[".jpg", ".jpeg", ".png", ".webp"])
+            styles = gr.CheckboxGroup([s.name for s in STYLES], value=DEFAULT_STYLES, label="Styles")
+            reference = gr.Image(label="A reference picture to take the look of (optional)", type="filepath",
+                                 image_mode=None, sources=["upload", "clipboard"], height=180)
+            customer = gr.Textbox(label="A customer's taste: their id (optional)", max_lines=1,
+                                  info="the look of the items in their history")
+            with gr.Accordion("Controls", open=False):
+                strength = gr.Slider(0, 1, value=0.8, step=0.05, label="Strength")
+                keep_colour = gr.Checkbox(label="Keep the garment's colours", value=False)
+            go = gr.Button("Restyle", variant="primary")
+        with gr.Column(scale=2):
+            gallery = gr.Gallery(label="Looks", columns=4, height="auto", object_fit="contain", interactive=False,
+                                 format="png")
+            download = gr.File(label="Download all (zip of PNGs)", interactive=False)
+
+    def run(ids: list[str], files: list[str] | None, names: list[str], ref: str | None, user: str, power: float,
+            preserve: bool, progress=gr.Progress()) -> tuple[list[tuple[Image.Image, str]], str]:
+        loaded = engines()
+        try:
+            photos = [(loaded.garment(i).title, load_image(loaded.garment(i).image_path)) for i in ids or []]
+            photos += [(Path(f).stem, load_image(Path(f).read_bytes())) for f in files or []]
+        except (KeyError, ValueError) as err:
+            raise gr.Error(str(err.args[0])) from err
+        looks = [("style", n) for n in names or []]
+        looks += [("reference", Path(ref).read_bytes())] if ref else []
+        looks += [("customer", user.strip())] if user and user.strip() else []
+        if not photos or not looks:
+            raise gr.Error("pick at least one garment and one look (a style, a reference picture or a customer)")
+        if len(photos) * len(looks) > MAX_LOOKS:
+            raise gr.Error(f"{len(photos)} garments × {len(looks)} looks is over {MAX_LOOKS} at once; pick fewer")
+        results = []
+        for step, ((title, photo), (kind, look)) in enumerate((p, x) for p in photos for x in looks):
+            progress(step / (len(photos) * len(looks)), desc=f"{title}: {look if kind == 'style' else kind}")
+            options = {"style": look} if kind == "style" else {"style_image": look} if kind == "reference" else {
+                "user_id": look}
+            try:
+                image = loaded.restyle(photo, strength=power, preserve_colour=preserve, **options)
+            except (KeyError, ValueError) as err:
+                raise gr.Error(f"{title}: {err.args[0]}") from err
+            results.append((image, f"{title} · {look if kind != 'reference' else 'reference picture'}"))
+        return results, _zip(results)
+
+    go.click(run, inputs=[picked, uploads, styles, reference, customer, strength, keep_colour],
+             outputs=[gallery, download], api_name="restyle")
+
+
+def _zip(results: list[tuple[Image.Image, str]]) -> str:
+    """The looks as PNGs in one zip, in a temporary file Gradio serves and its cache cleaner deletes."""
+    with tempfile.NamedTemporaryFile(prefix="atelier-looks-", suffix=".zip", delete=False) as out, \
+            zipfile.ZipFile(out, "w") as archive:
+        for n, (image, caption) in enumerate(results, 1):
+            buffer = io.BytesIO()
+            image.save(buffer, "PNG")
+            safe = "".join(c if c.isalnum() else "-" for c in caption)[:60]
+            archive.writestr(f"{n:02d}-{safe}.png", buffer.getvalue())
+    return out.name

@@ -1,0 +1,124 @@
+"""API keys: created once and shown once, stored as SHA-256 hashes in the store's database, limited per minute.
+
+A key is ``atl_<id>_<secret>``. Keys are 192-bit random, so a plain SHA-256 (not a slow password hash) is
+enough to make a leaked database useless. Two scopes:
+
+- ``widget``: what a shop page may do in a shopper's browser, where anyone can read the key: parse, try on,
+  recommend and search. It cannot read or delete users or change the catalog.
+- ``admin``: everything, including catalog ingestion and user histories.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+SCOPES = ("widget", "admin")
+DEFAULT_RATE = 60  # requests per minute and key
+MAX_NAME = 80
+
+metadata = sa.MetaData()
+API_KEYS = sa.Table(
+    "api_keys", metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("name", sa.String(MAX_NAME), nullable=False),
+    sa.Column("scope", sa.String(16), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("rate_per_minute", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("revoked", sa.Boolean, nullable=False, default=False),
+)
+
+
+@dataclass
+class ApiKey:
+    id: str
+    name: str
+    scope: str
+    rate_per_minute: int
+    created_at: datetime
+    revoked: bool
+
+
+@dataclass
+class NewKey:
+    key: ApiKey
+    secret: str  # the whole key; shown once, never stored
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class KeyStore:
+    """Keys in the ``api_keys`` table of a SQLAlchemy database (the recommender store's, in the server)."""
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        metadata.create_all(engine)
+
+    def create(self, name: str, scope: str = "widget", rate_per_minute: int = DEFAULT_RATE) -> NewKey:
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+            raise ValueError(f"a key needs a name of 1 to {MAX_NAME} characters")
+        if scope not in SCOPES:
+            raise ValueError(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}")
+        if type(rate_per_minute) is not int or not 1 <= rate_per_minute <= 10_000:
+            raise ValueError(f"rate_per_minute must be an integer from 1 to 10000; got {rate_per_minute!r}")
+        key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(24)
+        full = f"atl_{key_id}_{secret}"
+        now = datetime.now(UTC).replace(tzinfo=None)
+        row = {"id": key_id, "name": name.strip(), "scope": scope, "hash": _digest(full),
+               "rate_per_minute": rate_per_minute, "created_at": now, "revoked": False}
+        with self.engine.begin() as conn:
+            conn.execute(API_KEYS.insert().values(**row))
+        return NewKey(ApiKey(**{k: v for k, v in row.items() if k != "hash"}), full)
+
+    def list(self) -> list[ApiKey]:
+        columns = [c for c in API_KEYS.c if c.name != "hash"]
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(*columns).order_by(API_KEYS.c.created_at)).mappings().all()
+        return [ApiKey(**row) for row in rows]
+
+    def revoke(self, key_id: str) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(API_KEYS.update().where(API_KEYS.c.id == key_id).values(revoked=True)).rowcount
+        if not done:
+            raise KeyError(f"no API key with id {key_id!r}")
+
+    def verify(self, secret: str | None) -> ApiKey | None:
+        """The live key ``secret`` is, or None (unknown, malformed or revoked: callers cannot tell which)."""
+        if not secret or not secret.startswith("atl_") or len(secret) > 100:
+            return None
+        key_id = secret[4:].split("_", 1)[0]
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(API_KEYS).where(API_KEYS.c.id == key_id)).mappings().first()
+        if row is None or row["revoked"] or not hmac.compare_digest(row["hash"], _digest(secret)):
+            return None
+        return ApiKey(**{k: v for k, v in row.items() if k != "hash"})
+
+
+class RateLimiter:
+    """A token bucket per key: ``rate`` requests a minute, bursts up to the same number."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}  # key id -> (tokens, last refill time)
+        self._lock = threading.Lock()
+
+    def take(self, key_id: str, rate: int) -> float:
+        """0 if the request may go ahead, else the seconds to wait before the next one will."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key_id, (float(rate), now))
+            tokens = min(float(rate), tokens + (now - last) * rate / 60)
+            if tokens >= 1:
+                self._buckets[key_id] = (tokens - 1, now)
+                return 0.0
+            self._buckets[key_id] = (tokens, now)
+            return (1 - tokens) * 60 / rate
