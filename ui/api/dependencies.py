@@ -94,23 +94,26 @@ async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[byt
         yield chunk
 
 
-def _check_length(request: Request) -> None:
+def _check_length(request: Request, limit: int = BODY_LIMIT) -> None:
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > BODY_LIMIT:
+    if length.isdigit() and int(length) > limit:
         raise HTTPException(413, LIMIT_TEXT)
 
 
-async def _form(request: Request) -> dict[str, bytes | str]:
-    parser = _InMemoryParser(request.headers, _capped(request.stream(), BODY_LIMIT), max_files=3, max_fields=20)
+async def _form(request: Request, limit: int = BODY_LIMIT) -> dict[str, bytes | str]:
+    parser = _InMemoryParser(request.headers, _capped(request.stream(), limit), max_files=3, max_fields=20)
     try:
         form = await parser.parse()
     except MultiPartException as err:
         raise HTTPException(400, f"unreadable multipart body: {err.message}") from err
     try:
-        return {name: (await value.read()) if isinstance(value, UploadFile) else value
-                for name, value in form.multi_items()}
+        fields = {name: (await value.read()) if isinstance(value, UploadFile) else value
+                  for name, value in form.multi_items()}
     finally:
         await form.close()
+    if any(isinstance(value, bytes) and len(value) > MAX_UPLOAD_BYTES for value in fields.values()):
+        raise HTTPException(413, LIMIT_TEXT)
+    return fields
 
 
 async def read_body(request: Request, model: type[Model]) -> Model:
@@ -153,8 +156,8 @@ async def read_image_upload(request: Request) -> bytes:
     """The bytes of the multipart field ``image`` (image search), parsed in memory only."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise HTTPException(415, f"send the photo as multipart/form-data in a field named {IMAGE_FIELD!r}")
-    _check_length(request)
-    upload = (await _form(request)).get(IMAGE_FIELD)
+    _check_length(request, MAX_UPLOAD_BYTES + 64 * 1024)
+    upload = (await _form(request, MAX_UPLOAD_BYTES + 64 * 1024)).get(IMAGE_FIELD)
     if not isinstance(upload, bytes):
         raise HTTPException(422, f"no file in the multipart field {IMAGE_FIELD!r}")
     return upload
