@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cpu_model, write_report  # noqa: E402
 
 from recsys.trends import (  # noqa: E402
+    NOISE_FLOOR,
     SALES_COLUMNS,
     TrendForecaster,
     embed_product_images,
@@ -109,7 +110,7 @@ def momentum_backtest(gtrends: pd.DataFrame, horizon: int = 12) -> dict:
     out = {"seasonal momentum": [], "naive last-4 vs last-12": []}
     for start in pd.date_range("2017-02-01", gtrends.index[-1] - pd.Timedelta(weeks=horizon), freq="MS"):
         past, future = gtrends[gtrends.index < start], gtrends[gtrends.index >= start].iloc[:horizon]
-        base = past.iloc[-52:].mean() + 1
+        base = past.iloc[-52:].mean() + NOISE_FLOOR
         realised = (future.mean() - past.iloc[-12:].mean()) / base
         naive = (past.iloc[-4:].mean() - past.iloc[-12:].mean()) / base
         seasonal = momentum(gtrends, start, horizon)

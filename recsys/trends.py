@@ -50,6 +50,10 @@ CATEGORIES = (
     "long dress", "shorts", "long coat", "tracksuit", "drop sleeve", "patterned", "kimono dress", "medium cardigan",
     "shirt dress", "maxi", "capris", "gitana skirt", "long duster",
 )
+NOISE_FLOOR = 10.0  # Google Trends points: below this a term's weekly values are mostly sampling noise
+# Softmax temperature in momentum units: 0.25 more momentum (a quarter of the 52-week mean) = e times the share.
+# Fixed, not per-kind, so kinds that barely move (colours) get flat shares instead of a manufactured winner.
+TEMPERATURE = 0.25
 MOMENTUM_HISTORY = 64  # weeks: the last 12 plus the same 12 a year earlier, for a seasonal forecast
 
 
@@ -340,7 +344,7 @@ class TrendScore:
     term: str
     kind: str  # "category", "color" or "fabric"
     momentum: float  # forecast mean of the next weeks minus the last 12 weeks' mean, over the 52-week mean
-    probability: float  # softmax share of momentum among the terms of this kind
+    probability: float  # softmax share (temperature TEMPERATURE) among all terms of this kind; not calibrated
 
 
 @dataclass
@@ -377,7 +381,8 @@ def momentum(gtrends: pd.DataFrame, start: pd.Timestamp, horizon: int = 12) -> p
     next_year_ago = past.iloc[-52:-52 + horizon].mean()
     growth = ((last12 + 1) / (year_ago + 1)).clip(0.5, 2.0)  # +1: terms near zero would explode the ratio
     forecast = next_year_ago * growth
-    return ((forecast - last12) / (last52 + 1)).dropna()
+    # + NOISE_FLOOR: a rare term (mostly zero weeks, a few 33s) would otherwise swing by 200 % on one search
+    return ((forecast - last12) / (last52 + NOISE_FLOOR)).dropna()
 
 
 def attribute_trends(gtrends: pd.DataFrame, period: str, top: int = 10, horizon: int = 12) -> TrendRanking:
@@ -396,8 +401,8 @@ def attribute_trends(gtrends: pd.DataFrame, period: str, top: int = 10, horizon:
     ranking = TrendRanking(period=period, horizon_weeks=horizon)
     for kind, attribute in (("category", "categories"), ("color", "colours"), ("fabric", "fabrics")):
         values = scores[[t for t in scores.index if kinds[t] == kind]].sort_values(ascending=False)
-        spread = values.std() if len(values) > 1 and values.std() > 0 else 1.0
-        weights = np.exp((values - values.max()) / spread)  # temperature = spread: scale-free shares
+        clipped = values.clip(-1.0, 1.0)  # beyond doubling or vanishing, one term must not take every share
+        weights = np.exp((clipped - clipped.max()) / TEMPERATURE)
         probability = weights / weights.sum()
         setattr(ranking, attribute, [TrendScore(t, kind, float(values[t]), float(probability[t]))
                                      for t in values.index[:top]])
