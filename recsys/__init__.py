@@ -14,6 +14,7 @@
 from .backends import OpenClipEncoder, TorchEncoder
 from .batch import recommend_batch
 from .catalog import Catalog, Product, SearchHit, read_products
+from .content import ContentRecommender
 from .factory import create_encoder, list_encoders
 from .images import ImageError, load_image
 from .prompts import class_prototypes
@@ -24,6 +25,7 @@ from .store import Store, StoreError, default_db, read_table
 
 __all__ = [
     "Catalog",
+    "ContentRecommender",
     "ImageError",
     "ItemSignals",
     "OpenClipEncoder",
