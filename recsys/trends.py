@@ -430,3 +430,9 @@ def plot_trends(ranking: TrendRanking, path: str | Path | None = None):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path, dpi=100)
     return figure
+
+
+def trends_view(period: str, top: int = 10, gtrends_path: str | Path | None = None):
+    """For the app's product tab: (ranking table, matplotlib Figure) for ``period``; ValueError names the range."""
+    ranking = attribute_trends(read_gtrends(gtrends_path or default_gtrends_path()), period, top)
+    return ranking.to_frame(), plot_trends(ranking)

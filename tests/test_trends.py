@@ -23,6 +23,7 @@ from recsys.trends import (
     plot_trends,
     read_gtrends,
     read_products_csv,
+    trends_view,
 )
 
 TERMS = {"category": ["long sleeve", "culottes", "doll dress"], "color": ["black", "red", "blue"],
@@ -176,3 +177,5 @@ def test_real_trends_for_a_period():
     assert len(ranking.categories) == len(ranking.fabrics) == 10 and len(ranking.colours) == 10
     assert {s.term for s in ranking.colours} == set(COLOURS)
     assert period_range(gtrends) == ("2017-01", "2019-12")
+    table, figure = trends_view("2019-09", top=5, gtrends_path=require_data("trends", "visuelle", "gtrends.csv"))
+    assert len(table) == 15 and len(figure.axes) == 3
