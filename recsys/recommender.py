@@ -237,6 +237,36 @@ class Recommender:
             return None
         return recency_profile(self.items.embeddings, idx, times, self.config.recency_half_life_days)
 
+    def recommend(self, history: Sequence[str], k: int = 10, times: Sequence[pd.Timestamp] | None = None,
+                  as_of: pd.Timestamp | None = None, allowed: np.ndarray | None = None,
+                  exclude_history: bool = True, profile: np.ndarray | None = None) -> list[Recommendation]:
+        """Top-k items for a history of item ids (``times`` aligned with it, optional). ``as_of``: the visit's
+        date. ``allowed``: a boolean mask over the catalog (filters). ``profile``: a unit vector in the encoder's
+        space to use as h instead of the history's (e.g. a request's text embedding). Unknown ids: KeyError."""
+        history = list(history)
+        unknown = [i for i in history if i not in self.index]
+        if unknown:
+            raise KeyError(f"unknown item ids in the history: {unknown[:5]}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        z = self._features(history, times, as_of, profile)
+        total = np.full(len(self.index), -np.inf)
+        pool = self._candidates(z)
+        total[pool] = sum(self.weights[f] * z[f][pool] for f in FEATURES)
+        if exclude_history and history:
+            total[[self.index[i] for i in history]] = -np.inf
+        if allowed is not None:
+            total = np.where(allowed, total, -np.inf)
+        ranked = pool[np.argsort(-total[pool])]  # only the pool can score: no sort over the whole catalog
+        top = ranked[np.isfinite(total[ranked])][:k]
+        return [Recommendation(self.items.ids[j], round(float(total[j]), 4), self._reasons(j, z, history))
+                for j in top]
+
+    def _reasons(self, j: int, z: dict[str, np.ndarray], history: list[str]) -> list[str]:
+        """The two signals that lifted item j most, in words."""
+        lifts = sorted(((self.weights[f] * z[f][j], f) for f in FEATURES), reverse=True)
+        return [text for lift, f in lifts[:3] if lift > 0 and (text := self._reason(f, j, history))][:2]
+
     def _reason(self, feature: str, j: int, history: list[str]) -> str | None:
         signals = self.items
         if feature in {"m", "m_s", "m_t"} and history and signals.embeddings is not None:

@@ -25,7 +25,7 @@ def test_history_and_comments_both_lift_an_item():
     assert recs[0].item_id == "i1" and recs[-1].item_id == "i2"
     assert "i0" not in [r.item_id for r in recs]
     assert recs[0].reasons[0] == "looks like the item 0 in your history"
-    assert recs[0].reasons[1].startswith("reviews rate it 4.8/5 over 12 comments")
+    assert recs[0].reasons[1].startswith("reviews rate it 4.7/5 over 12 comments")
 
 
 def test_profile_filters_and_refusals():
