@@ -83,7 +83,7 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
         if not path:
             raise gr.Error("upload a photo of yourself first (or pick an example)")
         progress(0.1, desc="Reading your request")
-        loaded = engines()
+        loaded, user, text = engines(), (user or "").strip(), text or ""
         try:
             # The chips are what the shopper confirmed; without any, the words are read now.
             asked = read_chips(chip_values or (chips_of(loaded.parse(text)) if text and text.strip() else []))
@@ -91,7 +91,7 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
             garment_id = garment_id or loaded.closest_garment(words).id
             progress(0.3, desc="Dressing you")
             out = loaded.try_on(Path(path).read_bytes(), garment_id, size=asked.get("size"),
-                                colour=asked.get("colour"), style=asked.get("style"), user_id=user.strip() or None,
+                                colour=asked.get("colour"), style=asked.get("style"), user_id=user or None,
                                 keep_photo=keep_photo)
         except (KeyError, ValueError, TypeError) as err:  # ImageError, TryOnError, RestyleError are ValueErrors
             raise gr.Error(str(err.args[0]) if err.args else str(err)) from err
@@ -100,7 +100,7 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
         note = f"**{out.garment.title}**{' · ' + details if details else ''} · {out.seconds:.1f} s"
         if out.kept_photo:
             note += " · your photo is kept under your customer id"
-        return out.image, note, _recommendations(loaded, text or out.garment.title, user.strip())
+        return out.image, note, _recommendations(loaded, text or out.garment.title, user)
 
     chips_event = dict(fn=understand, inputs=instruction, outputs=chips, api_name="parse")
     gr.on([instruction.submit, instruction.blur], **chips_event)
