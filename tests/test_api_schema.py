@@ -89,7 +89,8 @@ def _run_every_operation(schema, check: Callable[[Case], int], settings: hypothe
         try:
             run()
         except Exception as err:  # Hypothesis re-raises the (shrunk) failing case's error; keep going
-            failures[operation.label] = f"{type(err).__name__}: {err}"
+            notes = "\n".join(getattr(err, "__notes__", []))  # the falsifying case, as Hypothesis reports it
+            failures[operation.label] = f"{type(err).__name__}: {err}\n{notes}"
     assert operations >= expected, f"only {operations} operations in the schema"
     assert not failures, "\n\n".join(f"{label}:\n{message}" for label, message in failures.items())
     for label, codes in sorted(seen.items()):  # shown with -s: what the cases got
