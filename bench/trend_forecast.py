@@ -129,7 +129,9 @@ def photo_bias(products: pd.DataFrame, folder: Path) -> dict:
 
 def table(report: dict) -> str:
     lines = [f"# New-product sales forecast (VISUELLE train.csv, time-based validation), {report['date']}", "",
-             f"Machine: {report['machine']}. WAPE %, MAE in units (x{report['scale']:.0f}); lower is better.", ""]
+             f"Machine: {report['machine']}, load average {report['load_average_1min_at_start']} at the start "
+             "(train seconds grow with other jobs on the 2 cores). WAPE %, MAE in units "
+             f"(x{report['scale']:.0f}); lower is better.", ""]
     for fold_name, fold in report["folds"].items():
         lines += [f"## {fold_name}: train {fold['train_products']} products, validate {fold['test_products']} "
                   f"released {fold['test_from']} .. {fold['test_to']} ({fold['test_with_image']} with a photo)", "",
@@ -176,6 +178,7 @@ def main() -> None:
               "machine": f"{platform.machine()}, {os.cpu_count()} cores ({cpu_model()}), no GPU", "scale": scale,
               "images_encoded": len(embeddings), "encode_images_s": encode_s,
               "photo_bias": photo_bias(products, folder),
+              "load_average_1min_at_start": round(os.getloadavg()[0], 1),
               "folds": {name: run_fold(products[tr], products[te], gtrends, embeddings, scale)
                         for name, (tr, te) in folds.items()},
               "momentum": momentum_backtest(gtrends)}
