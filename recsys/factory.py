@@ -35,11 +35,10 @@ def create_encoder(name: str = "atelier-fashion", backend: str = "auto", pretrai
         )
     if name != "atelier-fashion":
         raise ValueError(f"unknown encoder {name!r}; known: {', '.join(ENCODERS)}")
-    from .backends import TorchEncoder
-
-    torch_encoder = TorchEncoder.from_pretrained(pretrained)
     if backend == "torch":
-        return torch_encoder
+        from .backends import TorchEncoder
+
+        return TorchEncoder.from_pretrained(pretrained)
     from .onnx_backend import OnnxEncoder
 
-    return OnnxEncoder.from_torch(torch_encoder)
+    return OnnxEncoder.from_pretrained(pretrained)

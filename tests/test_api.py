@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
+from PIL import Image, ImageFile
 
 from ui import DEMO_CATALOG, Engines, create_app
 
@@ -280,3 +280,18 @@ def test_demo_shop_page_embeds_the_widget_with_a_live_widget_key(client: TestCli
     script = client.get("/widget/atelier-tryon.js")
     assert script.status_code == 200 and "customElements.define" in script.text
     assert client.get("/shop/not-a-garment").status_code == 404
+
+
+def test_a_real_pixel_bomb_is_refused_before_decoding(client: TestClient, keys, monkeypatch):
+    """An 8000x8000 PNG is 200 KB on the wire and 192 MB decoded: refused from its header alone."""
+    buffer = io.BytesIO()
+    Image.new("L", (8000, 8000)).save(buffer, "PNG")
+    assert buffer.tell() < 1_000_000
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an over-limit upload was decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
+    response = client.post("/api/v1/tryon", headers=as_widget(keys),
+                           json={"person_image": b64(buffer.getvalue()), "garment_id": POLO})
+    assert response.status_code == 422 and "over the limit" in response.json()["detail"]

@@ -174,3 +174,22 @@ def test_cache_root_follows_env(monkeypatch, tmp_path):
     assert onnx_cache.cache_root() == tmp_path
     monkeypatch.delenv("ATELIER_CACHE")
     assert onnx_cache.cache_root() == Path.home() / ".cache" / "atelier"
+
+
+def test_from_pretrained_opens_its_cached_graphs_without_loading_pytorch(tmp_path, monkeypatch):
+    from weights import resolve
+
+    first = OnnxEncoder.from_pretrained(cache_dir=tmp_path)  # exports once, keyed by the weight files
+    assert first.cache_dir.name == onnx_backend.files_key(resolve("atelier-fashion-heads"))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the PyTorch encoder was loaded although its export is cached")
+
+    monkeypatch.setattr(TorchEncoder, "from_pretrained", refuse)
+    again = OnnxEncoder.from_pretrained(cache_dir=tmp_path)
+    assert again.cache_dir == first.cache_dir
+    np.testing.assert_allclose(again.encode_texts(TEXTS), first.encode_texts(TEXTS), atol=1e-6)
+    (first.cache_dir / "text.onnx").write_bytes(b"damaged")  # a damaged graph means exporting again
+    monkeypatch.undo()
+    repaired = OnnxEncoder.from_pretrained(cache_dir=tmp_path)
+    np.testing.assert_allclose(repaired.encode_texts(TEXTS), first.encode_texts(TEXTS), atol=1e-6)

@@ -8,6 +8,7 @@ shoppers' photos are decoded in memory and dropped after the request, unless the
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import re
@@ -76,10 +77,25 @@ def decode_upload(data: bytes, name: str = "photo") -> Image.Image:
         raise ImageError(f"{name}: the upload is empty")
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImageError(f"{name}: {len(data):,} bytes is over the limit of {MAX_UPLOAD_BYTES // 2**20} MB")
+    _check_pixels(_declared_size(data), name)  # before decoding: a 200 KB PNG can inflate to gigabytes
     image = load_image(bytes(data))
-    if image.width * image.height > MAX_UPLOAD_PIXELS:
-        raise ImageError(f"{name}: {image.width}x{image.height} is over the limit of {MAX_UPLOAD_PIXELS:,} pixels")
+    _check_pixels(image.size, name)
     return image
+
+
+def _declared_size(data: bytes) -> tuple[int, int]:
+    """The size the file's header declares, without decoding pixels; (0, 0) where the header is unreadable
+    (``load_image`` then says why)."""
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            return probe.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return 0, 0
+
+
+def _check_pixels(size: tuple[int, int], name: str) -> None:
+    if size[0] * size[1] > MAX_UPLOAD_PIXELS:
+        raise ImageError(f"{name}: {size[0]}x{size[1]} is over the limit of {MAX_UPLOAD_PIXELS:,} pixels")
 
 
 @dataclass
