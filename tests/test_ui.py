@@ -165,9 +165,9 @@ def test_large_upload_stays_in_memory(client: TestClient, monkeypatch: pytest.Mo
     ],
     ids=["empty", "text", "truncated-jpeg", "bad-gif", "decompression-bomb", "too-small"],
 )
-def test_bad_image_upload_is_400_with_the_reason(client: TestClient, data: bytes):
+def test_bad_image_upload_is_422_with_the_reason(client: TestClient, data: bytes):
     response = upload(client, data)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert isinstance(response.json()["detail"], str) and response.json()["detail"]
 
 

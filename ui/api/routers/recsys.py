@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import AfterValidator
 
-from recsys import ImageError, SearchHit
+from recsys import SearchHit
 
 from ...engines import MAX_QUERY_CHARS, MAX_RESULTS, Engines, decode_upload
 from ..dependencies import (
@@ -79,10 +79,8 @@ def search(request: Request, engines: EngineDep, _: WidgetKey, q: SearchText, k:
              openapi_extra=IMAGE_UPLOAD_BODY, responses=REFUSALS)
 def search_image(request: Request, engines: EngineDep, _: WidgetKey,
                  image: Annotated[bytes, Depends(read_image_upload)], k: TopK = 10) -> SearchResponse:
-    try:
+    with user_errors():  # an unusable image is a 422, as on every route that takes photos
         hits = engines.search_image(image, k)
-    except ImageError as err:
-        raise HTTPException(400, str(err)) from err
     return SearchResponse(query=None, k=k, results=_hits(request, engines, hits))
 
 
