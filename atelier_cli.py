@@ -338,6 +338,26 @@ def cmd_restyle(args) -> None:
     print(json.dumps({"restyled": done, "skipped": failed, "out": str(out)}))
 
 
+def cmd_forecast(args) -> None:
+    from recsys import forecast_files
+
+    rows = forecast_files(args.train, args.gtrends, args.products, args.out, use_images=args.images,
+                          random_state=args.seed)
+    print(f"{rows} products x 12 weeks → {args.out}")
+
+
+def cmd_trends(args) -> None:
+    from recsys import attribute_trends, plot_trends, read_gtrends
+    from recsys.trends import default_gtrends_path
+
+    ranking = attribute_trends(read_gtrends(args.gtrends or default_gtrends_path()), args.period, top=args.top)
+    if args.plot:
+        plot_trends(ranking, args.plot)
+    for row in ranking.to_frame().itertuples(index=False):
+        print(json.dumps({"kind": row.kind, "rank": row.rank, "term": row.term, "momentum": round(row.momentum, 4),
+                          "probability": round(row.probability, 4)}))
+
+
 def cmd_models(args) -> None:
     from weights import WeightsNotFoundError, get_entry, list_models, resolve
 
@@ -512,6 +532,23 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--seed", type=int, help="diffusers: random seed")
     rs.add_argument("--out", required=True, help="output image, or a folder for a folder --image")
     rs.set_defaults(func=cmd_restyle)
+
+    fc = sub.add_parser("forecast", help="12 weekly sales of new products (no history) from a VISUELLE-style train.csv")
+    fc.add_argument("--train", required=True, help="train.csv: products with sales columns 0..11 (normalised)")
+    fc.add_argument("--gtrends", required=True, help="weekly Google Trends of the attribute terms (gtrends.csv)")
+    fc.add_argument("--products", required=True, help="new products: train.csv's columns, sales columns not needed")
+    fc.add_argument("--out", required=True, help="PRED.csv: external_code and columns 0..11 in train.csv's scale")
+    fc.add_argument("--images", action="store_true",
+                    help="also use photos images/{external_code:05d}.jpg beside each CSV (off: see README)")
+    fc.add_argument("--seed", type=int, default=0)
+    fc.set_defaults(func=cmd_forecast)
+
+    tr = sub.add_parser("trends", help="colours, fabrics and categories ranked by Google Trends momentum")
+    tr.add_argument("--period", required=True, help="month the forecast starts, YYYY-MM (e.g. 2019-09)")
+    tr.add_argument("--top", type=int, default=10, help="terms per kind (default 10)")
+    tr.add_argument("--gtrends", help="gtrends.csv (default $ATELIER_DATA/trends/visuelle/gtrends.csv)")
+    tr.add_argument("--plot", help="also write the bar charts to this .png")
+    tr.set_defaults(func=cmd_trends)
 
     models = sub.add_parser("models", help="list the model registry and where each model resolves")
     models.set_defaults(func=cmd_models)

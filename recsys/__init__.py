@@ -9,6 +9,8 @@
     Shop.from_store(store, encoder).for_user("u42") # recommendations with reasons (Recommender underneath)
     recommend_batch(train, users, k=10)             # leave-last-out for shoppers absent from train
     class_prototypes(encoder, ["dress", "jeans"])  # zero-shot classes: mean prompt embeddings [n, d]
+    TrendForecaster().fit(train, gtrends).predict(new)  # 12 weekly sales of new products (VISUELLE columns)
+    attribute_trends(gtrends, "2019-09", top=10)    # colours, fabrics, categories by Google Trends momentum
 """
 
 from .backends import OpenClipEncoder, TorchEncoder
@@ -22,6 +24,17 @@ from .recommender import ItemSignals, Recommendation, Recommender, RecommenderCo
 from .sentiment import SentimentScorer, item_sentiment, load_sentiment
 from .service import Shop
 from .store import Store, StoreError, default_db, read_table
+from .trends import (
+    TrendForecaster,
+    TrendRanking,
+    TrendScore,
+    attribute_trends,
+    forecast_files,
+    plot_trends,
+    read_gtrends,
+    trends_view,
+)
+from .trends import read_products_csv as read_sales_csv
 
 __all__ = [
     "Catalog",
@@ -39,14 +52,23 @@ __all__ = [
     "Store",
     "StoreError",
     "TorchEncoder",
+    "TrendForecaster",
+    "TrendRanking",
+    "TrendScore",
+    "attribute_trends",
     "class_prototypes",
     "create_encoder",
     "default_db",
+    "forecast_files",
     "item_sentiment",
     "list_encoders",
     "load_image",
     "load_sentiment",
+    "plot_trends",
+    "read_gtrends",
     "read_products",
+    "read_sales_csv",
     "read_table",
     "recommend_batch",
+    "trends_view",
 ]

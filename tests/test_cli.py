@@ -72,3 +72,32 @@ def test_corrupt_image_in_a_folder_names_the_file(tmp_path, product_images, caps
     assert main(["embed", "--images", str(tmp_path), "--out", str(tmp_path / "e.npy")]) == 2
     assert "broken.jpg" in capsys.readouterr().err
     assert not (tmp_path / "e.npy").exists()  # nothing half-written
+
+
+def test_forecast_and_trends_follow_the_contract(tmp_path, data_dir, capsys):
+    """`atelier forecast` on a time split of the real train.csv: PRED.csv with external_code and 0..11."""
+    import pandas as pd
+
+    folder = data_dir / "trends" / "visuelle"
+    train = pd.read_csv(folder / "train.csv", parse_dates=["release_date"]).sort_values("release_date")
+    cut = int(len(train) * 0.9)
+    train.iloc[:cut].to_csv(tmp_path / "train.csv", index=False)
+    new = train.iloc[cut:].drop(columns=[str(week) for week in range(12)])
+    new.assign(color=new["color"].where(new.index % 7 != 0, "octarine")).to_csv(tmp_path / "new.csv", index=False)
+    out = tmp_path / "pred.csv"
+    argv = ["forecast", "--train", str(tmp_path / "train.csv"), "--gtrends", str(folder / "gtrends.csv"),
+            "--products", str(tmp_path / "new.csv"), "--out", str(out)]
+    assert main(argv) == 0
+    pred = pd.read_csv(out)
+    assert list(pred.columns) == ["external_code"] + [str(week) for week in range(12)]
+    assert pred["external_code"].tolist() == new["external_code"].tolist()
+    assert (pred.drop(columns="external_code").to_numpy() >= 0).all()
+    capsys.readouterr()
+    assert main(["trends", "--period", "2019-09", "--top", "2", "--gtrends", str(folder / "gtrends.csv")]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["kind"], r["rank"]) for r in rows] == [(k, n) for k in ("category", "color", "fabric") for n in (1, 2)]
+    assert main(["trends", "--period", "2031-01", "--gtrends", str(folder / "gtrends.csv")]) == 2
+    assert "outside" in capsys.readouterr().err
+    (tmp_path / "bad.csv").write_text("external_code,season\n1,SS19\n")
+    assert main([*argv[:5], "--products", str(tmp_path / "bad.csv"), "--out", str(out)]) == 2
+    assert "column" in capsys.readouterr().err

@@ -292,3 +292,23 @@ def test_gradio_key_management_needs_an_admin_key(live_url: str, admin_secret: s
     assert made[2] == "widget" and made[3] == 120 and made[5] is False
     table = client.predict(admin_secret, made[0], api_name="/revoke_key")
     assert next(row for row in table["data"] if row[0] == made[0])[5] is True
+
+
+@pytest.mark.data
+def test_gradio_trends_rank_each_kind_for_a_month(live_url: str, data_dir, tmp_path):
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+
+    client = Client(f"{live_url}/app/", verbose=False)
+    plot, table = client.predict("2019-09", 5, None, api_name="/trends")
+    rows = table["data"]
+    kinds = [row[table["headers"].index("kind")] for row in rows]
+    assert sorted(set(kinds)) == ["category", "color", "fabric"] and len(rows) == 15
+    shares = [row[table["headers"].index("probability")] for row in rows]
+    assert all(0 < share <= 1 for share in shares) and plot
+    with pytest.raises(AppError, match="outside"):
+        client.predict("2031-01", 5, None, api_name="/trends")
+    not_trends = tmp_path / "not_trends.csv"
+    not_trends.write_text("a,b\n1,2\n")
+    with pytest.raises(AppError, match="date"):
+        client.predict("2019-09", 5, handle_file(str(not_trends)), api_name="/trends")

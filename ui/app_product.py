@@ -1,10 +1,12 @@
-"""The product tab: the embed snippet, API keys, and what is not built yet said plainly."""
+"""The product tab: the embed snippet, API keys and attribute trends."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import gradio as gr
+
+from recsys import trends_view
 
 from .engines import Engines
 from .keys import SCOPES, ApiKey
@@ -50,9 +52,17 @@ def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]
         revoke = gr.Button("Revoke", variant="stop")
     table = gr.Dataframe(headers=KEY_COLUMNS, label="Keys", interactive=False)
 
-    gr.Markdown("### Trends\nFashion trend forecasting (colours, materials, categories over time) **is not available "
-                "yet**: it comes with the forecasting feature. Nothing is shown here until then, rather than "
-                "invented numbers.")
+    gr.Markdown("### Trends\nColours, fabrics and categories ranked by their Google Trends momentum over the 12 "
+                "weeks from a month (the share is a softmax over each kind, not a calibrated probability). Uses "
+                "VISUELLE's `gtrends.csv` under `$ATELIER_DATA`, or a weekly Google Trends export of your own "
+                "(a `date` column and one column per term).")
+    with gr.Row():
+        period = gr.Textbox(value="2019-09", label="From the month (YYYY-MM)", max_lines=1)
+        top = gr.Slider(1, 30, value=10, step=1, label="Terms per kind")
+        series = gr.File(label="Your Google Trends CSV (optional)", file_types=[".csv"])
+        show_trends = gr.Button("Show trends")
+    trend_plot = gr.Plot(label="Momentum")
+    trend_table = gr.Dataframe(label="Ranking", interactive=False)
 
     def check_admin(secret: str) -> Engines:
         loaded = engines()
@@ -80,12 +90,23 @@ def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]
             raise gr.Error(str(err.args[0])) from err
         return _rows(loaded.keys.list())
 
+    def trends(month: str, count: float, upload: str | None) -> tuple:
+        try:
+            table, figure = trends_view((month or "").strip(), int(count), upload or None)
+        except FileNotFoundError as err:
+            raise gr.Error("no Google Trends file: upload one, or set ATELIER_DATA to a folder with "
+                           "trends/visuelle/gtrends.csv") from err
+        except ValueError as err:
+            raise gr.Error(str(err)) from err
+        return figure, table.round(4)
+
     def origin(request: gr.Request) -> tuple[str, str]:
         """The snippets with this server's address as the browser reached it."""
         host = request.headers.get("host", "127.0.0.1:7860") if request else "127.0.0.1:7860"
         base = f"{request.headers.get('x-forwarded-proto', 'http') if request else 'http'}://{host}"
         return SNIPPET.format(origin=base), PYTHON.format(origin=base)
 
+    show_trends.click(trends, inputs=[period, top, series], outputs=[trend_plot, trend_table], api_name="trends")
     show.click(list_keys, inputs=admin, outputs=table, api_name="list_keys")
     create.click(create_key, inputs=[admin, name, scope, rate], outputs=[new_key, table], api_name="create_key")
     revoke.click(revoke_key, inputs=[admin, revoke_id], outputs=table, api_name="revoke_key")
