@@ -241,10 +241,14 @@ def test_catalog_ingest_makes_items_searchable_and_a_bad_batch_writes_nothing(cl
     shirt = (DEMO_CATALOG / "images" / "hm_0552743021.jpg").read_bytes()
     good = {"id": "api-shirt", "title": "Api test striped shirt", "colour": "blue", "price": 19.99,
             "image": b64(jpeg_with_gps(DEMO_CATALOG / "images" / "hm_0552743021.jpg"))}
-    counts = engines.store.counts()
+    photos = engines.data_dir / "items"
+    counts, files = engines.store.counts(), sorted(photos.glob("*")) if photos.exists() else []
     bad = client.post("/api/v1/catalog", headers=as_admin(keys),
                       json={"items": [good, {"id": "broken", "title": "Broken", "image": b64(shirt[:100])}]})
     assert bad.status_code == 422 and engines.store.counts() == counts  # all or nothing
+    duplicate = client.post("/api/v1/catalog", headers=as_admin(keys), json={"items": [good, good]})
+    assert duplicate.status_code == 422 and engines.store.counts() == counts
+    assert sorted(photos.glob("*")) == files  # no photo left behind by a refused batch
     assert client.post("/api/v1/catalog", headers=as_widget(keys), json={"items": [good]}).status_code == 403
     response = client.post("/api/v1/catalog", headers=as_admin(keys), json={"items": [good]})
     assert response.status_code == 200 and response.json()["ingested"] == 1

@@ -310,19 +310,26 @@ class Engines:
         raise ValueError("give a user_id, a text or a history of item ids")
 
     def ingest_items(self, items: pd.DataFrame, images: dict[str, Image.Image]) -> int:
-        """Write items (and their photos, re-encoded without metadata) into the store; all or nothing."""
+        """Write items (and their photos, re-encoded without metadata) into the store; all or nothing. Photos are
+        named by their content, so a failed batch never overwrites a stored item's photo; its new files go."""
         folder = self.data_dir / "items"
         folder.mkdir(parents=True, exist_ok=True)
-        paths = []
+        named, created = {}, []
         for item_id, image in images.items():
-            path = folder / f"{hashlib.sha256(item_id.encode()).hexdigest()[:20]}.png"
-            image.save(path, "PNG")
-            paths.append((item_id, path.name))
-        frame = items.copy()
-        if paths:
-            named = dict(paths)
-            frame["image_path"] = [named.get(str(i)) for i in frame["id"]]
-        report = self.store.ingest(items=frame, image_dir=folder)[0]
+            buffer = io.BytesIO()
+            image.save(buffer, "PNG")
+            path = folder / f"{hashlib.sha256(buffer.getvalue()).hexdigest()[:24]}.png"
+            if not path.exists():
+                path.write_bytes(buffer.getvalue())
+                created.append(path)
+            named[item_id] = path.name
+        frame = items.assign(image_path=[named.get(str(i)) for i in items["id"]]) if named else items
+        try:
+            report = self.store.ingest(items=frame, image_dir=folder)[0]
+        except Exception:
+            for path in created:
+                path.unlink(missing_ok=True)
+            raise
         self.refresh()
         return report.inserted + report.updated
 
