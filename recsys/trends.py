@@ -6,14 +6,18 @@
     ranking = attribute_trends(gtrends, "2019-09", top=10)
     plot_trends(ranking, "trends.png")                # matplotlib Figure, also written to the path
 
-The forecaster is one HistGradientBoostingRegressor with absolute-error loss (WAPE is an L1 measure) on a
+The forecaster averages five HistGradientBoostingRegressors (each split sees a random half of the features;
+seeds ``random_state`` + i) with absolute-error loss (WAPE is an L1 measure) on log1p(100 x sales), on a
 long table: one row per product and week ahead ``h``. Its inputs are what a product team knows before the
 launch: category, colour, fabric, detail (``extra``) as native categoricals, the season half and the release
-week, month and weekday, the level of the shop's most recent launches (overall and per attribute: sales
-drift by a third from year to year) and, optionally, Google Trends of the product's attributes over the 52
-weeks before release and an image-kNN sales estimate. ``bench/trend_forecast.py`` measures each choice: on
-time-based validation the Google Trends features made WAPE worse (they mostly fingerprint the date), so
-they are off by default (``use_gtrends=True`` turns them on).
+week, month and weekday, the calendar week each forecast week falls in (the shop's seasons and sales), the
+level of the shop's most recent launches (overall and per attribute: sales drift by a third from year to
+year) and, optionally, Google Trends of the product's attributes over the 52 weeks before release and an
+image-kNN sales estimate. ``bench/trend_forecast.py`` measures each choice: on time-based validation the
+Google Trends features made WAPE worse (they mostly fingerprint the date), so they are off by default
+(``use_gtrends=True`` turns them on). The previous single model is ``n_models=1, max_features=1.0,
+log_target=False, use_sale_week=False``. Fitting runs OpenMP on one thread: on 2 cores with another job
+running, a fit took 5 s on one thread and 70-110 s on two (threads spin-waiting for the busy core).
 
 Fallbacks, never a crash: an unknown category/colour/fabric/extra becomes a missing value, so the trees send
 it down their learned missing-value branch (a prior over all products); a release date after the last
@@ -25,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +37,9 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
+
+from recsys.trends_features import image_knn, long_table, recent_level, trend_features
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +60,7 @@ NOISE_FLOOR = 10.0  # Google Trends points: below this a term's weekly values ar
 # Softmax temperature in momentum units: 0.25 more momentum (a quarter of the 52-week mean) = e times the share.
 # Fixed, not per-kind, so kinds that barely move (colours) get flat shares instead of a manufactured winner.
 TEMPERATURE = 0.25
+LOG_SCALE = 100.0  # log_target fits log1p(100 x sales): train.csv's weekly sales are mostly 0.01 .. 0.1
 MOMENTUM_HISTORY = 64  # weeks: the last 12 plus the same 12 a year earlier, for a seasonal forecast
 
 
@@ -118,82 +125,6 @@ def _read_csv(path: str | Path) -> pd.DataFrame:
         raise ValueError(f"{path}: not a readable CSV ({str(err).splitlines()[0]})") from err
 
 
-def trend_windows(gtrends: pd.DataFrame, terms: pd.Series, dates: pd.Series, weeks: int = 52) -> np.ndarray:
-    """[n, weeks] Google Trends of each term over the ``weeks`` before its date (NaN where unknown).
-
-    A date after the last week uses the last ``weeks`` available (the nearest window); one before the first
-    week, or an unknown term, gives NaNs. Both are logged as warnings, once per call.
-    """
-    values, stamps = gtrends.to_numpy(float), gtrends.index.to_numpy()
-    column = {term: i for i, term in enumerate(gtrends.columns)}
-    ends = np.searchsorted(stamps, dates.to_numpy(), side="right")  # weeks up to and including the date
-    late, early = dates > gtrends.index[-1] + pd.Timedelta(weeks=1), ends == 0
-    if late.any() or early.any():
-        log.warning("%d release date(s) outside Google Trends %s..%s: nearest window or no trend features",
-                    int(late.sum() + early.sum()), gtrends.index[0].date(), gtrends.index[-1].date())
-    out = np.full((len(terms), weeks), np.nan)
-    for row, (term, end) in enumerate(zip(terms, ends, strict=True)):
-        if term in column and end > 0:
-            series = values[max(0, end - weeks):end, column[term]]
-            out[row, weeks - len(series):] = series
-    return out
-
-
-def _trend_features(gtrends: pd.DataFrame, frame: pd.DataFrame, weeks: int) -> pd.DataFrame:
-    """Per attribute: level (52/12/4-week means), 12-week change, and the recent weeks on the window's own
-    min-max scale (GTM-Transformer's normalisation: the shape, not the term's popularity)."""
-    features = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows are expected: they stay NaN
-        for attribute in ATTRIBUTES:
-            window = trend_windows(gtrends, frame[attribute], frame["release_date"], weeks)
-            low, high = np.nanmin(window, 1, keepdims=True), np.nanmax(window, 1, keepdims=True)
-            scaled = (window - low) / (high - low + 1e-9)
-            features[f"{attribute}_gt_mean"] = np.nanmean(window, 1)
-            features[f"{attribute}_gt_last12"] = np.nanmean(window[:, -12:], 1)
-            features[f"{attribute}_gt_last4"] = np.nanmean(window[:, -4:], 1)
-            features[f"{attribute}_gt_change"] = features[f"{attribute}_gt_last12"] - np.nanmean(window[:, -24:-12], 1)
-            features[f"{attribute}_gt_shape4"] = np.nanmean(scaled[:, -4:], 1)
-            features[f"{attribute}_gt_shape12"] = np.nanmean(scaled[:, -12:], 1)
-    return pd.DataFrame(features, index=frame.index)
-
-
-def _recent_level(history: pd.DataFrame, frame: pd.DataFrame, key: str | None, last: int) -> np.ndarray:
-    """Mean 12-week sales of the ``last`` history products released strictly before each product's date
-    (of the same ``key`` value when given); NaN with fewer than 10. Tracks the shop's level, which drifts."""
-    out = np.full(len(frame), np.nan)
-    groups = history.groupby(key, sort=False) if key else [(None, history)]
-    for value, group in groups:
-        group = group.sort_values("release_date", kind="stable")
-        cumulative = np.concatenate([[0.0], np.cumsum(group["total"].to_numpy())])
-        rows = np.flatnonzero(frame[key].to_numpy() == value) if key else np.arange(len(frame))
-        count = np.searchsorted(group["release_date"].to_numpy(), frame["release_date"].to_numpy()[rows], "left")
-        first = np.maximum(count - last, 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = (cumulative[count] - cumulative[first]) / (count - first)
-        out[rows] = np.where(count - first >= min(10, last), mean, np.nan)
-    return out
-
-
-def _image_knn(bank: tuple[np.ndarray, np.ndarray, np.ndarray] | None, codes: np.ndarray,
-               embeddings: dict[int, np.ndarray] | None, k: int) -> np.ndarray:
-    """Mean 12-week sales of the k training products whose photos are closest (cosine); a product never
-    counts as its own neighbour. NaN without a photo."""
-    out = np.full(len(codes), np.nan)
-    if bank is None or not embeddings:
-        return out
-    bank_codes, bank_vectors, bank_totals = bank
-    rows = [i for i, code in enumerate(codes) if int(code) in embeddings]
-    if not rows:
-        return out
-    query = np.stack([embeddings[int(codes[i])] for i in rows])
-    similarity = query @ bank_vectors.T
-    similarity[np.asarray(codes)[rows][:, None] == bank_codes[None, :]] = -np.inf
-    nearest = np.argsort(-similarity, axis=1)[:, :k]
-    out[rows] = bank_totals[nearest].mean(1)
-    return out
-
-
 class TrendForecaster(BaseEstimator):
     """12-week sales of products with no sales history (scikit-learn conventions; see the module docstring).
 
@@ -205,7 +136,8 @@ class TrendForecaster(BaseEstimator):
     def __init__(self, use_gtrends: bool = False, use_recent_level: bool = True, use_images: bool = False,
                  trend_weeks: int = 52, recent_products: int = 100, recent_per_attribute: int = 40,
                  image_neighbours: int = 10, max_iter: int = 200, learning_rate: float = 0.1,
-                 min_samples_leaf: int = 100, random_state: int | None = 0):
+                 min_samples_leaf: int = 100, random_state: int | None = 0, n_models: int = 5,
+                 max_features: float = 0.5, log_target: bool = True, use_sale_week: bool = True):
         self.use_gtrends = use_gtrends
         self.use_recent_level = use_recent_level
         self.use_images = use_images
@@ -217,6 +149,10 @@ class TrendForecaster(BaseEstimator):
         self.learning_rate = learning_rate
         self.min_samples_leaf = min_samples_leaf
         self.random_state = random_state
+        self.n_models = n_models
+        self.max_features = max_features
+        self.log_target = log_target
+        self.use_sale_week = use_sale_week
 
     def fit(self, frame: pd.DataFrame, gtrends: pd.DataFrame, embeddings: dict[int, np.ndarray] | None = None):
         frame = check_products(frame, require_sales=True)
@@ -226,23 +162,37 @@ class TrendForecaster(BaseEstimator):
             total=frame[SALES_COLUMNS].sum(axis=1))
         self.image_bank_ = self._image_bank(frame, embeddings)
         features = self._features(frame, embeddings)
-        target = frame[SALES_COLUMNS].to_numpy(float)
-        self.model_ = HistGradientBoostingRegressor(
-            loss="absolute_error", max_iter=self.max_iter, learning_rate=self.learning_rate,
-            min_samples_leaf=self.min_samples_leaf, categorical_features="from_dtype", random_state=self.random_state,
-        ).fit(_long(features), target.T.ravel())
+        target = frame[SALES_COLUMNS].to_numpy(float).T.ravel()
+        if self.log_target:  # returns (small negatives) count as zero sales here
+            target = np.log1p(LOG_SCALE * np.clip(target, 0.0, None))
+        rows = self._long(features, frame)
+        seeds = [None if self.random_state is None else self.random_state + i for i in range(self.n_models)]
+        with threadpool_limits(1, user_api="openmp"):  # see the module docstring: 15x slower when a core is busy
+            self.models_ = [HistGradientBoostingRegressor(
+                loss="absolute_error", max_iter=self.max_iter, learning_rate=self.learning_rate,
+                min_samples_leaf=self.min_samples_leaf, max_features=self.max_features,
+                categorical_features="from_dtype", random_state=seed,
+            ).fit(rows, target) for seed in seeds]
         self.feature_names_ = list(features.columns)
         return self
 
     def predict(self, frame: pd.DataFrame, embeddings: dict[int, np.ndarray] | None = None) -> pd.DataFrame:
-        check_is_fitted(self, "model_")
+        check_is_fitted(self, "models_")
         frame = check_products(frame)
         self._warn_unknown(frame)
         features = self._features(frame, embeddings)
-        sales = self.model_.predict(_long(features)).reshape(WEEKS, len(frame)).T
+        rows = self._long(features, frame)
+        with threadpool_limits(1, user_api="openmp"):
+            members = [model.predict(rows) for model in self.models_]
+        if self.log_target:
+            members = [np.expm1(member) / LOG_SCALE for member in members]
+        sales = np.mean(members, axis=0).reshape(WEEKS, len(frame)).T
         out = pd.DataFrame(np.clip(sales, 0.0, None), columns=SALES_COLUMNS)
         out.insert(0, "external_code", frame["external_code"].to_numpy())
         return out
+
+    def _long(self, features: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+        return long_table(features, frame["release_date"] if self.use_sale_week else None)
 
     def _features(self, frame: pd.DataFrame, embeddings: dict[int, np.ndarray] | None) -> pd.DataFrame:
         dates = frame["release_date"]
@@ -256,15 +206,15 @@ class TrendForecaster(BaseEstimator):
         features["release_month"] = dates.dt.month.to_numpy()
         features["release_weekday"] = dates.dt.dayofweek.to_numpy()
         if self.use_recent_level:
-            features["recent_level"] = _recent_level(self.history_, frame, None, self.recent_products)
+            features["recent_level"] = recent_level(self.history_, frame, None, self.recent_products)
             for attribute in ATTRIBUTES:
-                features[f"recent_{attribute}"] = _recent_level(self.history_, frame, attribute,
-                                                                self.recent_per_attribute)
+                features[f"recent_{attribute}"] = recent_level(self.history_, frame, attribute,
+                                                               self.recent_per_attribute)
         if self.use_gtrends:
-            features = features.join(_trend_features(self.gtrends_, frame, self.trend_weeks))
+            features = features.join(trend_features(self.gtrends_, frame, self.trend_weeks))
         if self.use_images:
-            features["image_knn"] = _image_knn(self.image_bank_, frame["external_code"].to_numpy(), embeddings,
-                                               self.image_neighbours)
+            features["image_knn"] = image_knn(self.image_bank_, frame["external_code"].to_numpy(), embeddings,
+                                              self.image_neighbours)
         return features
 
     def _image_bank(self, frame: pd.DataFrame, embeddings: dict[int, np.ndarray] | None):
@@ -282,11 +232,6 @@ class TrendForecaster(BaseEstimator):
             if unknown:
                 log.warning("unknown %s %s: treated as missing (the model's prior over all products)",
                             column, unknown[:5])
-
-
-def _long(features: pd.DataFrame) -> pd.DataFrame:
-    """One row per (week ahead, product), week-major, with the week ``h`` as a feature."""
-    return pd.concat([features.assign(h=h) for h in range(WEEKS)], ignore_index=True)
 
 
 def embed_product_images(frame: pd.DataFrame, folder: str | Path, encoder=None) -> dict[int, np.ndarray]:
