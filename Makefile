@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml requirements-nodeps.txt
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	$(BIN)/pip install -q --no-deps -r requirements-nodeps.txt
+	$(BIN)/atelier prepare  # ONNX exports happen here once, not in the first `make demo`
 	touch $(STAMP)
 
 demo: venv

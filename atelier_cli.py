@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 EXIT_USAGE, EXIT_FAILED = 2, 1
@@ -36,6 +37,17 @@ def cmd_serve(args) -> None:
     from ui import serve
 
     serve(host=args.host, port=args.port, catalog=args.catalog, db=args.db)
+
+
+def cmd_prepare(args) -> None:
+    """Export the encoder's and parser's ONNX graphs into the cache now, so the first `atelier serve` is quick."""
+    from recsys import create_encoder
+    from tryon import load_parser
+
+    start = time.perf_counter()
+    create_encoder()
+    load_parser()
+    print(f"ONNX graphs ready in the cache ({time.perf_counter() - start:.1f} s)")
 
 
 def cmd_keys(args) -> None:
@@ -390,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--catalog", help="folder of product photos (default: the shipped demo catalog)")
     serve.add_argument("--db", help=DB_HELP)
     serve.set_defaults(func=cmd_serve)
+
+    prepare = sub.add_parser("prepare", help="export the ONNX graphs now (make venv does), for a quick first serve")
+    prepare.set_defaults(func=cmd_prepare)
 
     keys = sub.add_parser("keys", help="create, list or revoke the REST API's keys (stored hashed in the store)")
     keys.add_argument("action", choices=("create", "list", "revoke"))
