@@ -18,7 +18,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .recommender import ItemSignals, Recommendation, RecommenderConfig, recency_profile
+from .recommender import (
+    ItemSignals,
+    Recommendation,
+    RecommenderConfig,
+    looks_like_reason,
+    recency_profile,
+    review_reason,
+)
 
 
 class ContentRecommender:
@@ -66,17 +73,10 @@ class ContentRecommender:
         return np.array([self.index[i] for i in history], dtype=np.int64)
 
     def _reasons(self, j: int, history: list[str], profile: np.ndarray | None) -> list[str]:
-        items, reasons = self.items, []
         if profile is not None:
-            reasons.append("close to what you asked for")
-        elif history and items.embeddings is not None:
-            sims = items.embeddings[self._indices(history)] @ items.embeddings[j]
-            reasons.append(f"looks like {self._name(history[int(np.argmax(sims))])} in your history")
-        if items.sentiment is not None and not np.isnan(items.sentiment[j]):
-            count = int(items.comment_counts[j]) if items.comment_counts is not None else 0
-            reasons.append(f"reviews rate it {2.5 * (items.sentiment[j] + 1):.1f}/5 over {count} comments")
-        return reasons
-
-    def _name(self, item_id: str) -> str:
-        titles = self.items.titles
-        return f"the {titles[self.index[item_id]]}" if titles else f"item {item_id}"
+            first = "close to what you asked for"
+        elif history and self.items.embeddings is not None:
+            first = looks_like_reason(self.items, self.index, history, j)
+        else:
+            first = None
+        return [reason for reason in (first, review_reason(self.items, j)) if reason]

@@ -270,25 +270,20 @@ class Recommender:
     def _reason(self, feature: str, j: int, history: list[str]) -> str | None:
         signals = self.items
         if feature in {"m", "m_s", "m_t"} and history and signals.embeddings is not None:
-            sims = signals.embeddings[[self.index[i] for i in history]] @ signals.embeddings[j]
-            return f"looks like {self._name(history[int(np.argmax(sims))])} in your history"
-        if feature in {"s", "t"} and signals.sentiment is not None and not np.isnan(signals.sentiment[j]):
-            count = int(signals.comment_counts[j]) if signals.comment_counts is not None else 0
-            return f"reviews rate it {2.5 * (signals.sentiment[j] + 1):.1f}/5 over {count} comments"
+            return looks_like_reason(signals, self.index, history, j)
+        if feature in {"s", "t"}:
+            return review_reason(signals, j)
         if feature in {"als", "knn"} and history:
             sims = np.asarray(self.knn.similarity[[self.index[i] for i in history]][:, j].todense()).ravel()
             if sims.max() > 0:
-                return f"often chosen by shoppers who chose {self._name(history[int(np.argmax(sims))])}"
+                closest = history[int(np.argmax(sims))]
+                return f"often chosen by shoppers who chose {item_name(signals, self.index, closest)}"
             return "shoppers with a history like yours chose it"
         if feature in {"trend", "recent"}:
             return "trending: chosen often in the last weeks"
         if feature == "pop":
             return f"popular: chosen {int(np.expm1(self.popularity[j]))} times"
         return None
-
-    def _name(self, item_id: str) -> str:
-        titles = self.items.titles
-        return f"the {titles[self.index[item_id]]}" if titles else f"item {item_id}"
 
 
 class _TrendCounter:
@@ -306,6 +301,24 @@ class _TrendCounter:
         before = week - days // 7
         recent = self.cumulative[:, week] - (self.cumulative[:, before] if before >= 0 else 0)
         return np.log1p(recent)
+
+
+def item_name(items: ItemSignals, index: dict[str, int], item_id: str) -> str:
+    return f"the {items.titles[index[item_id]]}" if items.titles else f"item {item_id}"
+
+
+def looks_like_reason(items: ItemSignals, index: dict[str, int], history: list[str], j: int) -> str:
+    """The history item most like item j, in words (items must have embeddings)."""
+    sims = items.embeddings[[index[i] for i in history]] @ items.embeddings[j]
+    return f"looks like {item_name(items, index, history[int(np.argmax(sims))])} in your history"
+
+
+def review_reason(items: ItemSignals, j: int) -> str | None:
+    """What item j's comments say, in words; None without comments."""
+    if items.sentiment is None or np.isnan(items.sentiment[j]):
+        return None
+    count = int(items.comment_counts[j]) if items.comment_counts is not None else 0
+    return f"reviews rate it {2.5 * (items.sentiment[j] + 1):.1f}/5 over {count} comments"
 
 
 def recency_profile(embeddings: np.ndarray, idx: np.ndarray, times: Sequence[pd.Timestamp] | None,

@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 
 from . import DEMO_CATALOG
-from .engines import Engines
+from .engines import Engines, requested
 
 FROM_WORDS = "the one my words describe"
 CHIP_SLOTS = ("garment", "colour", "size", "style")
@@ -19,16 +19,7 @@ N_RECOMMENDATIONS = 6
 
 def chips_of(parsed) -> list[str]:
     """A parsed request as "slot: value" chips the shopper can edit."""
-    request, chips = parsed.request, []
-    for item in request.items:
-        if item.garment:
-            chips.append(f"garment: {item.garment}")
-        chips += [f"colour: {colour.name}" for colour in item.colours[:1]]
-        if item.size:
-            chips.append(f"size: {item.size.value}")
-    if request.style:
-        chips.append(f"style: {request.style}")
-    return list(dict.fromkeys(chips))
+    return [f"{slot}: {value}" for slot, value in requested(parsed).items()]
 
 
 def read_chips(chips: list[str]) -> dict[str, str]:
@@ -86,7 +77,7 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
         loaded, user, text = engines(), (user or "").strip(), text or ""
         try:
             # The chips are what the shopper confirmed; without any, the words are read now.
-            asked = read_chips(chip_values or (chips_of(loaded.parse(text)) if text and text.strip() else []))
+            asked = read_chips(chip_values) if chip_values else requested(loaded.parse(text)) if text.strip() else {}
             words = " ".join(x for x in (asked.get("garment"), text) if x)
             garment_id = garment_id or loaded.closest_garment(words).id
             progress(0.3, desc="Dressing you")

@@ -170,6 +170,7 @@ class Engines:
     catalog: Catalog = field(init=False)
     shop: Shop = field(init=False)
     products: dict[str, Product] = field(init=False, repr=False)
+    titles: dict[str, str] = field(init=False, repr=False)  # every store item's title, photo or not
     keys: KeyStore = field(init=False, repr=False)
     limiter: RateLimiter = field(default_factory=RateLimiter, init=False, repr=False)
     photos: PhotoVault = field(init=False, repr=False)
@@ -213,6 +214,7 @@ class Engines:
             products = [Product(r.id, Path(r.image_path), r.title, r.attributes) for r in items.itertuples()]
             self.catalog = Catalog(products, matrix[[row[p.id] for p in products]], self.encoder)
             self.shop, self.products = shop, {p.id: p for p in products}
+            self.titles = dict(zip(shop.items["id"], shop.items["title"], strict=True))
 
     # --- search ------------------------------------------------------------------------------------------
     def search_text(self, query: str, k: int) -> list[SearchHit]:
@@ -250,7 +252,7 @@ class Engines:
         if keep_photo and user_id is None:
             raise ValueError("keep_photo needs a user_id to keep the photo under (and to delete it later)")
         parsed = self.parse(instruction) if instruction and instruction.strip() else None
-        ask = _asked(parsed)
+        ask = requested(parsed)
         garment = self.garment(garment_id) if garment_id else self.closest_garment(instruction)
         style = style or ask.get("style")  # restyle() refuses an unknown name, suggesting the nearest
         garment_image = load_image(garment.image_path)
@@ -358,17 +360,20 @@ def _items_frame(products: list[Product]) -> pd.DataFrame:
                          "attributes": [p.attributes for p in products]})
 
 
-def _asked(parsed: ParseResult | None) -> dict[str, str]:
-    """Size, colour and style from a parsed instruction (the first of each)."""
+def requested(parsed: ParseResult | None) -> dict[str, str]:
+    """What a parsed request asks of a try-on, the first of each: garment, colour, size (with its system when it is
+    not a letter, e.g. "EU 38") and style. The shopper tab shows these as chips."""
     if parsed is None or parsed.request is None:
         return {}
-    request, asked = parsed.request, {}
-    if request.style:
-        asked["style"] = request.style
-    for item in request.items:
-        if item.size and "size" not in asked:
+    asked: dict[str, str] = {}
+    for item in parsed.request.items:
+        if item.garment:
+            asked.setdefault("garment", item.garment)
+        if item.colours:
+            asked.setdefault("colour", item.colours[0].name)
+        if item.size:
             system, value = item.size.system, item.size.value
-            asked["size"] = value if system in ("letter", "numeric") else f"{system.upper()} {value}"
-        if item.colours and "colour" not in asked:
-            asked["colour"] = item.colours[0].name
+            asked.setdefault("size", value if system in ("letter", "numeric") else f"{system.upper()} {value}")
+    if parsed.request.style:
+        asked["style"] = parsed.request.style
     return asked

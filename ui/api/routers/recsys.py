@@ -100,9 +100,8 @@ def recommend(request: Request, body: RecommendRequest, engines: EngineDep, key:
         require_admin_for(key, "recommending from a stored user's history (user_id)")
     with user_errors():
         recs = engines.recommend(body.user_id, body.text, body.history, body.k)
-    titles = dict(zip(engines.shop.items["id"], engines.shop.items["title"], strict=True))
     return RecommendResponse(model=type(engines.shop.model).__name__, results=[
-        RecommendedItem(id=r.item_id, title=titles.get(r.item_id, r.item_id), score=r.score, reasons=r.reasons,
+        RecommendedItem(id=r.item_id, title=engines.titles.get(r.item_id, r.item_id), score=r.score, reasons=r.reasons,
                         image_url=_image_url(request, engines, r.item_id)) for r in recs])
 
 
@@ -126,15 +125,13 @@ def _interactions(frame: pd.DataFrame) -> list[Interaction]:
 def user_history(user_id: UserId, engines: EngineDep, _: AdminKey) -> UserHistory:
     with user_errors():
         kept = engines.photos.count(user_id)
-        frame = engines.history(user_id) if kept == 0 else _history_or_empty(engines, user_id)
-    return UserHistory(user_id=user_id, interactions=_interactions(frame), kept_photos=kept)
-
-
-def _history_or_empty(engines: Engines, user_id: str) -> pd.DataFrame:
-    try:
-        return engines.history(user_id)
-    except KeyError:  # a shopper who kept a photo but has no history yet
-        return pd.DataFrame(columns=["item_id", "kind", "ts"])
+        try:
+            interactions = _interactions(engines.history(user_id))
+        except KeyError:
+            if not kept:
+                raise
+            interactions = []  # a shopper who kept a photo but has no history yet
+    return UserHistory(user_id=user_id, interactions=interactions, kept_photos=kept)
 
 
 @users.post("/users/{user_id}/interactions", response_model=UserHistory, summary="Add to a user's history (admin)",
