@@ -579,7 +579,9 @@ def main(argv: list[str] | None = None) -> int:
         print("atelier: interrupted", file=sys.stderr)
         return 130
     except (ValueError, TypeError, FileNotFoundError, NotADirectoryError, KeyError, RuntimeError) as err:
-        print(f"atelier: error: {err}", file=sys.stderr)
+        # A KeyError's str() quotes its message again; its argument is the message itself.
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"atelier: error: {message}", file=sys.stderr)
         return EXIT_USAGE if isinstance(err, ValueError | TypeError | KeyError) else EXIT_FAILED
     return 0
 
