@@ -119,6 +119,14 @@ def test_tryon_json_picks_the_garment_the_words_name_and_reads_size_and_style(cl
     assert result.getexif() == {} and "exif" not in result.info
 
 
+def test_tryon_recolours_to_the_colour_asked_for_not_the_one_naming_the_garment(client: TestClient, keys):
+    response = client.post("/api/v1/tryon", headers=as_widget(keys), json={
+        "person_image": b64(PERSON.read_bytes()), "instruction": "the grey tank top in burgundy, size L"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["garment"]["id"] == "14673_00" and body["colour"] == "burgundy" and body["size"] == "L"
+
+
 def test_tryon_multipart_with_an_explicit_garment_and_colour(client: TestClient, keys):
     response = client.post("/api/v1/tryon", headers=as_widget(keys),
                            files={"person_image": ("me.jpg", PERSON.read_bytes(), "image/jpeg")},

@@ -361,16 +361,17 @@ def _items_frame(products: list[Product]) -> pd.DataFrame:
 
 
 def requested(parsed: ParseResult | None) -> dict[str, str]:
-    """What a parsed request asks of a try-on, the first of each: garment, colour, size (with its system when it is
-    not a letter, e.g. "EU 38") and style. The shopper tab shows these as chips."""
+    """What a parsed request asks of a try-on, from its first item: garment, colour (the last one named), size
+    (with its system when it is not a letter, e.g. "EU 38") and style. The shopper tab shows these as chips."""
     if parsed is None or parsed.request is None:
         return {}
     asked: dict[str, str] = {}
     for item in parsed.request.items:
         if item.garment:
             asked.setdefault("garment", item.garment)
-        if item.colours:
-            asked.setdefault("colour", item.colours[0].name)
+        if item.colours and "colour" not in asked:
+            # "the grey tank top in burgundy": the last colour named is the one asked for, the others name it
+            asked["colour"] = item.colours[-1].name
         if item.size:
             system, value = item.size.system, item.size.value
             asked.setdefault("size", value if system in ("letter", "numeric") else f"{system.upper()} {value}")
