@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml requirements-nodeps.txt
 	touch $(STAMP)
 
 demo: venv
-	$(BIN)/atelier serve
+	$(BIN)/atelier serve --demo-shop
 
 test: venv
 	$(BIN)/ruff check .

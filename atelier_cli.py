@@ -36,7 +36,7 @@ def _write_json(result: dict, out: str | None) -> None:
 def cmd_serve(args) -> None:
     from ui import serve
 
-    serve(host=args.host, port=args.port, catalog=args.catalog, db=args.db)
+    serve(host=args.host, port=args.port, catalog=args.catalog, db=args.db, demo_shop=args.demo_shop)
 
 
 def cmd_prepare(args) -> None:
@@ -56,10 +56,11 @@ def cmd_keys(args) -> None:
 
     keys = KeyStore(Store(args.db).engine)
     if args.action == "create":
-        made = keys.create(args.name or "", args.scope, args.rate)
+        made = keys.create(args.name or "", args.scope, args.rate, args.origin or ())
         print(made.secret)
-        print(f"key {made.key.id} ({made.key.scope}, {made.key.rate_per_minute}/min): shown once, only its hash "
-              "is stored", file=sys.stderr)
+        where = f"pages of {' '.join(made.key.origins)}" if made.key.origins else "no other site's pages"
+        print(f"key {made.key.id} ({made.key.scope}, {made.key.rate_per_minute}/min, {where}): shown once, only its "
+              "hash is stored", file=sys.stderr)
     elif args.action == "revoke":
         if not args.id:
             raise ValueError("give the id of the key to revoke: atelier keys revoke --id ID")
@@ -68,7 +69,7 @@ def cmd_keys(args) -> None:
     else:
         for key in keys.list():
             print(f"{key.id}  {key.scope:6}  {key.rate_per_minute:>5}/min  {key.created_at:%Y-%m-%d %H:%M}  "
-                  f"{'revoked' if key.revoked else 'live':7}  {key.name}")
+                  f"{'revoked' if key.revoked else 'live':7}  {key.name}  {' '.join(key.origins)}")
 
 
 def cmd_train_encoder(args) -> None:
@@ -401,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--catalog", help="folder of product photos (default: the shipped demo catalog)")
     serve.add_argument("--db", help=DB_HELP)
+    serve.add_argument("--demo-shop", action="store_true",
+                       help="also serve a pretend shop page at /shop that embeds the widget (it hands every visitor a "
+                            "live widget key: for demos only)")
     serve.set_defaults(func=cmd_serve)
 
     prepare = sub.add_parser("prepare", help="export the ONNX graphs now (make venv does), for a quick first serve")
@@ -413,6 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="widget: try-on, parse, search, recommend (public in shop pages); admin: everything")
     keys.add_argument("--rate", type=int, default=60, help="create: requests a minute (default 60)")
     keys.add_argument("--id", help="revoke: the key's id (from `atelier keys list`)")
+    keys.add_argument("--origin", action="append",
+                      help="create: a web origin whose pages may use the key, e.g. https://shop.example (repeat for "
+                           "more; * for any). Without one, browsers on other sites are refused")
     keys.add_argument("--db", help=DB_HELP)
     keys.set_defaults(func=cmd_keys)
 

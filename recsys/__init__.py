@@ -23,7 +23,7 @@ from .prompts import class_prototypes
 from .recommender import ItemSignals, Recommendation, Recommender, RecommenderConfig
 from .sentiment import SentimentScorer, item_sentiment, load_sentiment
 from .service import Shop
-from .store import Store, StoreError, default_db, read_table
+from .store import ID_PATTERN, Store, StoreError, default_db, read_table
 from .trends import (
     TrendForecaster,
     TrendRanking,
@@ -37,6 +37,7 @@ from .trends import (
 from .trends import read_products_csv as read_sales_csv
 
 __all__ = [
+    "ID_PATTERN",
     "Catalog",
     "ContentRecommender",
     "ImageError",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -18,6 +19,8 @@ from PIL import Image, ImageOps
 # Larger than any product or phone photo (a 108 MP phone is ~12000x9000); refuses decompression bombs.
 MAX_PIXELS = 120_000_000
 MAX_BYTES = 50 * 1024 * 1024
+# Pixels per band when scaling a 16/32-bit image to 8 bits: an 8 MB float64 working copy at most
+BAND_PIXELS = 1 << 20
 
 
 class ImageError(ValueError):
@@ -71,19 +74,43 @@ def load_image(source: str | Path | bytes | Image.Image) -> Image.Image:
         raise ImageError(f"{name}: not a readable image ({err})") from err
 
 
+def _row_bands(image: Image.Image) -> Iterator[tuple[int, np.ndarray]]:
+    """(first row, pixels) of each band of rows, in the image's own dtype (uint16, int32 or float32)."""
+    width, height = image.size
+    step = max(1, BAND_PIXELS // width)
+    for top in range(0, height, step):
+        yield top, np.asarray(image.crop((0, top, width, min(top + step, height))))
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """A 16/32-bit greyscale image as 8 bits: value / max * 255 (max at least 1, negatives 0).
+
+    Band by band, because whole-image float64 arrays (the copy and its scaled copies) cost 4x a 16-bit image
+    each: a 111 KB 16-bit PNG of 7000x7000 pixels took about 1 GB that way.
+    """
+    brightest = max([float(band.max()) for _, band in _row_bands(image)] + [1.0])
+    out = np.empty((image.height, image.width), dtype=np.uint8)
+    for first, band in _row_bands(image):
+        scaled = band.astype(np.float64)
+        scaled /= brightest
+        scaled *= 255
+        out[first : first + len(band)] = np.clip(scaled, 0, 255, out=scaled)
+    return Image.fromarray(out)
+
+
 def _to_rgb(image: Image.Image) -> Image.Image:
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
-        top = max(float(array.max()), 1.0)
-        image = Image.fromarray((array / top * 255).astype(np.uint8))
+        image = _to_8bit(image)
     if image.mode == "P":
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA"):
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, image.convert("RGBA"))
-    # A fresh RGB copy carries no EXIF, ICC or XMP: user photos leave here without metadata.
-    rgb = image.convert("RGB")
-    return Image.frombytes("RGB", rgb.size, rgb.tobytes())
+    # A fresh RGB copy carries no EXIF, ICC or XMP: user photos leave here without metadata. Pasted rather than
+    # rebuilt from tobytes(), which holds two extra copies of the pixels as Python bytes on the way.
+    clean = Image.new("RGB", image.size)
+    clean.paste(image.convert("RGB"))
+    return clean
 
 
 def border_colour(array: np.ndarray) -> np.ndarray:

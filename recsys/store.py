@@ -13,6 +13,7 @@ items: id [item_id], title required; description, category, colour [color], pric
 object), image_path [image] optional; any other column becomes an attribute.
 reviews: item_id, text [review_text] required; id [review_id], user_id, rating, created_at [review_date] optional.
 interactions: user_id, item_id, ts [timestamp, review_date] required; id, kind, rating optional.
+Item and user ids (not review or interaction ids) must match ``ID_PATTERN``: they become parts of paths and URLs.
 One ``ingest`` call is one transaction: on any error nothing is written. Re-ingesting an id updates its row
 (the columns given; the others keep their stored values).
 """
@@ -23,6 +24,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +83,13 @@ EMBEDDINGS = sa.Table(
 )
 TABLES = (USERS, ITEMS, REVIEWS, INTERACTIONS, EMBEDDINGS)
 CHUNK = 500  # keys per IN (...) query: well under every backend's bound-parameter limit
+# Item and user ids become parts of file paths and URLs (photo folders, /users/{id}), so they may not climb out of
+# a folder ("..", "a/b", "a\\b"), hide control characters or grow without bound. A plain regex string, so that
+# pydantic's Field(pattern=...) can take it too; in Python match it with re.fullmatch: "$" also matches before a
+# final newline.
+ID_PATTERN = r"^[A-Za-z0-9][^/\\\x00-\x1f\x7f]{0,127}$"
+ID_RULE = "start with a letter or digit, hold no / \\ or control characters and have at most 128 characters"
+_ID = re.compile(ID_PATTERN)
 
 
 class StoreError(ValueError):
@@ -92,13 +101,13 @@ class Field:
     """One accepted input column: its stored name, its type and the other names a file may give it."""
 
     name: str
-    kind: str  # "id", "text", "float", "datetime" or "json"
+    kind: str  # "id", "path_id" (an id that must match ID_PATTERN), "text", "float", "datetime" or "json"
     required: bool = False
     aliases: tuple[str, ...] = ()
 
 
 ITEM_FIELDS = (
-    Field("id", "id", True, ("item_id",)),
+    Field("id", "path_id", True, ("item_id",)),
     Field("title", "text", True),
     Field("description", "text"),
     Field("category", "text"),
@@ -110,16 +119,16 @@ ITEM_FIELDS = (
 )
 REVIEW_FIELDS = (
     Field("id", "id", aliases=("review_id",)),
-    Field("item_id", "id", True),
-    Field("user_id", "id"),
+    Field("item_id", "path_id", True),
+    Field("user_id", "path_id"),
     Field("text", "text", True, ("review_text",)),
     Field("rating", "float"),
     Field("created_at", "datetime", aliases=("review_date",)),
 )
 INTERACTION_FIELDS = (
     Field("id", "id"),
-    Field("user_id", "id", True),
-    Field("item_id", "id", True),
+    Field("user_id", "path_id", True),
+    Field("item_id", "path_id", True),
     Field("kind", "text"),
     Field("rating", "float"),
     Field("ts", "datetime", True, ("timestamp", "review_date")),
@@ -216,6 +225,8 @@ def _parse(values: pd.Series, field: Field, what: str) -> list:
         raise StoreError(f"{label} is empty in {_rows(absent)}")
     if field.kind == "id":
         return _ids(values, label)
+    if field.kind == "path_id":
+        return _path_ids(values, label)
     if field.kind == "text":
         # A plain list: a pandas 3 string Series would turn None back into NaN.
         text = [None if _missing(v) else str(v) for v in values]
@@ -240,6 +251,15 @@ def _ids(values: pd.Series, label: str) -> list[str | None]:
     return [None if _missing(v) else str(v) for v in values]
 
 
+def _path_ids(values: pd.Series, label: str) -> list[str | None]:
+    ids = _ids(values, label)
+    bad = pd.Series([i is not None and not _ID.fullmatch(i) for i in ids])
+    if bad.any():
+        shown = _few(repr(i) for i, wrong in zip(ids, bad, strict=True) if wrong)  # repr shows control characters
+        raise StoreError(f"{label}: ids must {ID_RULE}; {_rows(bad)} hold {shown}")
+    return ids
+
+
 def _floats(values: pd.Series, absent: pd.Series, label: str) -> list[float | None]:
     numbers = pd.to_numeric(values, errors="coerce").astype("float64")
     bad = ~absent & ~np.isfinite(numbers)
@@ -248,10 +268,18 @@ def _floats(values: pd.Series, absent: pd.Series, label: str) -> list[float | No
     return [None if math.isnan(v) else float(v) for v in numbers]
 
 
+MAX_UNIX_SECONDS = 4_102_444_800  # 2100-01-01
+
+
 def _datetimes(values: pd.Series, absent: pd.Series, label: str) -> list[datetime | None]:
     """Naive UTC datetimes from datetimes, date strings or Unix seconds (a column of nothing but numbers)."""
     numbers = None if pd.api.types.is_datetime64_any_dtype(values) else pd.to_numeric(values, errors="coerce")
-    if numbers is not None and numbers.notna().sum() == (~absent).sum() > 0:
+    if numbers is not None:  # Unix seconds from 1970 to 2100; "1e400" or 1e12 are no dates, not an overflow
+        numbers = numbers.where(numbers.between(0, MAX_UNIX_SECONDS))
+    # A numeric column, or text that is all numbers, is Unix seconds
+    in_seconds = numbers is not None and (pd.api.types.is_numeric_dtype(values)
+                                          or numbers.notna().sum() == (~absent).sum() > 0)
+    if in_seconds:
         parsed = pd.to_datetime(numbers, unit="s", utc=True, errors="coerce")
     else:
         parsed = pd.to_datetime(values, utc=True, errors="coerce", format="mixed")  # each cell on its own
@@ -409,6 +437,9 @@ def _create_users(conn: sa.Connection, user_ids: set[str]) -> int:
 
 
 def _require(conn: sa.Connection, table: sa.Table, key: str, what: str) -> None:
+    """A StoreError for a malformed id (before any query), a KeyError for an unknown one."""
+    if not isinstance(key, str) or not _ID.fullmatch(key):
+        raise StoreError(f"{what} id {key!r} is not valid: ids must {ID_RULE}")
     if conn.scalar(sa.select(table.c.id).where(table.c.id == key)) is None:
         raise KeyError(f"unknown {what} {key!r}")
 

@@ -52,7 +52,9 @@ def service_engines(tmp_path_factory):
     """The real default engines over the demo catalog, with a store of their own in a temporary folder."""
     from ui import DEMO_CATALOG, Engines
 
-    return Engines.load(DEMO_CATALOG, db=tmp_path_factory.mktemp("store") / "shop.db")
+    engines = Engines.load(DEMO_CATALOG, db=tmp_path_factory.mktemp("store") / "shop.db")
+    engines.app_rate = 10_000  # every test calls from 127.0.0.1; tests/test_security.py checks the limit itself
+    return engines
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +69,8 @@ def widget_secret(service_engines) -> str:
 
 @pytest.fixture(scope="session")
 def live_url(service_engines):
-    """The whole app on a real uvicorn server in a thread, on a free loopback port bound up front (no race)."""
+    """The whole app as `make demo` serves it (demo shop page included) on a real uvicorn server in a thread, on a
+    free loopback port bound up front (no race)."""
     import socket
     import threading
     import time
@@ -78,7 +81,7 @@ def live_url(service_engines):
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(service_engines), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(service_engines, demo_shop=True), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

@@ -186,11 +186,11 @@ def test_kept_photo_is_stripped_needs_an_admin_key_and_goes_with_the_user(client
                        json={**payload, "user_id": None}).status_code == 422  # kept under whom?
     response = client.post("/api/v1/tryon", headers=as_admin(keys), json=payload)
     assert response.status_code == 200 and response.json()["kept_photo"] is True
-    kept = list((engines.data_dir / "photos" / "keeper").glob("*.png"))
+    kept = list((engines.photos.folder("keeper")).glob("*.png"))
     assert len(kept) == 1 and Image.open(kept[0]).getexif() == {}
     assert client.get("/api/v1/users/keeper", headers=as_admin(keys)).json()["kept_photos"] == 1
     gone = client.delete("/api/v1/users/keeper", headers=as_admin(keys)).json()
-    assert gone["photos"] == 1 and not (engines.data_dir / "photos" / "keeper").exists()
+    assert gone["photos"] == 1 and not (engines.photos.folder("keeper")).exists()
     assert client.get("/api/v1/users/keeper", headers=as_admin(keys)).status_code == 404
 
 
@@ -282,16 +282,18 @@ def test_deleting_a_user_leaves_other_users_alone(client: TestClient, keys):
     assert client.delete("/api/v1/users/alice", headers=as_admin(keys)).status_code == 404
 
 
-def test_demo_shop_page_embeds_the_widget_with_a_live_widget_key(client: TestClient, engines: Engines):
-    page = client.get("/shop/14673_00")
-    assert page.status_code == 200 and '<script src="/widget/atelier-tryon.js"' in page.text
-    assert 'product="14673_00"' in page.text
-    secret = page.text.split('api-key="', 1)[1].split('"', 1)[0]
-    key = engines.keys.verify(secret)
-    assert key is not None and key.scope == "widget"
-    script = client.get("/widget/atelier-tryon.js")
-    assert script.status_code == 200 and "customElements.define" in script.text
-    assert client.get("/shop/not-a-garment").status_code == 404
+def test_demo_shop_page_is_opt_in_and_embeds_the_widget_with_a_live_widget_key(client: TestClient, engines: Engines):
+    assert client.get("/shop/14673_00").status_code == 404  # off unless the server is started with --demo-shop
+    with TestClient(create_app(engines, demo_shop=True)) as shop:
+        page = shop.get("/shop/14673_00")
+        assert page.status_code == 200 and '<script src="/widget/atelier-tryon.js"' in page.text
+        assert 'product="14673_00"' in page.text
+        secret = page.text.split('api-key="', 1)[1].split('"', 1)[0]
+        key = engines.keys.verify(secret)
+        assert key is not None and key.scope == "widget"
+        script = shop.get("/widget/atelier-tryon.js")
+        assert script.status_code == 200 and "customElements.define" in script.text
+        assert shop.get("/shop/not-a-garment").status_code == 404
 
 
 def test_a_real_pixel_bomb_is_refused_before_decoding(client: TestClient, keys, monkeypatch):

@@ -1,16 +1,23 @@
 """Real-browser tests: Debian's Chromium, driven by Playwright, against the whole app on a live server (``live_url``).
 
 They check what only a browser shows: the Gradio try-on tab doing a try-on from an uploaded photo, Gradio's error
-toast, and the embeddable <atelier-tryon> widget (shadow DOM, fetch, FormData) on the demo shop page. The module
-skips, with the reason, where Chromium or Playwright is absent (``playwright install`` cannot download browsers
-here, so the system's Chromium is used: ``apt-get install chromium``)."""
+toast, the product tab's key management (its listeners are private, so only a page can drive them: an admin key
+creates a key with its sites, a widget key is refused), and the embeddable <atelier-tryon> widget (shadow DOM, fetch,
+FormData) on the demo shop page and on a shop of another origin (a second local server): CORS lets it try on with a
+key listing that origin, and a key that does not list it is refused with the widget's message. The module skips,
+with the reason, where Chromium or Playwright is absent (``playwright install`` cannot download browsers here, so
+the system's Chromium is used: ``apt-get install chromium``)."""
 
 from __future__ import annotations
 
+import functools
+import html
 import importlib.util
 import json
 import os
 import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,6 +28,7 @@ GARMENTS = ROOT / "ui" / "demo_catalog" / "tryon" / "garments.json"
 CHROMIUM = os.environ.get("ATELIER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 TIMEOUT_MS = 60_000  # a try-on takes 1-3 s here, the first Gradio page load several; CI machines may be slower
 INSTRUCTION = "try the polo on me in M, make it vintage"
+REFUSED_KEY = "This shop's try-on is not set up (API key)."  # the widget's message for a 401 or 403
 
 # Checked before any fixture: skipping must not first load the engines and start the server (session fixtures).
 _MISSING = ("playwright is not installed" if importlib.util.find_spec("playwright") is None
@@ -76,7 +84,7 @@ def _open_try_on_tab(page, live_url: str) -> None:
 
 
 # --- the Gradio app ------------------------------------------------------------------------------------------------
-def _gradio_try_on(page, live_url: str, photo: Path, open_account: bool) -> None:
+def _gradio_try_on(page, live_url: str, photo: Path) -> None:
     """A shopper's try-on on the "Try on" tab; fails fast with the toast's text where Gradio shows an error."""
     _open_try_on_tab(page, live_url)
     upload = _block(page, "Your photo")
@@ -84,9 +92,6 @@ def _gradio_try_on(page, live_url: str, photo: Path, open_account: bool) -> None
     preview = upload.locator("img").first  # the upload is done when the component previews the photo
     preview.wait_for(state="visible")
     page.wait_for_function(IMG_LOADED, arg=preview.element_handle())
-    if open_account:
-        page.get_by_text("Your account (optional)").click()
-        page.get_by_label("Customer id").wait_for(state="visible")
     page.get_by_label("What would you like?").fill(INSTRUCTION)
     page.get_by_role("button", name="Try it on").click()
 
@@ -102,11 +107,10 @@ def _gradio_try_on(page, live_url: str, photo: Path, open_account: bool) -> None
     assert not page.errors, page.errors
 
 
-@pytest.mark.parametrize("open_account", [False, True], ids=["account-closed", "account-opened"])
-def test_gradio_try_on_shows_the_result(page, live_url, person_photo, open_account):
-    # With the "Your account" accordion never opened, Gradio sends its empty "Customer id" box as None (not ""):
-    # the handler must take both.
-    _gradio_try_on(page, live_url, person_photo, open_account=open_account)
+def test_gradio_try_on_shows_the_result(page, live_url, person_photo):
+    _gradio_try_on(page, live_url, person_photo)
+    # The page has no login, so it asks for no customer id (anyone could type anyone's).
+    assert page.get_by_label("Customer id").count() == 0
 
 
 def test_gradio_try_on_without_a_photo_shows_an_error_toast(page, live_url):
@@ -117,6 +121,45 @@ def test_gradio_try_on_without_a_photo_shows_an_error_toast(page, live_url):
     toast = page.get_by_test_id("toast-body").filter(has_text="upload a photo of yourself first")
     toast.wait_for(state="visible")
     assert _block(page, "You, wearing it").locator("img").count() == 0
+    assert not page.errors, page.errors
+
+
+# --- the product tab: API keys ------------------------------------------------------------------------------------
+def _open_product_tab(page, live_url: str) -> None:
+    page.goto(f"{live_url}/app/")
+    page.get_by_role("tab", name="For product teams").click()
+    page.get_by_role("button", name="Create key").wait_for(state="visible")
+
+
+def test_key_management_in_the_product_tab(page, live_url, admin_secret, service_engines):
+    _open_product_tab(page, live_url)
+    page.get_by_label("Your admin key").fill(admin_secret)
+    page.get_by_label("New key's name").fill("browser test shop")
+    page.get_by_label("Sites whose pages may use it").fill("https://shop.example")
+    page.get_by_role("button", name="Create key").click()
+
+    new_key = page.get_by_label("The new key (copy it now")
+    toast = page.get_by_test_id("toast-body")
+    page.wait_for_function("box => box.value || document.querySelector('[data-testid=toast-body]')",
+                           arg=new_key.element_handle())  # the key, or Gradio's error toast
+    if toast.count():
+        page.wait_for_timeout(500)  # the toast's message renders just after its title
+        pytest.fail(f"Gradio showed an error toast: {' '.join(toast.first.text_content().split())}")
+    secret = new_key.input_value()
+    assert secret.startswith("atl_"), secret
+    made = service_engines.keys.verify(secret)
+    assert made is not None
+    assert (made.name, made.scope, made.origins) == ("browser test shop", "widget", ("https://shop.example",))
+    page.get_by_text(made.id, exact=True).first.wait_for(state="visible")  # the keys' table lists it
+    assert not page.errors, page.errors
+
+
+def test_product_tab_refuses_a_widget_key(page, live_url, widget_secret):
+    _open_product_tab(page, live_url)
+    page.get_by_label("Your admin key").fill(widget_secret)
+    page.get_by_role("button", name="Show keys").click()
+
+    page.get_by_test_id("toast-body").filter(has_text="that is not a live admin key").wait_for(state="visible")
     assert not page.errors, page.errors
 
 
@@ -170,4 +213,90 @@ def test_widget_without_a_photo_asks_for_one(page, live_url):
     widget = _open_shop(page, live_url)
     widget.locator("#go").click()
     widget.locator(".status.error").filter(has_text="Choose a photo").wait_for(state="visible")
+    assert not page.errors, page.errors
+
+
+# --- the widget on a shop of another origin --------------------------------------------------------------------------
+OTHER_SHOP_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Another shop</title>
+  <script src="{api}/widget/atelier-tryon.js" defer></script>
+</head>
+<body>
+  <h1>{title}</h1>
+  <atelier-tryon product="{garment_id}" api-key="{key}" api="{api}"></atelier-tryon>
+</body>
+</html>
+"""
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass  # no request lines in the test output
+
+
+@pytest.fixture(scope="module")
+def other_shop(tmp_path_factory):
+    """A shop's own site: a second local web server, on another port than ``live_url`` and so on another origin,
+    serving the pages the tests write into its folder. Yields (its origin, the folder)."""
+    folder = tmp_path_factory.mktemp("other-shop")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", folder
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=30)
+
+
+def _open_other_shop(page, live_url: str, other_shop, key: str, name: str):
+    """The widget on a page of ``other_shop`` (``name``.html), with ``key`` and the first demo garment."""
+    origin, folder = other_shop
+    garment = json.loads(GARMENTS.read_text())[0]
+    (folder / f"{name}.html").write_text(OTHER_SHOP_PAGE.format(
+        api=live_url, title=html.escape(garment["title"]), garment_id=garment["id"], key=key))
+    page.goto(f"{origin}/{name}.html")
+    assert page.evaluate("location.origin") == origin != live_url  # a cross-origin embed, as on a real shop
+    widget = page.locator("atelier-tryon")
+    widget.locator("#go").wait_for(state="visible")
+    return widget, garment
+
+
+def _widget_try_on(widget, photo: Path) -> None:
+    """Choose ``photo`` and press "Try it on"; returns once the widget shows a result or an error."""
+    widget.locator("#photo").set_input_files(photo)
+    widget.locator("#go").click()
+    widget.locator("#result").or_(widget.locator(".status.error")).first.wait_for(state="visible")
+
+
+def test_widget_embedded_on_another_origin_tries_on(page, live_url, other_shop, service_engines, person_photo):
+    shop_origin = other_shop[0]
+    key = service_engines.keys.create("other shop", "widget", 1000, origins=[shop_origin]).secret
+    widget, garment = _open_other_shop(page, live_url, other_shop, key, "allowed")
+    _widget_try_on(widget, person_photo)
+
+    status = widget.locator(".status")
+    assert "error" not in (status.get_attribute("class") or ""), status.inner_text()  # e.g. "Failed to fetch"
+    result = widget.locator("#result")
+    page.wait_for_function(IMG_LOADED, arg=result.element_handle())
+    assert result.get_attribute("src").startswith("data:image/png;base64,")
+    assert result.evaluate("img => img.naturalWidth") > 0
+    assert garment["title"] in status.inner_text()
+    assert not page.errors, page.errors
+
+
+@pytest.mark.parametrize("origins", [[], ["https://shop.example"]], ids=["no-sites", "another-site"])
+def test_widget_on_an_origin_its_key_does_not_list_is_refused(page, live_url, other_shop, service_engines,
+                                                              person_photo, origins):
+    key = service_engines.keys.create("a shop elsewhere", "widget", 1000, origins=origins).secret
+    widget, _ = _open_other_shop(page, live_url, other_shop, key, f"refused-{len(origins)}")
+    _widget_try_on(widget, person_photo)
+
+    # The API's 403 reaches the widget (CORS answers refusals too), so it says why instead of "Failed to fetch".
+    widget.locator(".status.error").filter(has_text=REFUSED_KEY).wait_for(state="visible")
+    assert not widget.locator("#result").is_visible()
+    assert not widget.locator("#result").get_attribute("src")
+    assert widget.locator("#go").is_enabled()
     assert not page.errors, page.errors

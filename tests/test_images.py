@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import tracemalloc
 import zlib
 
 import numpy as np
@@ -86,3 +87,28 @@ def test_exif_orientation_is_applied():
     buffer = io.BytesIO()
     Image.new("RGB", (40, 20), "green").save(buffer, format="JPEG", exif=exif)
     assert load_image(buffer.getvalue()).size == (20, 40)
+
+
+def test_16bit_pixels_scale_to_8bit():
+    pixels = np.zeros((16, 16), dtype=np.uint16)
+    pixels[0, 0], pixels[0, 1] = 1000, 500
+    out = np.asarray(load_image(_png_bytes(Image.fromarray(pixels))))
+    assert out[0, 0].tolist() == [255, 255, 255]  # the brightest pixel
+    assert out[0, 1].tolist() == [127, 127, 127]  # 500 / 1000 * 255, truncated
+    assert out[5, 5].tolist() == [0, 0, 0]
+    negative = Image.fromarray(np.full((16, 16), -7, dtype=np.int32))  # 32-bit "I": negatives clip to black
+    assert np.asarray(load_image(negative)).max() == 0
+
+
+def test_16bit_png_decodes_in_bounded_memory():
+    # A 3000x3000 16-bit gradient compresses to ~100 KB; a whole-image float64 copy alone would be 72 MB.
+    gradient = (np.arange(3000 * 3000, dtype=np.uint32) % 65536).astype(np.uint16).reshape(3000, 3000)
+    payload = _png_bytes(Image.fromarray(gradient))
+    tracemalloc.start()  # numpy's buffers are traced; Pillow's own pixel memory is not
+    try:
+        out = load_image(payload)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert out.size == (3000, 3000)
+    assert peak < 40 * 2**20, f"peak {peak / 2**20:.0f} MB"

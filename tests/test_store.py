@@ -3,6 +3,7 @@ input named in the error, cascading user deletion, incremental embeddings with t
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 from atelier_cli import main
-from recsys import Store, StoreError, default_db, read_table
+from recsys import ID_PATTERN, Store, StoreError, default_db, read_table
 
 DEMO_IMAGES = Path(__file__).resolve().parents[1] / "ui" / "demo_catalog" / "images"
 PHOTOS = ("49633", "57043")  # two real product photos shipped with the demo catalog
@@ -173,6 +174,9 @@ def test_a_bad_row_leaves_the_store_unchanged(store):
          "'ts' is empty in row 2"),
         ("interactions", pd.DataFrame({"user_id": ["u"], "item_id": ["49633"], "ts": ["last tuesday"]}),
          "'ts'.*last tuesday"),
+        # Unix seconds past 2100 are no dates: a refusal, not an OverflowError (issue 15)
+        ("interactions", pd.DataFrame({"user_id": ["u"], "item_id": ["49633"], "ts": ["1e400"]}), "'ts'.*1e400"),
+        ("interactions", pd.DataFrame({"user_id": ["u"], "item_id": ["49633"], "ts": [1e12]}), "'ts'.*1000000000000"),
         ("interactions", pd.DataFrame({"user_id": ["u"] * 7, "item_id": list("abcdefg"), "ts": ["2024-01-01"] * 7}),
          "unknown item ids a, b, c, d, e and 2 more"),
     ],
@@ -290,3 +294,41 @@ def test_cli_ingest_usage_errors(tmp_path, monkeypatch, argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("atelier: error:") and message in err
+
+
+BAD_IDS = ["..", ".", "../../x", "a/b", "a\\b", "\x00x", "x\ny", "", "-x", "a" * 129]
+GOOD_IDS = ["12345", "hm_0747346001", "user@example.com", "A-1.b", "a" * 128]
+
+
+@pytest.mark.parametrize("bad", BAD_IDS)
+def test_ids_that_could_be_path_parts_are_refused(store, bad):
+    # item and user ids end up in file paths and URLs: a traversal or control character must never get stored
+    before = snapshot(store)
+    with pytest.raises(StoreError, match=r"column 'id'.*row 2 hold"):
+        store.ingest_items(pd.DataFrame({"id": ["ok", bad], "title": ["x", "y"]}))
+    with pytest.raises(StoreError, match=r"column 'user_id'.*row 1 hold"):
+        store.ingest_interactions(pd.DataFrame({"user_id": [bad], "item_id": ["49633"], "ts": ["2024-01-01"]}))
+    with pytest.raises(StoreError, match=r"column 'item_id'.*row 1 hold"):
+        store.ingest_reviews(pd.DataFrame({"item_id": [bad], "text": ["x"]}))
+    with pytest.raises(StoreError, match=r"column 'user_id'.*row 1 hold"):
+        store.ingest_reviews(pd.DataFrame({"item_id": ["49633"], "user_id": [bad], "text": ["x"]}))
+    assert_unchanged(store, before)
+    for lookup in (store.delete_user, store.interactions, store.history_images, store.reviews):
+        with pytest.raises(StoreError, match="not valid"):
+            lookup(bad)
+    assert_unchanged(store, before)
+
+
+def test_ordinary_ids_are_accepted_and_row_ids_are_free(store):
+    store.ingest_items(pd.DataFrame({"id": GOOD_IDS, "title": ["x"] * len(GOOD_IDS)}))
+    rows = pd.DataFrame({"id": ["../row/1"], "user_id": ["user@example.com"], "item_id": ["A-1.b"],
+                         "ts": ["2024-01-01"]})  # a review or interaction's own id never names a file
+    store.ingest_interactions(rows)
+    assert set(GOOD_IDS) <= set(store.items()["id"])
+    assert list(store.interactions("user@example.com")["id"]) == ["../row/1"]
+    assert store.delete_user("user@example.com").interactions == 1
+
+
+def test_id_pattern_is_one_regex_for_every_layer():
+    assert all(re.fullmatch(ID_PATTERN, good) for good in GOOD_IDS)
+    assert not any(re.fullmatch(ID_PATTERN, bad) for bad in BAD_IDS)

@@ -253,14 +253,14 @@ def test_gradio_client_tries_on_from_words_and_edited_chips(live_url: str):
 
     client = Client(f"{live_url}/app/", verbose=False)
     image, note, looks = client.predict(handle_file(str(PERSON)), "", "the polo please",
-                                        ["size: L", "colour: burgundy"], "", False, api_name="/tryon")
+                                        ["size: L", "colour: burgundy"], api_name="/tryon")
     assert Image.open(image).size == Image.open(PERSON).size
     assert "polo" in note.lower() and "size L" in note and "burgundy" in note
     assert looks and all(" — " in item["caption"] for item in looks)
     with pytest.raises(AppError, match="upload a photo"):
-        client.predict(None, "", "the polo", [], "", False, api_name="/tryon")
+        client.predict(None, "", "the polo", [], api_name="/tryon")
     with pytest.raises(AppError, match="slot: value"):
-        client.predict(handle_file(str(PERSON)), "09163_00", "", ["burgundy"], "", False, api_name="/tryon")
+        client.predict(handle_file(str(PERSON)), "09163_00", "", ["burgundy"], api_name="/tryon")
 
 
 def test_gradio_client_restyles_side_by_side_with_a_download(live_url: str):
@@ -268,30 +268,26 @@ def test_gradio_client_restyles_side_by_side_with_a_download(live_url: str):
     from gradio_client.exceptions import AppError
 
     client = Client(f"{live_url}/app/", verbose=False)
-    looks, archive = client.predict(["09163_00", "14673_00"], None, ["vintage", "boho"], None, "", 0.8, False,
+    looks, archive = client.predict(["09163_00", "14673_00"], None, ["vintage", "boho"], None, "", "", 0.8, False,
                                     api_name="/restyle")
     assert [item["caption"].split(" · ")[1] for item in looks] == ["vintage", "boho", "vintage", "boho"]
     import zipfile
 
     assert len(zipfile.ZipFile(archive).namelist()) == 4
     with pytest.raises(AppError, match="at least one garment"):
-        client.predict([], None, ["vintage"], None, "", 0.8, False, api_name="/restyle")
+        client.predict([], None, ["vintage"], None, "", "", 0.8, False, api_name="/restyle")
 
 
-def test_gradio_key_management_needs_an_admin_key(live_url: str, admin_secret: str, widget_secret: str):
+def test_gradio_key_management_is_not_in_the_app_api(live_url: str):
+    """Key management is for the product tab's page only (tests/test_browser.py drives it): no script can find or
+    call it through gradio_client."""
     from gradio_client import Client
-    from gradio_client.exceptions import AppError
 
     client = Client(f"{live_url}/app/", verbose=False)
-    with pytest.raises(AppError, match="admin key"):
-        client.predict(widget_secret, api_name="/list_keys")
-    secret, table = client.predict(admin_secret, "shop pages", "widget", 120, api_name="/create_key")
-    assert secret.startswith("atl_")
-    rows = table["data"]
-    made = next(row for row in rows if row[1] == "shop pages")
-    assert made[2] == "widget" and made[3] == 120 and made[5] is False
-    table = client.predict(admin_secret, made[0], api_name="/revoke_key")
-    assert next(row for row in table["data"] if row[0] == made[0])[5] is True
+    listed = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/tryon", "/parse", "/restyle", "/search"} <= listed
+    assert not listed & {"/list_keys", "/create_key", "/revoke_key"}
+    assert not any("strip" in name for name in listed)
 
 
 @pytest.mark.data

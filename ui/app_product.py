@@ -8,30 +8,31 @@ import gradio as gr
 
 from recsys import trends_view
 
+from .app_rules import admin, allow, shown
 from .engines import Engines
 from .keys import SCOPES, ApiKey
 
 SNIPPET = """<!-- On your product page: the script once, then the element wherever the widget goes. -->
 <script src="{origin}/widget/atelier-tryon.js" defer></script>
-<atelier-tryon product="GARMENT_ID" api-key="atl_YOUR_WIDGET_KEY"></atelier-tryon>"""
+<atelier-tryon product="GARMENT_ID" api-key="atl_YOUR_WIDGET_KEY" api="{origin}"></atelier-tryon>"""
 PYTHON = """# From Python, the same app through gradio_client (no key: it runs on your server), or the REST API:
 from gradio_client import Client, handle_file
 client = Client("{origin}/app/")
-image, note, looks = client.predict(handle_file("me.jpg"), "", "try the polo on me in M", [], "", False,
-                                    api_name="/tryon")"""
-KEY_COLUMNS = ["id", "name", "scope", "per minute", "created (UTC)", "revoked"]
+image, note, looks = client.predict(handle_file("me.jpg"), "", "try the polo on me in M", [], api_name="/tryon")"""
+KEY_COLUMNS = ["id", "name", "scope", "per minute", "sites", "created (UTC)", "revoked"]
 
 
 def _rows(keys: list[ApiKey]) -> list[list]:
-    return [[k.id, k.name, k.scope, k.rate_per_minute, k.created_at.strftime("%Y-%m-%d %H:%M"), k.revoked]
-            for k in keys]
+    return [[k.id, k.name, k.scope, k.rate_per_minute, " ".join(k.origins), k.created_at.strftime("%Y-%m-%d %H:%M"),
+             k.revoked] for k in keys]
 
 
 def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]]:
     """Lays the tab out; returns the function that fills the snippets in with this server's address, and them."""
     gr.Markdown("### Embed the try-on widget\nOne script tag defines `<atelier-tryon>`; give it a garment id from "
-                "`GET /api/v1/garments` and a **widget** key (widget keys are public in your page, so they can only "
-                "try on, parse, search and recommend). See it on the [demo shop page](/shop). "
+                "`GET /api/v1/garments` and a **widget** key that lists your site's origin (widget keys are public in "
+                "your page, so they can only try on, parse, search and recommend). With `--demo-shop`, see it on the "
+                "[demo shop page](/shop). "
                 "The REST API's contract is at [/docs](/docs).")
     snippet = gr.Code(SNIPPET.format(origin="http://127.0.0.1:7860"), language="html", label="Embed snippet")
     python = gr.Code(PYTHON.format(origin="http://127.0.0.1:7860"), language="python", label="Python")
@@ -39,12 +40,14 @@ def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]
     gr.Markdown("### API keys\nManaging keys needs an admin key (create the first with "
                 "`atelier keys create --name NAME --scope admin`). A new key is shown once; only its hash is stored.")
     with gr.Row():
-        admin = gr.Textbox(label="Your admin key", type="password", max_lines=1, scale=2)
+        admin_box = gr.Textbox(label="Your admin key", type="password", max_lines=1, scale=2)
         show = gr.Button("Show keys", scale=1)
     with gr.Row():
         name = gr.Textbox(label="New key's name", max_lines=1, placeholder="my-shop product pages")
         scope = gr.Radio(list(SCOPES), value="widget", label="Scope")
         rate = gr.Number(value=60, precision=0, minimum=1, maximum=10_000, label="Requests a minute")
+        origins = gr.Textbox(label="Sites whose pages may use it", max_lines=1, placeholder="https://shop.example",
+                             info="origins, space-separated; * for any; empty: no other site's pages")
         create = gr.Button("Create key", variant="primary")
     new_key = gr.Textbox(label="The new key (copy it now: it is not shown again)", interactive=False)
     with gr.Row():
@@ -64,40 +67,40 @@ def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]
     trend_plot = gr.Plot(label="Momentum")
     trend_table = gr.Dataframe(label="Ranking", interactive=False)
 
-    def check_admin(secret: str) -> Engines:
-        loaded = engines()
-        key = loaded.keys.verify((secret or "").strip())
-        if key is None or key.scope != "admin":
-            raise gr.Error("that is not a live admin key")
+    def check_admin(secret: str, request: gr.Request) -> Engines:
+        loaded = allow(engines(), request)  # guessing keys costs a rate-limit token a try
+        admin(loaded, secret)
         return loaded
 
-    def list_keys(secret: str) -> list[list]:
-        return _rows(check_admin(secret).keys.list())
+    def list_keys(secret: str, request: gr.Request) -> list[list]:
+        return _rows(check_admin(secret, request).keys.list())
 
-    def create_key(secret: str, key_name: str, key_scope: str, per_minute: float | None) -> tuple[str, list[list]]:
-        loaded = check_admin(secret)
+    def create_key(secret: str, key_name: str, key_scope: str, per_minute: float | None, sites: str,
+                   request: gr.Request) -> tuple[str, list[list]]:
+        loaded = check_admin(secret, request)
         try:
-            made = loaded.keys.create(key_name, key_scope, int(per_minute or 0))
+            made = loaded.keys.create(key_name, key_scope, int(per_minute or 0), (sites or "").split())
         except ValueError as err:
-            raise gr.Error(str(err)) from err
+            raise shown(err) from err
         return made.secret, _rows(loaded.keys.list())
 
-    def revoke_key(secret: str, key_id: str) -> list[list]:
-        loaded = check_admin(secret)
+    def revoke_key(secret: str, key_id: str, request: gr.Request) -> list[list]:
+        loaded = check_admin(secret, request)
         try:
             loaded.keys.revoke(key_id.strip())
         except KeyError as err:
-            raise gr.Error(str(err.args[0])) from err
+            raise shown(err) from err
         return _rows(loaded.keys.list())
 
-    def trends(month: str, count: float, upload: str | None) -> tuple:
+    def trends(month: str, count: float, upload: str | None, request: gr.Request) -> tuple:
+        allow(engines(), request)
         try:
             table, figure = trends_view((month or "").strip(), int(count), upload or None)
         except FileNotFoundError as err:
             raise gr.Error("no Google Trends file: upload one, or set ATELIER_DATA to a folder with "
                            "trends/visuelle/gtrends.csv") from err
         except ValueError as err:
-            raise gr.Error(str(err)) from err
+            raise shown(err) from err
         return figure, table.round(4)
 
     def origin(request: gr.Request) -> tuple[str, str]:
@@ -107,7 +110,9 @@ def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]
         return SNIPPET.format(origin=base), PYTHON.format(origin=base)
 
     show_trends.click(trends, inputs=[period, top, series], outputs=[trend_plot, trend_table], api_name="trends")
-    show.click(list_keys, inputs=admin, outputs=table, api_name="list_keys")
-    create.click(create_key, inputs=[admin, name, scope, rate], outputs=[new_key, table], api_name="create_key")
-    revoke.click(revoke_key, inputs=[admin, revoke_id], outputs=table, api_name="revoke_key")
+    # Key management is for people at this page, not for scripts: absent from the app's API listing.
+    private = {"api_visibility": "private"}
+    show.click(list_keys, inputs=admin_box, outputs=table, **private)
+    create.click(create_key, inputs=[admin_box, name, scope, rate, origins], outputs=[new_key, table], **private)
+    revoke.click(revoke_key, inputs=[admin_box, revoke_id], outputs=table, **private)
     return origin, [snippet, python]

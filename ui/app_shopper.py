@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import gradio as gr
 
 from . import DEMO_CATALOG
+from .app_rules import allow, read_upload, shown, strip_on_upload
 from .engines import Engines, requested
 
 FROM_WORDS = "the one my words describe"
@@ -49,10 +49,9 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
             gr.Examples(INSTRUCTION_EXAMPLES, inputs=instruction, label="Say it like this")
             chips = gr.Dropdown([], value=[], multiselect=True, allow_custom_value=True,
                                 label="What I understood (edit, remove or add 'slot: value' chips)")
-            with gr.Accordion("Your account (optional)", open=False):
-                user_id = gr.Textbox(label="Customer id", max_lines=1,
-                                     info="recommendations from your history; your photo is kept only if you tick")
-                keep = gr.Checkbox(label="Keep my photo for next time (deletable with my account)", value=False)
+            # No customer id and no "keep my photo" here: this page has no login, so anyone could type anyone's id.
+            # A shop does both from its own server through the REST API with an admin key.
+            gr.Markdown("Your photo is used for this try-on only and is not kept.")
             go = gr.Button("Try it on", variant="primary")
         with gr.Column(scale=1):
             result = gr.Image(label="You, wearing it", type="pil", interactive=False, height=520, format="png")
@@ -60,50 +59,46 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
             recommendations = gr.Gallery(label="You might also like", columns=3, height="auto",
                                          object_fit="contain", interactive=False)
 
-    def understand(text: str) -> dict:
+    def understand(text: str, request: gr.Request) -> dict:
         if not text or not text.strip():
             return gr.update(choices=[], value=[])
         try:
-            values = chips_of(engines().parse(text))
+            values = chips_of(allow(engines(), request).parse(text))
         except (ValueError, TypeError) as err:
-            raise gr.Error(str(err)) from err
+            raise shown(err) from err
         return gr.update(choices=values, value=values)
 
-    def try_on(path: str | None, garment_id: str, text: str, chip_values: list[str], user: str, keep_photo: bool,
+    def try_on(path: str | None, garment_id: str, text: str, chip_values: list[str], request: gr.Request,
                progress=gr.Progress()) -> tuple:
         if not path:
             raise gr.Error("upload a photo of yourself first (or pick an example)")
         progress(0.1, desc="Reading your request")
-        loaded, user, text = engines(), (user or "").strip(), text or ""
+        loaded, text = allow(engines(), request), text or ""
+        person = read_upload(path, "your photo")
         try:
             # The chips are what the shopper confirmed; without any, the words are read now.
             asked = read_chips(chip_values) if chip_values else requested(loaded.parse(text)) if text.strip() else {}
             words = " ".join(x for x in (asked.get("garment"), text) if x)
             garment_id = garment_id or loaded.closest_garment(words).id
             progress(0.3, desc="Dressing you")
-            out = loaded.try_on(Path(path).read_bytes(), garment_id, size=asked.get("size"),
-                                colour=asked.get("colour"), style=asked.get("style"), user_id=user or None,
-                                keep_photo=keep_photo)
+            out = loaded.try_on(person, garment_id, size=asked.get("size"), colour=asked.get("colour"),
+                                style=asked.get("style"))
         except (KeyError, ValueError, TypeError) as err:  # ImageError, TryOnError, RestyleError are ValueErrors
-            raise gr.Error(str(err.args[0]) if err.args else str(err)) from err
+            raise shown(err) from err
         progress(0.8, desc="Finding what goes with it")
         details = ", ".join(x for x in (out.size and f"size {out.size}", out.colour, out.style) if x)
         note = f"**{out.garment.title}**{' · ' + details if details else ''} · {out.seconds:.1f} s"
-        if out.kept_photo:
-            note += " · your photo is kept under your customer id"
-        return out.image, note, _recommendations(loaded, text or out.garment.title, user)
+        return out.image, note, _recommendations(loaded, text or out.garment.title)
 
     chips_event = dict(fn=understand, inputs=instruction, outputs=chips, api_name="parse")
     gr.on([instruction.submit, instruction.blur], **chips_event)
-    go.click(try_on, inputs=[photo, garment, instruction, chips, user_id, keep],
-             outputs=[result, summary, recommendations], api_name="tryon")
+    strip_on_upload(photo)
+    go.click(try_on, inputs=[photo, garment, instruction, chips], outputs=[result, summary, recommendations],
+             api_name="tryon")
 
 
-def _recommendations(engines: Engines, text: str, user_id: str) -> list[tuple[str, str]]:
-    """Catalog items for the shopper's words and history, captioned with their reasons; none if that fails."""
-    try:
-        recs = engines.recommend(user_id=user_id or None, text=text, k=N_RECOMMENDATIONS)
-    except (KeyError, ValueError):  # an unknown customer id: recommend from the words alone
-        recs = engines.recommend(text=text, k=N_RECOMMENDATIONS)
-    shown = [(engines.products[r.item_id], r) for r in recs if r.item_id in engines.products]
-    return [(str(p.image_path), f"{p.title} — {'; '.join(r.reasons) or 'matches your request'}") for p, r in shown]
+def _recommendations(engines: Engines, text: str) -> list[tuple[str, str]]:
+    """Catalog items for the shopper's words, captioned with their reasons."""
+    recs = engines.recommend(text=text, k=N_RECOMMENDATIONS)
+    found = [(engines.products[r.item_id], r) for r in recs if r.item_id in engines.products]
+    return [(str(p.image_path), f"{p.title} — {'; '.join(r.reasons) or 'matches your request'}") for p, r in found]

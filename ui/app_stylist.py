@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -14,13 +15,19 @@ from PIL import Image
 from recsys import load_image
 from style import STYLES
 
+from .app_rules import admin, allow, read_upload, shown, strip_on_upload
 from .engines import Engines
+from .uploads import public_message
 
 MAX_LOOKS = 24  # garments × styles in one go: about 0.3 s each on two cores
+ZIP_HOURS = 1
 DEFAULT_STYLES = ["vintage", "minimalist", "boho", "streetwear"]
 
 
 def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]]) -> None:
+    # The zips' own folder: removed with everything in it when the server stops (the object's finaliser runs at
+    # interpreter exit), so no stylist's looks stay in the system's temp folder.
+    zips = tempfile.TemporaryDirectory(prefix="atelier-looks-")
     with gr.Row():
         with gr.Column(scale=1):
             picked = gr.CheckboxGroup(garments, value=[g for _, g in garments[:2]], label="Catalog garments")
@@ -29,8 +36,9 @@ def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
             styles = gr.CheckboxGroup([s.name for s in STYLES], value=DEFAULT_STYLES, label="Styles")
             reference = gr.Image(label="A reference picture to take the look of (optional)", type="filepath",
                                  image_mode=None, sources=["upload", "clipboard"], height=180)
-            customer = gr.Textbox(label="A customer's taste: their id (optional)", max_lines=1,
-                                  info="the look of the items in their history")
+            with gr.Accordion("A customer's taste (staff: needs an admin key)", open=False):
+                customer = gr.Textbox(label="Customer id", max_lines=1, info="the look of the items in their history")
+                staff_key = gr.Textbox(label="Your admin key", type="password", max_lines=1)
             with gr.Accordion("Controls", open=False):
                 strength = gr.Slider(0, 1, value=0.8, step=0.05, label="Strength")
                 keep_colour = gr.Checkbox(label="Keep the garment's colours", value=False)
@@ -40,16 +48,19 @@ def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
                                  format="png")
             download = gr.File(label="Download all (zip of PNGs)", interactive=False)
 
-    def run(ids: list[str], files: list[str] | None, names: list[str], ref: str | None, user: str, power: float,
-            preserve: bool, progress=gr.Progress()) -> tuple[list[tuple[Image.Image, str]], str]:
-        loaded = engines()
+    def run(ids: list[str], files: list[str] | None, names: list[str], ref: str | None, user: str, secret: str,
+            power: float, preserve: bool, request: gr.Request,
+            progress=gr.Progress()) -> tuple[list[tuple[Image.Image, str]], str]:
+        loaded = allow(engines(), request)
+        if user and user.strip():
+            admin(loaded, secret)  # a stored history is staff-only here, as on the REST API
         try:
             photos = [(loaded.garment(i).title, load_image(loaded.garment(i).image_path)) for i in ids or []]
-            photos += [(Path(f).stem, load_image(Path(f).read_bytes())) for f in files or []]
         except (KeyError, ValueError) as err:
-            raise gr.Error(str(err.args[0])) from err
+            raise shown(err) from err
+        photos += [(Path(f).stem, read_upload(f, Path(f).name)) for f in files or []]
         looks = [("style", n) for n in names or []]
-        looks += [("reference", Path(ref).read_bytes())] if ref else []
+        looks += [("reference", read_upload(ref, "reference picture"))] if ref else []
         looks += [("customer", user.strip())] if user and user.strip() else []
         if not photos or not looks:
             raise gr.Error("pick at least one garment and one look (a style, a reference picture or a customer)")
@@ -63,17 +74,23 @@ def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
             try:
                 image = loaded.restyle(photo, strength=power, preserve_colour=preserve, **options)
             except (KeyError, ValueError) as err:
-                raise gr.Error(f"{title}: {err.args[0]}") from err
+                raise gr.Error(f"{title}: {public_message(err)}") from err
             results.append((image, f"{title} · {look if kind != 'reference' else 'reference picture'}"))
-        return results, _zip(results)
+        return results, _zip(results, zips.name)
 
-    go.click(run, inputs=[picked, uploads, styles, reference, customer, strength, keep_colour],
+    strip_on_upload(uploads)
+    strip_on_upload(reference)
+    go.click(run, inputs=[picked, uploads, styles, reference, customer, staff_key, strength, keep_colour],
              outputs=[gallery, download], api_name="restyle")
 
 
-def _zip(results: list[tuple[Image.Image, str]]) -> str:
-    """The looks as PNGs in one zip, in a temporary file Gradio serves and its cache cleaner deletes."""
-    with tempfile.NamedTemporaryFile(prefix="atelier-looks-", suffix=".zip", delete=False) as out, \
+def _zip(results: list[tuple[Image.Image, str]], folder: str) -> str:
+    """The looks as PNGs in one zip in ``folder``; Gradio serves a copy from its cache, so zips older than an hour
+    go at the next run."""
+    for old in Path(folder).glob("*.zip"):
+        if time.time() - old.stat().st_mtime > ZIP_HOURS * 3600:
+            old.unlink(missing_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix="looks-", suffix=".zip", delete=False) as out, \
             zipfile.ZipFile(out, "w") as archive:
         for n, (image, caption) in enumerate(results, 1):
             buffer = io.BytesIO()

@@ -11,8 +11,6 @@ import hashlib
 import io
 import json
 import logging
-import re
-import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,7 +21,6 @@ from PIL import Image
 
 from recsys import (
     Catalog,
-    ImageError,
     Product,
     Recommendation,
     SearchHit,
@@ -39,63 +36,10 @@ from tryon import GARMENT_CATEGORIES, ParseResult, TryOnOutput, load_parser, loa
 
 from . import DEMO_CATALOG
 from .keys import KeyStore, RateLimiter
+from .uploads import MAX_TEXT_CHARS, check_k, check_query, check_user_id, decode_upload
+from .vault import PhotoVault, private_folder, write_private
 
 log = logging.getLogger(__name__)
-MAX_QUERY_CHARS = 500
-MAX_TEXT_CHARS = 2000  # instructions and requests; the parser reads 64 tokens anyway
-MAX_RESULTS = 100
-# Uploads above this are refused before decoding; phone photos are well under it.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-# Decoded size limit for uploads: a 50-megapixel phone photo passes, a decompression bomb does not.
-MAX_UPLOAD_PIXELS = 50_000_000
-USER_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-
-
-def check_query(query: str, k: int) -> None:
-    """Refuse a search the API would refuse, with a message a shopper can act on."""
-    if not isinstance(query, str) or not query.strip():
-        raise ValueError("the search text is empty: type what you are looking for, e.g. 'red dress'")
-    if len(query) > MAX_QUERY_CHARS:
-        raise ValueError(f"the search text has {len(query)} characters; the limit is {MAX_QUERY_CHARS}")
-    check_k(k)
-
-
-def check_k(k: int) -> None:
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_RESULTS:
-        raise ValueError(f"k (number of results) must be an integer from 1 to {MAX_RESULTS}, got {k!r}")
-
-
-def check_user_id(user_id: str) -> str:
-    if not isinstance(user_id, str) or not USER_ID.match(user_id):
-        raise ValueError("a user id is 1 to 64 letters, digits or . _ @ -")
-    return user_id
-
-
-def decode_upload(data: bytes, name: str = "photo") -> Image.Image:
-    """An uploaded photo as a metadata-free RGB image (EXIF rotation applied), or ``recsys.ImageError``."""
-    if not isinstance(data, bytes | bytearray) or not data:
-        raise ImageError(f"{name}: the upload is empty")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ImageError(f"{name}: {len(data):,} bytes is over the limit of {MAX_UPLOAD_BYTES // 2**20} MB")
-    _check_pixels(_declared_size(data), name)  # before decoding: a 200 KB PNG can inflate to gigabytes
-    image = load_image(bytes(data))
-    _check_pixels(image.size, name)
-    return image
-
-
-def _declared_size(data: bytes) -> tuple[int, int]:
-    """The size the file's header declares, without decoding pixels; (0, 0) where the header is unreadable
-    (``load_image`` then says why)."""
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            return probe.size
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return 0, 0
-
-
-def _check_pixels(size: tuple[int, int], name: str) -> None:
-    if size[0] * size[1] > MAX_UPLOAD_PIXELS:
-        raise ImageError(f"{name}: {size[0]}x{size[1]} is over the limit of {MAX_UPLOAD_PIXELS:,} pixels")
 
 
 @dataclass
@@ -132,31 +76,6 @@ class TryOnResult:
     seconds: float
 
 
-class PhotoVault:
-    """Shopper photos kept at their request only: metadata-free PNGs under ``root/<user>/``."""
-
-    def __init__(self, root: Path):
-        self.root = root
-
-    def keep(self, user_id: str, image: Image.Image) -> Path:
-        folder = self.root / check_user_id(user_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{time.time_ns()}.png"
-        tmp = path.with_suffix(".tmp")
-        image.save(tmp, "PNG")  # re-encoded from pixels: no EXIF, GPS or camera data survives
-        tmp.replace(path)
-        return path
-
-    def count(self, user_id: str) -> int:
-        folder = self.root / check_user_id(user_id)
-        return len(list(folder.glob("*.png"))) if folder.is_dir() else 0
-
-    def forget(self, user_id: str) -> int:
-        count = self.count(user_id)
-        shutil.rmtree(self.root / user_id, ignore_errors=True)
-        return count
-
-
 @dataclass
 class Engines:
     """Everything the app serves with. Tests build their own with ``Engines.load(catalog, db=...)``."""
@@ -167,6 +86,8 @@ class Engines:
     tryon: object
     garments: list[Garment]
     data_dir: Path
+    # Model calls a minute for each browser address of the public Gradio app (which has no API key to limit).
+    app_rate: int = 30
     catalog: Catalog = field(init=False)
     shop: Shop = field(init=False)
     products: dict[str, Product] = field(init=False, repr=False)
@@ -192,14 +113,16 @@ class Engines:
         products = read_products(folder)  # a bad catalog folder fails here, before the slow model loads
         garments = read_garments(folder)
         db = str(db or default_db())
-        if "://" not in db:
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
+        if "://" not in db and not Path(db).parent.is_dir():
+            private_folder(Path(db).parent)  # a folder of our own: nobody else reads the store
         store = Store(db)
+        if "://" not in db:
+            Path(db).chmod(0o600)  # SQLite gives its journal files the database's mode
         store.ingest(items=_items_frame(products), image_dir=folder)
         encoder, parser = create_encoder(), load_parser()
         pipeline = load_tryon()
         pipeline.parser, pipeline.encoder = parser, encoder  # share the loaded models instead of loading twice
-        data_dir = Path(db).parent if "://" not in db else Path(default_db()).parent
+        data_dir = files_folder(db if "://" not in db else default_db())
         engines = cls(encoder, store, parser, pipeline, garments, data_dir)
         log.info("loaded the models and %d products in %.1f s", len(engines.products), time.perf_counter() - start)
         return engines
@@ -222,10 +145,11 @@ class Engines:
         with self._lock:
             return self.catalog.search(query, k=k)
 
-    def search_image(self, image: bytes, k: int) -> list[SearchHit]:
+    def search_image(self, image: bytes | Image.Image, k: int) -> list[SearchHit]:
         """Products most like an uploaded photo; raises ``recsys.ImageError`` for anything not a usable image."""
         check_k(k)
-        decoded = decode_upload(image)  # validate before taking the lock, so bad uploads never queue
+        # validate before taking the lock, so bad uploads never queue
+        decoded = image if isinstance(image, Image.Image) else decode_upload(image)
         with self._lock:
             return self.catalog.search_image(decoded, k=k)
 
@@ -314,20 +238,18 @@ class Engines:
     def ingest_items(self, items: pd.DataFrame, images: dict[str, Image.Image]) -> int:
         """Write items (and their photos, re-encoded without metadata) into the store; all or nothing. Photos are
         named by their content, so a failed batch never overwrites a stored item's photo; its new files go."""
-        folder = self.data_dir / "items"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_folder(self.data_dir / "items")
         named, created = {}, []
         for item_id, image in images.items():
             buffer = io.BytesIO()
             image.save(buffer, "PNG")
             path = folder / f"{hashlib.sha256(buffer.getvalue()).hexdigest()[:24]}.png"
             if not path.exists():
-                path.write_bytes(buffer.getvalue())
-                created.append(path)
+                created.append(write_private(path, buffer.getvalue()))
             named[item_id] = path.name
         frame = items.assign(image_path=[named.get(str(i)) for i in items["id"]]) if named else items
-        try:
-            report = self.store.ingest(items=frame, image_dir=folder)[0]
+        try:  # items without photos: no image folder to look them up in
+            report = self.store.ingest(items=frame, image_dir=folder if named else None)[0]
         except Exception:
             for path in created:
                 path.unlink(missing_ok=True)
@@ -351,7 +273,14 @@ class Engines:
             if not photos:
                 raise
             return 0, 0, photos
+        self.refresh()  # the fitted recommender held their interactions in memory
         return gone.interactions, gone.reviews, photos
+
+
+def files_folder(db: str | Path) -> Path:
+    """The private folder beside a store's database for its kept photos and catalog photos: ``shop.db`` keeps
+    them in ``shop-files/``, never in the database's folder itself, which may be anyone's working folder."""
+    return private_folder(Path(db).with_name(Path(db).stem + "-files"))
 
 
 def _items_frame(products: list[Product]) -> pd.DataFrame:

@@ -7,7 +7,6 @@ Each tab is one function that adds its components and listeners: shoppers (``app
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import gradio as gr
 
@@ -15,9 +14,11 @@ from recsys import SearchHit
 
 from . import DEMO_CATALOG
 from .app_product import product_tab
+from .app_rules import QUEUE_SIZE, allow, read_upload, shown, strip_on_upload
 from .app_shopper import shopper_tab
 from .app_stylist import stylist_tab
-from .engines import MAX_RESULTS, Engines, Garment
+from .engines import Engines, Garment
+from .uploads import MAX_RESULTS
 
 GalleryItems = list[tuple[str, str]]
 EnginesSource = Engines | Callable[[], Engines]
@@ -29,8 +30,9 @@ IMAGE_EXAMPLES = ["hm_0747346001.jpg", "30615.jpg", "56882.jpg", "52639.jpg"]
 # photo ~0.5 s (mostly decoding, done outside the encoder lock). Two events at a time keep both cores busy,
 # so a quick text search need not wait behind a phone photo; more would only contend for the same cores.
 CONCURRENCY = 2
-# Gradio's upload route always writes uploaded photos to its cache folder (the REST API never does):
-# delete them every 5 minutes once 5 minutes old, and all of them at shutdown.
+# Gradio's upload route always writes uploaded photos to its cache folder (the REST API never does). They are
+# stripped of metadata on arrival (app_rules.strip_on_upload), then deleted every 5 minutes once 5 minutes old,
+# and all of them at shutdown.
 DELETE_CACHE = (300, 300)
 
 
@@ -60,22 +62,23 @@ def _search_tab(engines: Callable[[], Engines]) -> None:
                                  interactive=False)
 
     # Searches finish in well under a second and run no tqdm loop, so these handlers take no gr.Progress.
-    def search_text(text: str, top_k: float) -> GalleryItems:
+    def search_text(text: str, top_k: float, request: gr.Request) -> GalleryItems:
         try:
-            return _gallery(engines().search_text(text, int(top_k)))
+            return _gallery(allow(engines(), request).search_text(text, int(top_k)))
         except ValueError as err:
-            raise gr.Error(str(err)) from err
+            raise shown(err) from err
 
-    def search_photo(path: str | None, top_k: float) -> GalleryItems:
+    def search_photo(path: str | None, top_k: float, request: gr.Request) -> GalleryItems:
         if not path:
             raise gr.Error("upload a photo first (JPEG, PNG or WebP)")
+        loaded = allow(engines(), request)
         try:
-            # Bytes, not the path: error messages then never show the server's cache folder.
-            return _gallery(engines().search_image(Path(path).read_bytes(), int(top_k)))
-        except ValueError as err:  # recsys.ImageError is a ValueError
-            raise gr.Error(str(err)) from err
+            return _gallery(loaded.search_image(read_upload(path), int(top_k)))
+        except ValueError as err:
+            raise shown(err) from err
 
     gr.on([search.click, query.submit], search_text, inputs=[query, k], outputs=results, api_name="search")
+    strip_on_upload(photo)
     gr.on([similar.click, photo.upload], search_photo, inputs=[photo, k], outputs=results,
           api_name="search_image")
 
@@ -98,4 +101,4 @@ def build_demo(engines: EnginesSource, garments: list[Garment]) -> gr.Blocks:
             with gr.Tab("For product teams", id="product"):
                 origin, snippets = product_tab(get)
         demo.load(origin, outputs=snippets, api_name=False)
-    return demo.queue(default_concurrency_limit=CONCURRENCY)
+    return demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)

@@ -6,12 +6,16 @@ enough to make a leaked database useless. Two scopes:
 - ``widget``: what a shop page may do in a shopper's browser, where anyone can read the key: parse, try on,
   recommend and search. It cannot read or delete users or change the catalog.
 - ``admin``: everything, including catalog ingestion and user histories.
+
+A key carries the web origins whose pages may use it from a browser (``https://shop.example``, or ``*`` for any);
+a key with none works only from the server's own pages and from outside browsers (servers, scripts).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -23,6 +27,10 @@ import sqlalchemy as sa
 SCOPES = ("widget", "admin")
 DEFAULT_RATE = 60  # requests per minute and key
 MAX_NAME = 80
+MAX_ORIGINS = 20
+ANY_ORIGIN = "*"
+# scheme://host[:port], as a browser sends it in the Origin header: no path, no trailing slash
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$")
 
 metadata = sa.MetaData()
 API_KEYS = sa.Table(
@@ -34,6 +42,7 @@ API_KEYS = sa.Table(
     sa.Column("rate_per_minute", sa.Integer, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("revoked", sa.Boolean, nullable=False, default=False),
+    sa.Column("origins", sa.Text, nullable=False, default=""),  # space-separated; see the module's docstring
 )
 
 
@@ -45,6 +54,11 @@ class ApiKey:
     rate_per_minute: int
     created_at: datetime
     revoked: bool
+    origins: tuple[str, ...] = ()
+
+    def allows_origin(self, origin: str) -> bool:
+        """Whether a browser page at ``origin`` may use this key."""
+        return ANY_ORIGIN in self.origins or origin.lower() in self.origins
 
 
 @dataclass
@@ -57,34 +71,55 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def check_origins(origins: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Origins as a browser sends them (lower case), or a ValueError naming the first that is not one."""
+    if isinstance(origins, str) or len(origins) > MAX_ORIGINS:
+        raise ValueError(f"origins must be a list of at most {MAX_ORIGINS} origins")
+    for origin in origins:
+        if origin != ANY_ORIGIN and not (isinstance(origin, str) and ORIGIN.match(origin)):
+            raise ValueError(f"{origin!r} is not an origin: give scheme://host[:port], e.g. https://shop.example "
+                             f"(no path), or {ANY_ORIGIN} for any")
+    return tuple(dict.fromkeys(o.lower() for o in origins))
+
+
+def _key(row) -> ApiKey:
+    fields = {k: v for k, v in row.items() if k != "hash"}
+    return ApiKey(**{**fields, "origins": tuple((fields.get("origins") or "").split())})
+
+
 class KeyStore:
     """Keys in the ``api_keys`` table of a SQLAlchemy database (the recommender store's, in the server)."""
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         metadata.create_all(engine)
+        if "origins" not in {c["name"] for c in sa.inspect(engine).get_columns(API_KEYS.name)}:
+            with engine.begin() as conn:  # a store from before keys had origins
+                conn.execute(sa.text("ALTER TABLE api_keys ADD COLUMN origins TEXT NOT NULL DEFAULT ''"))
 
-    def create(self, name: str, scope: str = "widget", rate_per_minute: int = DEFAULT_RATE) -> NewKey:
+    def create(self, name: str, scope: str = "widget", rate_per_minute: int = DEFAULT_RATE,
+               origins: list[str] | tuple[str, ...] = ()) -> NewKey:
         if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
             raise ValueError(f"a key needs a name of 1 to {MAX_NAME} characters")
         if scope not in SCOPES:
             raise ValueError(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}")
         if type(rate_per_minute) is not int or not 1 <= rate_per_minute <= 10_000:
             raise ValueError(f"rate_per_minute must be an integer from 1 to 10000; got {rate_per_minute!r}")
+        origins = check_origins(origins)
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(24)
         full = f"atl_{key_id}_{secret}"
         now = datetime.now(UTC).replace(tzinfo=None)
         row = {"id": key_id, "name": name.strip(), "scope": scope, "hash": _digest(full),
-               "rate_per_minute": rate_per_minute, "created_at": now, "revoked": False}
+               "rate_per_minute": rate_per_minute, "created_at": now, "revoked": False, "origins": " ".join(origins)}
         with self.engine.begin() as conn:
             conn.execute(API_KEYS.insert().values(**row))
-        return NewKey(ApiKey(**{k: v for k, v in row.items() if k != "hash"}), full)
+        return NewKey(_key(row), full)
 
     def list(self) -> list[ApiKey]:
         columns = [c for c in API_KEYS.c if c.name != "hash"]
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(*columns).order_by(API_KEYS.c.created_at)).mappings().all()
-        return [ApiKey(**row) for row in rows]
+        return [_key(row) for row in rows]
 
     def revoke(self, key_id: str) -> None:
         with self.engine.begin() as conn:
@@ -101,24 +136,29 @@ class KeyStore:
             row = conn.execute(sa.select(API_KEYS).where(API_KEYS.c.id == key_id)).mappings().first()
         if row is None or row["revoked"] or not hmac.compare_digest(row["hash"], _digest(secret)):
             return None
-        return ApiKey(**{k: v for k, v in row.items() if k != "hash"})
+        return _key(row)
 
 
 class RateLimiter:
-    """A token bucket per key: ``rate`` requests a minute, bursts up to the same number."""
+    """A token bucket per client: ``rate`` requests a minute, bursts up to the same number. A client is what the
+    caller names: an admin key, a (widget key, address) pair, an address of the Gradio app."""
+
+    MAX_BUCKETS = 100_000  # full buckets are dropped past this, so a flood of addresses cannot fill the memory
 
     def __init__(self) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}  # key id -> (tokens, last refill time)
+        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, last refill time)
         self._lock = threading.Lock()
 
-    def take(self, key_id: str, rate: int) -> float:
+    def take(self, client: str, rate: int) -> float:
         """0 if the request may go ahead, else the seconds to wait before the next one will."""
         now = time.monotonic()
         with self._lock:
-            tokens, last = self._buckets.get(key_id, (float(rate), now))
+            if len(self._buckets) > self.MAX_BUCKETS:
+                self._buckets = {c: b for c, b in self._buckets.items() if now - b[1] < 60}
+            tokens, last = self._buckets.get(client, (float(rate), now))
             tokens = min(float(rate), tokens + (now - last) * rate / 60)
             if tokens >= 1:
-                self._buckets[key_id] = (tokens - 1, now)
+                self._buckets[client] = (tokens - 1, now)
                 return 0.0
-            self._buckets[key_id] = (tokens, now)
+            self._buckets[client] = (tokens, now)
             return (1 - tokens) * 60 / rate

@@ -1,11 +1,11 @@
-"""Dependencies shared by the routers: the engines, API keys and rate limits, bodies read without touching the
-disk, and the mapping of engine refusals to 4xx responses."""
+"""Dependencies shared by the routers: the engines, API keys (scope, origin) and rate limits, bodies read without
+touching the disk and only after the key is checked, and the mapping of engine refusals to 4xx responses."""
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, TypeVar
 
@@ -15,12 +15,12 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from ..engines import MAX_UPLOAD_BYTES, Engines
+from ..engines import Engines
 from ..keys import ApiKey
+from ..uploads import MAX_UPLOAD_BYTES, public_message
+from .middleware import CATALOG_BODY
 
 IMAGE_FIELD = "image"
-# A request body: two photos at most plus a little framing (or their base64, a third larger).
-BODY_LIMIT = 3 * MAX_UPLOAD_BYTES
 LIMIT_TEXT = f"the upload is over the limit of {MAX_UPLOAD_BYTES // 2**20} MB a photo"
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -34,14 +34,28 @@ EngineDep = Annotated[Engines, Depends(get_engines)]
 _key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="an Atelier API key (atl_…)")
 
 
-def _authorise(request: Request, engines: Engines, secret: str | None, admin: bool) -> ApiKey:
+def _origin_refused(request: Request, key: ApiKey) -> bool:
+    """A browser page on another origin may use a key only if the key lists that origin. Requests without an
+    Origin header (servers, scripts) and the server's own pages are not browser cross-origin calls."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == f"{request.url.scheme}://{request.headers.get('host', '')}":
+        return False
+    return not key.allows_origin(origin)
+
+
+def authorise(request: Request, engines: Engines, secret: str | None, admin: bool) -> ApiKey:
     key = engines.keys.verify(secret)
     if key is None:  # the same answer for a missing, unknown or revoked key: nothing to learn from it
         raise HTTPException(401, "a valid API key is required in the X-API-Key header",
                             headers={"WWW-Authenticate": "ApiKey"})
     if admin and key.scope != "admin":
         raise HTTPException(403, "this route needs an admin key")
-    wait = engines.limiter.take(key.id, key.rate_per_minute)
+    if _origin_refused(request, key):
+        raise HTTPException(403, "this API key is not allowed on pages of this origin; add the origin to the key")
+    # A widget key is public in a shop's pages: one abuser must not use up the limit of every shopper, so each
+    # client address has its own bucket. An admin key is one client.
+    client = key.id if key.scope == "admin" else f"{key.id}|{request.client.host if request.client else ''}"
+    wait = engines.limiter.take(client, key.rate_per_minute)
     if wait:
         raise HTTPException(429, f"rate limit reached: {key.rate_per_minute} requests a minute for this key",
                             headers={"Retry-After": str(math.ceil(wait))})
@@ -51,12 +65,12 @@ def _authorise(request: Request, engines: Engines, secret: str | None, admin: bo
 
 def widget_key(request: Request, engines: EngineDep, secret: Annotated[str | None, Depends(_key_header)]) -> ApiKey:
     """Any live key: what a shop page may call from a shopper's browser."""
-    return _authorise(request, engines, secret, admin=False)
+    return authorise(request, engines, secret, admin=False)
 
 
 def admin_key(request: Request, engines: EngineDep, secret: Annotated[str | None, Depends(_key_header)]) -> ApiKey:
     """An admin key: catalog and user data."""
-    return _authorise(request, engines, secret, admin=True)
+    return authorise(request, engines, secret, admin=True)
 
 
 WidgetKey = Annotated[ApiKey, Depends(widget_key)]
@@ -74,34 +88,19 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except KeyError as err:
-        raise HTTPException(404, str(err.args[0]) if err.args else "not found") from err
+        raise HTTPException(404, public_message(err) if err.args else "not found") from err
     except (ValueError, TypeError) as err:  # ImageError, TryOnError, RestyleError, StoreError are ValueErrors
-        raise HTTPException(422, str(err)) from err
+        raise HTTPException(422, public_message(err)) from err
 
 
 class _InMemoryParser(MultiPartParser):
-    # Starlette spools uploads over 1 MB to a temporary file; user photos must stay in memory, and the
-    # capped stream below keeps every body under this size.
-    spool_max_size = BODY_LIMIT
+    # Starlette spools uploads over 1 MB to a temporary file; user photos must stay in memory. Each route's
+    # max_body_size keeps every body under this size.
+    spool_max_size = CATALOG_BODY
 
 
-async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
-    received = 0
-    async for chunk in stream:
-        received += len(chunk)
-        if received > limit:
-            raise HTTPException(413, LIMIT_TEXT)
-        yield chunk
-
-
-def _check_length(request: Request, limit: int = BODY_LIMIT) -> None:
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise HTTPException(413, LIMIT_TEXT)
-
-
-async def _form(request: Request, limit: int = BODY_LIMIT) -> dict[str, bytes | str]:
-    parser = _InMemoryParser(request.headers, _capped(request.stream(), limit), max_files=3, max_fields=20)
+async def _form(request: Request) -> dict[str, bytes | str]:
+    parser = _InMemoryParser(request.headers, request.stream(), max_files=3, max_fields=20)
     try:
         form = await parser.parse()
     except MultiPartException as err:
@@ -119,21 +118,23 @@ async def _form(request: Request, limit: int = BODY_LIMIT) -> dict[str, bytes | 
 async def read_body(request: Request, model: type[Model]) -> Model:
     """The body as ``model``: JSON (images base64) or multipart (images as files, other fields as text)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    _check_length(request)
     if kind == "multipart/form-data":
         data = await _form(request)
         # Form fields are text: an empty field means "not given", and "true"/"false" are booleans for pydantic.
         data = {k: v for k, v in data.items() if v != ""}
     elif kind == "application/json":
-        raw = b"".join([chunk async for chunk in _capped(request.stream(), BODY_LIMIT)])
         try:
-            data = json.loads(raw)
+            data = json.loads(await request.body())
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise HTTPException(400, f"the body is not valid JSON: {err}") from err
+        except RecursionError as err:  # "[[[[…" a million deep
+            raise HTTPException(400, "the body's JSON is nested too deeply") from err
     else:
         raise HTTPException(415, "send application/json (images base64) or multipart/form-data (images as files)")
     try:
         return model.model_validate(data, strict=False)
+    except RecursionError as err:
+        raise HTTPException(400, "the body's JSON is nested too deeply") from err
     except ValidationError as err:
         raise HTTPException(422, err.errors(include_url=False, include_input=False, include_context=False)) from err
 
@@ -142,22 +143,22 @@ async def read_body(request: Request, model: type[Model]) -> Model:
 NESTED_SCHEMAS: dict[str, dict] = {}
 
 
-def body_schema(model: type[BaseModel]) -> dict:
-    """OpenAPI for a body ``read_body`` parses by hand: the model as JSON, and the same fields as a form."""
+def body_schema(model: type[BaseModel], multipart: bool = True) -> dict:
+    """OpenAPI for a body ``read_body`` parses by hand: the model as JSON, and (for photo routes) the same fields
+    as a form."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     NESTED_SCHEMAS.update(schema.pop("$defs", {}))
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": schema},
-        "multipart/form-data": {"schema": schema},
-    }}}
+    content = {"application/json": {"schema": schema}}
+    if multipart:
+        content["multipart/form-data"] = {"schema": schema}
+    return {"requestBody": {"required": True, "content": content}}
 
 
 async def read_image_upload(request: Request) -> bytes:
     """The bytes of the multipart field ``image`` (image search), parsed in memory only."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise HTTPException(415, f"send the photo as multipart/form-data in a field named {IMAGE_FIELD!r}")
-    _check_length(request, MAX_UPLOAD_BYTES + 64 * 1024)
-    upload = (await _form(request, MAX_UPLOAD_BYTES + 64 * 1024)).get(IMAGE_FIELD)
+    upload = (await _form(request)).get(IMAGE_FIELD)
     if not isinstance(upload, bytes):
         raise HTTPException(422, f"no file in the multipart field {IMAGE_FIELD!r}")
     return upload

@@ -14,16 +14,18 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from .. import DEMO_CATALOG
-from ..engines import MAX_UPLOAD_BYTES, Engines, read_garments
+from ..engines import Engines, read_garments
 from ..gradio_app import build_demo
+from ..uploads import MAX_UPLOAD_BYTES
 from .dependencies import NESTED_SCHEMAS, EngineDep
+from .middleware import APP_BODY, SecurityHeaders, WidgetCors
 from .routers import recsys, style, tryon
 from .schemas import Health
 
 UI_PATH = "/app"
 WIDGET = Path(__file__).resolve().parents[1] / "widget"
 DEMO_SHOP_KEY = "demo shop page"  # the widget key the demo shop page embeds; replaced at every start
-DEMO_SHOP_RATE = 600
+DEMO_SHOP_RATE = 30  # a minute and visitor: any visitor of /shop can read this key
 
 
 def _allowed_paths(engines: Engines | None, catalog: str | Path | None) -> list[str]:
@@ -42,21 +44,25 @@ def _demo_shop_key(engines: Engines) -> str:
     return engines.keys.create(DEMO_SHOP_KEY, "widget", DEMO_SHOP_RATE).secret
 
 
-def create_app(engines: Engines | None = None, catalog: str | Path | None = None) -> FastAPI:
-    """The whole service. Without ``engines``, the lifespan loads ``Engines.load(catalog)`` at startup."""
+def create_app(engines: Engines | None = None, catalog: str | Path | None = None, demo_shop: bool = False) -> FastAPI:
+    """The whole service. Without ``engines``, the lifespan loads ``Engines.load(catalog)`` at startup.
+    ``demo_shop``: serve the pretend shop page at /shop, which hands every visitor a live widget key."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Loading blocks startup on purpose: no request is served before the models are ready.
         app.state.engines = engines if engines is not None else Engines.load(catalog)
-        app.state.shop_key = _demo_shop_key(app.state.engines)
+        app.state.shop_key = _demo_shop_key(app.state.engines) if demo_shop else None
         yield
         del app.state.engines  # drop the models with the app; reloading happens on the next startup
 
     app = FastAPI(title="Atelier", summary="Virtual try-on, restyling, search and recommendations for fashion",
-                  version="0.2.0", lifespan=lifespan)
-    for router in (tryon.router, style.router, recsys.router, recsys.users):
+                  version="0.2.0", lifespan=lifespan, max_body_size=APP_BODY)
+    for router in (tryon.router, tryon.photos, style.router, recsys.router, recsys.photos, recsys.users,
+                   recsys.catalog):
         app.include_router(router)
+    app.add_middleware(WidgetCors)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -73,8 +79,10 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
 
     @app.get("/shop", include_in_schema=False)
     @app.get("/shop/{garment_id}", include_in_schema=False)
-    def demo_shop(loaded: EngineDep, garment_id: str | None = None) -> HTMLResponse:
+    def shop_page(loaded: EngineDep, garment_id: str | None = None) -> HTMLResponse:
         """A product page of a pretend shop with the widget embedded, as a shop would embed it."""
+        if not demo_shop:
+            raise HTTPException(404, "the demo shop page is off; start the server with --demo-shop")
         if not loaded.garments:
             raise HTTPException(404, "this catalog has no garments to try on")
         try:
@@ -98,5 +106,8 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
     app.openapi = openapi
     garments = engines.garments if engines is not None else read_garments(Path(catalog or DEMO_CATALOG))
     demo = build_demo(lambda: app.state.engines, garments)
+    # run_history=False: Gradio would otherwise keep every call's inputs and outputs (admin keys typed into the
+    # product tab, new keys, links to shoppers' photos) in the browser's localStorage, readable by any page of
+    # this origin.
     return gr.mount_gradio_app(app, demo, path=UI_PATH, allowed_paths=_allowed_paths(engines, catalog),
-                               max_file_size=MAX_UPLOAD_BYTES, show_error=True)
+                               max_file_size=MAX_UPLOAD_BYTES, show_error=True, run_history=False)

@@ -8,16 +8,32 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from ..engines import MAX_RESULTS, MAX_TEXT_CHARS, MAX_UPLOAD_BYTES
+from recsys import ID_PATTERN
+
+from ..uploads import MAX_RESULTS, MAX_TEXT_CHARS, MAX_UPLOAD_BYTES, USER_ID_PATTERN
 
 AttributeValue = str | int | float | bool | None
-UserId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$", description="1-64 letters, digits or . _ @ -")]
-ItemId = Annotated[str, Field(min_length=1, max_length=128)]
+UserId = Annotated[str, Field(pattern=USER_ID_PATTERN, description="1-64 letters, digits or . _ @ -, starting with a "
+                                                                  "letter or digit")]
+ItemId = Annotated[str, Field(pattern=ID_PATTERN, description="1-128 characters, starting with a letter or digit, "
+                                                              "no slash or backslash")]
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+
+
+def _timestamp(value: str) -> str:
+    """An ISO-8601 date-time from 1970 to 2100: a history reaches no further, and "1e400" is no date."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as err:
+        raise ValueError("ts must be an ISO-8601 date-time, e.g. 2024-05-01T12:00:00Z") from err
+    if not 1970 <= moment.year <= 2100:
+        raise ValueError("ts must lie between 1970 and 2100")
+    return value
 
 
 def _image_bytes(value: object) -> bytes:
@@ -181,7 +197,8 @@ class CatalogResponse(BaseModel):
 class Interaction(Strict):
     item_id: ItemId
     kind: Annotated[str, Field(pattern=r"^[a-z_]{1,20}$")] = "interaction"
-    ts: Annotated[str, Field(max_length=40)] | None = Field(None, description="ISO date-time; default now")
+    ts: Annotated[str, Field(max_length=40), AfterValidator(_timestamp)] | None = Field(
+        None, description="ISO-8601 date-time; default now")
 
 
 class InteractionsRequest(Strict):

@@ -13,7 +13,8 @@ from pydantic import AfterValidator
 
 from recsys import SearchHit
 
-from ...engines import MAX_QUERY_CHARS, MAX_RESULTS, Engines, decode_upload
+from ...engines import Engines
+from ...uploads import MAX_QUERY_CHARS, MAX_RESULTS, declared_pixels, decode_upload
 from ..dependencies import (
     IMAGE_UPLOAD_BODY,
     AdminKey,
@@ -25,6 +26,7 @@ from ..dependencies import (
     require_admin_for,
     user_errors,
 )
+from ..middleware import CATALOG_BODY, PHOTO_BODY, SMALL_BODY
 from ..schemas import (
     CatalogRequest,
     CatalogResponse,
@@ -42,8 +44,12 @@ from ..schemas import (
 )
 from .tryon import REFUSALS
 
-router = APIRouter(prefix="/api/v1", tags=["search & recommend"])
-users = APIRouter(prefix="/api/v1", tags=["catalog & users"])
+router = APIRouter(prefix="/api/v1", tags=["search & recommend"], max_body_size=SMALL_BODY)
+photos = APIRouter(prefix="/api/v1", tags=["search & recommend"], max_body_size=PHOTO_BODY)
+users = APIRouter(prefix="/api/v1", tags=["catalog & users"], max_body_size=SMALL_BODY)
+catalog = APIRouter(prefix="/api/v1", tags=["catalog & users"], max_body_size=CATALOG_BODY)
+# Decoded pixels one catalog request may cost: 40 large product photos, not 40 decompression bombs.
+CATALOG_PIXELS = 400_000_000
 
 
 def _not_blank(text: str) -> str:
@@ -75,7 +81,7 @@ def search(request: Request, engines: EngineDep, _: WidgetKey, q: SearchText, k:
     return SearchResponse(query=q, k=k, results=_hits(request, engines, engines.search_text(q, k)))
 
 
-@router.post("/search/image", response_model=SearchResponse, summary="Find products that look like a photo",
+@photos.post("/search/image", response_model=SearchResponse, summary="Find products that look like a photo",
              openapi_extra=IMAGE_UPLOAD_BODY, responses=REFUSALS)
 def search_image(request: Request, engines: EngineDep, _: WidgetKey,
                  image: Annotated[bytes, Depends(read_image_upload)], k: TopK = 10) -> SearchResponse:
@@ -94,26 +100,36 @@ def product_image(product_id: str, engines: EngineDep) -> FileResponse:
 
 
 @router.post("/recommend", response_model=RecommendResponse, summary="Recommendations with their reasons",
-             responses=REFUSALS)
-def recommend(request: Request, body: RecommendRequest, engines: EngineDep, key: WidgetKey) -> RecommendResponse:
+             openapi_extra=body_schema(RecommendRequest, multipart=False), responses=REFUSALS)
+async def recommend(request: Request, engines: EngineDep, key: WidgetKey) -> RecommendResponse:
+    body = await read_body(request, RecommendRequest)  # only now, after the key: a keyless body costs nothing
     if body.user_id is not None:
         require_admin_for(key, "recommending from a stored user's history (user_id)")
     with user_errors():
-        recs = engines.recommend(body.user_id, body.text, body.history, body.k)
+        recs = await run_in_threadpool(engines.recommend, body.user_id, body.text, body.history, body.k)
     return RecommendResponse(model=type(engines.shop.model).__name__, results=[
         RecommendedItem(id=r.item_id, title=engines.titles.get(r.item_id, r.item_id), score=r.score, reasons=r.reasons,
                         image_url=_image_url(request, engines, r.item_id)) for r in recs])
 
 
-@users.post("/catalog", response_model=CatalogResponse, summary="Add or update catalog items (admin)",
-            openapi_extra=body_schema(CatalogRequest), responses=REFUSALS)
+@catalog.post("/catalog", response_model=CatalogResponse, summary="Add or update catalog items (admin)",
+              openapi_extra=body_schema(CatalogRequest), responses=REFUSALS)
 async def ingest_catalog(request: Request, engines: EngineDep, _: AdminKey) -> CatalogResponse:
     body = await read_body(request, CatalogRequest)
-    with user_errors():
-        images = {item.id: decode_upload(item.image, f"item {item.id}") for item in body.items if item.image}
-        rows = pd.DataFrame([item.model_dump(exclude={"image"}) for item in body.items])
-        count = await run_in_threadpool(engines.ingest_items, rows, images)
+    photos = {item.id: item.image for item in body.items if item.image}
+    pixels = sum(declared_pixels(data) for data in photos.values())
+    if pixels > CATALOG_PIXELS:
+        raise HTTPException(413, f"the photos of one request may hold {CATALOG_PIXELS:,} pixels in all; these hold "
+                                 f"{pixels:,}: send fewer items at a time")
+    rows = pd.DataFrame([item.model_dump(exclude={"image"}) for item in body.items])
+    with user_errors():  # decoding and writing block: off the event loop
+        count = await run_in_threadpool(_ingest, engines, rows, photos)
     return CatalogResponse(ingested=count, products=len(engines.products))
+
+
+def _ingest(engines: Engines, rows: pd.DataFrame, photos: dict[str, bytes]) -> int:
+    images = {item_id: decode_upload(data, f"item {item_id}") for item_id, data in photos.items()}
+    return engines.ingest_items(rows, images)
 
 
 def _interactions(frame: pd.DataFrame) -> list[Interaction]:
@@ -135,12 +151,13 @@ def user_history(user_id: UserId, engines: EngineDep, _: AdminKey) -> UserHistor
 
 
 @users.post("/users/{user_id}/interactions", response_model=UserHistory, summary="Add to a user's history (admin)",
-            responses=REFUSALS)
-def add_interactions(user_id: UserId, body: InteractionsRequest, engines: EngineDep, _: AdminKey) -> UserHistory:
+            openapi_extra=body_schema(InteractionsRequest, multipart=False), responses=REFUSALS)
+async def add_interactions(user_id: UserId, request: Request, engines: EngineDep, _: AdminKey) -> UserHistory:
+    body = await read_body(request, InteractionsRequest)  # only now, after the key: a keyless body costs nothing
     now = datetime.now(UTC).replace(tzinfo=None).isoformat()
     rows = pd.DataFrame([{"item_id": i.item_id, "kind": i.kind, "ts": i.ts or now} for i in body.interactions])
     with user_errors():
-        engines.add_interactions(user_id, rows)
+        await run_in_threadpool(engines.add_interactions, user_id, rows)
         return UserHistory(user_id=user_id, interactions=_interactions(engines.history(user_id)),
                            kept_photos=engines.photos.count(user_id))
 

@@ -9,10 +9,11 @@ from recsys import load_image
 
 from ..dependencies import EngineDep, WidgetKey, body_schema, read_body, require_admin_for, user_errors
 from ..images import png_base64
+from ..middleware import PHOTO_BODY
 from ..schemas import RestyleRequest, RestyleResponse
 from .tryon import REFUSALS
 
-router = APIRouter(prefix="/api/v1", tags=["restyle"])
+router = APIRouter(prefix="/api/v1", tags=["restyle"], max_body_size=PHOTO_BODY)
 
 
 @router.post("/restyle", response_model=RestyleResponse, summary="Restyle a garment photo into a look",

@@ -9,9 +9,11 @@ from fastapi.responses import FileResponse
 from ...engines import Engines
 from ..dependencies import EngineDep, WidgetKey, body_schema, read_body, user_errors
 from ..images import png_base64
+from ..middleware import PHOTO_BODY, SMALL_BODY
 from ..schemas import ErrorResponse, Garment, ParseRequest, ParseResponse, TryOnRequest, TryOnResponse
 
-router = APIRouter(prefix="/api/v1", tags=["try-on"])
+router = APIRouter(prefix="/api/v1", tags=["try-on"], max_body_size=SMALL_BODY)
+photos = APIRouter(prefix="/api/v1", tags=["try-on"], max_body_size=PHOTO_BODY)
 REFUSALS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 415, 422, 429)}
 
 
@@ -21,10 +23,13 @@ def _garment(request: Request, engines: Engines, garment_id: str) -> Garment:
                    image_url=str(request.url_for("garment_image", garment_id=garment.id)))
 
 
-@router.post("/parse", response_model=ParseResponse, summary="Understand a shopper's request", responses=REFUSALS)
-def parse(body: ParseRequest, engines: EngineDep, _: WidgetKey) -> ParseResponse:
+@router.post("/parse", response_model=ParseResponse, summary="Understand a shopper's request",
+             openapi_extra=body_schema(ParseRequest, multipart=False), responses=REFUSALS)
+async def parse(request: Request, engines: EngineDep, _: WidgetKey) -> ParseResponse:
+    body = await read_body(request, ParseRequest)  # only now, after the key: a keyless body costs nothing
     with user_errors():
-        return ParseResponse.model_validate(engines.parse(body.text).to_dict())
+        parsed = await run_in_threadpool(engines.parse, body.text)
+    return ParseResponse.model_validate(parsed.to_dict())
 
 
 @router.get("/garments", response_model=list[Garment], summary="The garments that can be tried on", responses=REFUSALS)
@@ -39,7 +44,7 @@ def garment_image(garment_id: str, engines: EngineDep) -> FileResponse:
         return FileResponse(engines.garment(garment_id).image_path)
 
 
-@router.post("/tryon", response_model=TryOnResponse, summary="See a shopper wearing a garment",
+@photos.post("/tryon", response_model=TryOnResponse, summary="See a shopper wearing a garment",
              openapi_extra=body_schema(TryOnRequest), responses=REFUSALS)
 async def tryon(request: Request, engines: EngineDep, key: WidgetKey) -> TryOnResponse:
     body = await read_body(request, TryOnRequest)

@@ -1,0 +1,102 @@
+"""The rules the public Gradio app applies on top of ``Engines``, matching the REST API's for a widget key: a rate
+limit per client, uploads stripped of metadata on arrival, and messages without server paths.
+
+The app has no API key of its own, so anything a widget key may not do (keep photos, read a stored customer's
+history) is either absent from it or asks for an admin key in the page.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import threading
+from pathlib import Path
+
+import gradio as gr
+from gradio.utils import get_upload_folder
+from PIL import Image
+
+from .engines import Engines
+from .keys import ApiKey
+from .uploads import decode_upload, public_message
+from .vault import write_private
+
+# Events waiting in Gradio's queue at once; past that a visitor is told the queue is full instead of waiting
+# behind a flood. About a minute of try-ons on two cores.
+QUEUE_SIZE = 32
+_KEEP_FORMATS = {"JPEG": {"quality": 95}, "PNG": {}, "WEBP": {"quality": 95}}
+_STRIPPED: dict[str, int] = {}  # cached upload -> its modification time when it was stripped
+_STRIP_LOCK = threading.Lock()
+
+
+def allow(engines: Engines, request: gr.Request | None) -> Engines:
+    """``engines`` if this browser address is under the app's rate limit, else a ``gr.Error`` saying when to retry."""
+    host = request.client.host if request is not None and request.client else "unknown"
+    wait = engines.limiter.take(f"app|{host}", engines.app_rate)
+    if wait:
+        raise gr.Error(f"too many requests from your address ({engines.app_rate} a minute); try again in "
+                       f"{math.ceil(wait)} s")
+    return engines
+
+
+def admin(engines: Engines, secret: str | None) -> ApiKey:
+    """The live admin key ``secret`` is, or a ``gr.Error`` that says nothing more about why."""
+    key = engines.keys.verify((secret or "").strip())
+    if key is None or key.scope != "admin":
+        raise gr.Error("that is not a live admin key")
+    return key
+
+
+def shown(err: BaseException) -> gr.Error:
+    """An engine's refusal as the error the visitor sees."""
+    return gr.Error(public_message(err))
+
+
+def read_upload(path: str, name: str = "photo") -> Image.Image:
+    """An uploaded photo, decoded under the upload limits (the same as the REST API's). Gradio writes uploads to its
+    cache as sent, EXIF and GPS included; the cached copy is rewritten from its pixels the first time it is read."""
+    try:
+        image = decode_upload(Path(path).read_bytes(), name)
+    except (OSError, ValueError) as err:
+        _drop(path)  # nothing a visitor cannot use stays in the cache
+        raise shown(err) from err
+    _strip(path, image)
+    return image
+
+
+def strip_uploads(paths: str | list[str] | None) -> None:
+    """Listener for ``.upload``: strip what a browser uploads at once, not when a button is first pressed."""
+    for path in [paths] if isinstance(paths, str) else paths or []:
+        read_upload(path, Path(path).name)
+
+
+def strip_on_upload(component: gr.components.Component) -> None:
+    """Strip every upload to ``component`` as it arrives (not a public API: it returns nothing)."""
+    component.upload(strip_uploads, inputs=component, outputs=None, api_visibility="private")
+
+
+def _in_cache(path: str) -> bool:
+    return Path(path).resolve().is_relative_to(Path(get_upload_folder()).resolve())
+
+
+def _drop(path: str) -> None:
+    if _in_cache(path):
+        Path(path).unlink(missing_ok=True)
+
+
+def _strip(path: str, image: Image.Image) -> None:
+    """Rewrite ``path`` (only inside Gradio's cache) as ``image``, which carries no metadata, in its own format;
+    once: a JPEG is not re-encoded at every try-on."""
+    if not _in_cache(path):
+        return
+    with _STRIP_LOCK:  # an upload's own listener and a search on the same upload may both get here
+        if _STRIPPED.get(path) == Path(path).stat().st_mtime_ns:
+            return
+        with Image.open(path) as probe:
+            kind = probe.format if probe.format in _KEEP_FORMATS else "PNG"
+        buffer = io.BytesIO()
+        image.save(buffer, kind, **_KEEP_FORMATS[kind])
+        write_private(Path(path), buffer.getvalue())
+        if len(_STRIPPED) > 10_000:  # the cache is swept every few minutes; so can this be
+            _STRIPPED.clear()
+        _STRIPPED[path] = Path(path).stat().st_mtime_ns
