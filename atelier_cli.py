@@ -2,6 +2,10 @@
 
 Every failure a user can cause (bad path, bad image, missing weights) ends with one line on stderr and a
 non-zero exit, never a traceback.
+
+Each command is a ``cmd_<name>(args)`` with, right above it, the ``add_<name>(sub)`` that declares its arguments (the
+role of ``register_subcommand`` in diffusers' CLI); ``COMMANDS`` lists them in ``--help`` order. Command bodies import
+what they need, so importing this module loads no model code.
 """
 
 from __future__ import annotations
@@ -9,34 +13,44 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 
+from atelier_io import atomic_write, data_dir, replacing
+
 EXIT_USAGE, EXIT_FAILED = 2, 1
 DB_HELP = "SQLite file or SQLAlchemy URL (default: $ATELIER_DB, else ~/.local/share/atelier/atelier.db)"
-
-
-def _data_dir(value: str | None) -> Path:
-    return Path(value or os.environ.get("ATELIER_DATA", "../shared/data"))
 
 
 def _write_json(result: dict, out: str | None) -> None:
     text = json.dumps(result, indent=2)
     print(text)
     if out:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(text + "\n")
-        tmp.replace(path)
+        atomic_write(out, text + "\n")
+
+
+def add_serve(sub) -> None:
+    p = sub.add_parser("serve", help="run the app on its embedded defaults")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--catalog", help="folder of product photos (default: the shipped demo catalog)")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--demo-shop", action="store_true",
+                   help="also serve a pretend shop page at /shop that embeds the widget (it hands every visitor a "
+                        "live widget key: for demos only)")
+    p.set_defaults(func=cmd_serve)
 
 
 def cmd_serve(args) -> None:
     from ui import serve
 
     serve(host=args.host, port=args.port, catalog=args.catalog, db=args.db, demo_shop=args.demo_shop)
+
+
+def add_prepare(sub) -> None:
+    p = sub.add_parser("prepare", help="export the ONNX graphs now (make venv does), for a quick first serve")
+    p.set_defaults(func=cmd_prepare)
 
 
 def cmd_prepare(args) -> None:
@@ -48,6 +62,21 @@ def cmd_prepare(args) -> None:
     create_encoder()
     load_parser()
     print(f"ONNX graphs ready in the cache ({time.perf_counter() - start:.1f} s)")
+
+
+def add_keys(sub) -> None:
+    p = sub.add_parser("keys", help="create, list or revoke the REST API's keys (stored hashed in the store)")
+    p.add_argument("action", choices=("create", "list", "revoke"))
+    p.add_argument("--name", help="create: what the key is for")
+    p.add_argument("--scope", choices=("widget", "admin"), default="widget",
+                   help="widget: try-on, parse, search, recommend (public in shop pages); admin: everything")
+    p.add_argument("--rate", type=int, default=60, help="create: requests a minute (default 60)")
+    p.add_argument("--id", help="revoke: the key's id (from `atelier keys list`)")
+    p.add_argument("--origin", action="append",
+                   help="create: a web origin whose pages may use the key, e.g. https://shop.example (repeat for "
+                        "more; * for any). Without one, browsers on other sites are refused")
+    p.add_argument("--db", help=DB_HELP)
+    p.set_defaults(func=cmd_keys)
 
 
 def cmd_keys(args) -> None:
@@ -72,10 +101,31 @@ def cmd_keys(args) -> None:
                   f"{'revoked' if key.revoked else 'live':7}  {key.name}  {' '.join(key.origins)}")
 
 
+def _add_group(sub, name: str, summary: str, adds: tuple) -> None:
+    """A command whose models are its subcommands: `atelier train encoder`; each `add` declares one of them."""
+    models = sub.add_parser(name, help=summary).add_subparsers(dest="model", required=True)
+    for add in adds:
+        add(models)
+
+
+def add_train(sub) -> None:
+    _add_group(sub, "train", "train a model", (add_train_encoder, add_train_parser, add_train_sentiment))
+
+
+def add_train_encoder(sub) -> None:
+    p = sub.add_parser("encoder", help="train atelier-fashion's heads")
+    p.add_argument("--data", help="data folder with products/ and hm/ (default $ATELIER_DATA or ../shared/data)")
+    p.add_argument("--out", default="weights/files/atelier_fashion_heads.pt")
+    p.add_argument("--cache", default="cache/encoder", help="feature cache folder")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_train_encoder)
+
+
 def cmd_train_encoder(args) -> None:
     from recsys.train_encoder import TrainConfig, fit
 
-    data = _data_dir(args.data)
+    data = data_dir(args.data)
     if not (data / "products" / "styles.csv").is_file():
         raise FileNotFoundError(f"{data}/products/styles.csv not found: pass --data (the folder of products/ and hm/)")
     record = fit(
@@ -87,6 +137,21 @@ def cmd_train_encoder(args) -> None:
     shipped = Path(__file__).resolve().parent / "weights" / get_entry("atelier-fashion-heads").source["path"]
     if Path(args.out).resolve() == shipped:
         print(f"registry updated: atelier-fashion-heads sha256 {record_file('atelier-fashion-heads')}")
+
+
+def add_eval(sub) -> None:
+    _add_group(sub, "eval", "measure a model", (add_eval_encoder,))
+
+
+def add_eval_encoder(sub) -> None:
+    p = sub.add_parser("encoder", help="zero-shot and retrieval metrics")
+    p.add_argument("--products", help="folder with styles.csv and images/{id}.jpg")
+    p.add_argument("--visuelle", help="folder with VISUELLE's train.csv and images/")
+    p.add_argument("--limit", type=int, help="evaluate a seeded sample of this many products")
+    p.add_argument("--json", help="also write the result to this file")
+    p.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
+    p.add_argument("--heads", help="heads file to evaluate (default: the registry's)")
+    p.set_defaults(func=cmd_eval_encoder)
 
 
 def cmd_eval_encoder(args) -> None:
@@ -108,6 +173,14 @@ def cmd_eval_encoder(args) -> None:
     _write_json(result, args.json)
 
 
+def add_embed(sub) -> None:
+    p = sub.add_parser("embed", help="embed a folder of images into a .npy file")
+    p.add_argument("--images", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
+    p.set_defaults(func=cmd_embed)
+
+
 def cmd_embed(args) -> None:
     import numpy as np
 
@@ -124,6 +197,15 @@ def cmd_embed(args) -> None:
     out.with_suffix(".ids.txt").write_text("\n".join(p.name for p in paths) + "\n")
     ids = out.with_suffix(".ids.txt")
     print(f"wrote {vectors.shape[0]} x {vectors.shape[1]} embeddings to {out} (row order in {ids})")
+
+
+def add_search(sub) -> None:
+    p = sub.add_parser("search", help="search a catalog folder by text")
+    p.add_argument("query")
+    p.add_argument("--catalog", help="folder of product photos (default: the demo catalog)")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
+    p.set_defaults(func=cmd_search)
 
 
 def cmd_search(args) -> None:
@@ -146,10 +228,21 @@ def _default_catalog() -> Path:
     return DEMO_CATALOG
 
 
+def add_train_parser(sub) -> None:
+    p = sub.add_parser("parser", help="train the instruction parser (LoRA adapters + heads)")
+    p.add_argument("--data", help="data folder (default $ATELIER_DATA or ../shared/data)")
+    p.add_argument("--out", default="weights/files/atelier_parser.pt")
+    p.add_argument("--dev", help="hand-written dev set (JSONL) to score, never trained on")
+    p.add_argument("--n", type=int, default=12000, help="generated training requests")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_train_parser)
+
+
 def cmd_train_parser(args) -> None:
     from tryon.train_parser import ParserTrainConfig, fit
 
-    data = _data_dir(args.data)
+    data = data_dir(args.data)
     if not (data / "products" / "styles.csv").is_file():
         raise FileNotFoundError(f"{data}/products/styles.csv not found: pass --data (the shared data folder)")
     dev = _read_jsonl(Path(args.dev)) if args.dev else None
@@ -178,6 +271,16 @@ def _read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
+def add_parse(sub) -> None:
+    p = sub.add_parser("parse", help="understand a shopper's request: intent, labelled spans, request")
+    p.add_argument("text", nargs="?", help="the request, e.g. 'try the red leather jacket on me in M'")
+    p.add_argument("--jsonl", help='file of {"text": ...} lines; one result per line on stdout, in order')
+    p.add_argument("--json", action="store_true", help="print JSON (the only output format)")
+    p.add_argument("--backend", choices=["onnx", "torch"], default="onnx",
+                   help="ONNX Runtime (exported once into the cache, then reused) or PyTorch")
+    p.set_defaults(func=cmd_parse)
+
+
 def cmd_parse(args) -> None:
     from tryon import load_parser
     from tryon.inference import check_text
@@ -193,6 +296,16 @@ def cmd_parse(args) -> None:
         print(json.dumps(result, ensure_ascii=False, indent=2 if args.text is not None else None))
 
 
+def add_ingest(sub) -> None:
+    p = sub.add_parser("ingest", help="load items, reviews and interactions into the store (all or nothing)")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--items", help="items file (.csv, .parquet or .jsonl; columns in docs/store.md)")
+    p.add_argument("--images", help="folder of item photos: image_path is relative to it, else {id}.jpg")
+    p.add_argument("--reviews", help="reviews file")
+    p.add_argument("--interactions", help="interactions file (purchases, rentals, views)")
+    p.set_defaults(func=cmd_ingest)
+
+
 def cmd_ingest(args) -> None:
     from recsys import Store, read_table
 
@@ -206,6 +319,13 @@ def cmd_ingest(args) -> None:
         print("in the store: " + ", ".join(f"{count} {table}" for table, count in store.counts().items()))
 
 
+def add_delete_user(sub) -> None:
+    p = sub.add_parser("delete-user", help="delete a user with their interactions and reviews")
+    p.add_argument("user_id")
+    p.add_argument("--db", help=DB_HELP)
+    p.set_defaults(func=cmd_delete_user)
+
+
 def cmd_delete_user(args) -> None:
     from recsys import Store
 
@@ -214,10 +334,23 @@ def cmd_delete_user(args) -> None:
     print(f"deleted user {gone.user_id} with {gone.interactions} interactions and {gone.reviews} reviews")
 
 
+def add_train_sentiment(sub) -> None:
+    p = sub.add_parser("sentiment", help="fine-tune atelier-sentiment on the review ratings")
+    p.add_argument("--data", help="data folder with reviews/ (default $ATELIER_DATA or ../shared/data)")
+    p.add_argument("--out", default="weights/files/atelier_sentiment.pt")
+    p.add_argument("--cache", default="cache/sentiment", help="cache of the frozen layers' hidden states")
+    p.add_argument("--train-layers", type=int, default=2, help="top MiniLM layers to fine-tune (0-6)")
+    p.add_argument("--objective", choices=["classes", "regression"], default="classes",
+                   help="5-way rating cross-entropy, or squared error on (rating - 3) / 2")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_train_sentiment)
+
+
 def cmd_train_sentiment(args) -> None:
     from recsys.train_sentiment import REVIEWS, SentimentTrainConfig, fit
 
-    data = _data_dir(args.data)
+    data = data_dir(args.data)
     if not (data / REVIEWS).is_file():
         raise FileNotFoundError(f"{data / REVIEWS} not found: pass --data (the shared data folder)")
     record = fit(SentimentTrainConfig(data_dir=data, out=Path(args.out), cache_dir=Path(args.cache),
@@ -231,6 +364,16 @@ def cmd_train_sentiment(args) -> None:
         print(f"registry updated: atelier-sentiment sha256 {record_file('atelier-sentiment')}")
 
 
+def add_sentiment(sub) -> None:
+    p = sub.add_parser("sentiment", help="add a sentiment column in [-1, 1] to a CSV of comments")
+    p.add_argument("--in", dest="input", required=True, help="CSV file with a text column")
+    p.add_argument("--text-col", required=True, help="the column holding the comment text")
+    p.add_argument("--out", required=True, help="output CSV: the input plus a sentiment column")
+    p.add_argument("--model", choices=["atelier", "vader", "textblob"], default="atelier",
+                   help="atelier (fine-tuned MiniLM; VADER if its weights are missing) or a lexicon")
+    p.set_defaults(func=cmd_sentiment)
+
+
 def cmd_sentiment(args) -> None:
     from recsys.sentiment import check_csv, load_sentiment, score_csv
 
@@ -238,6 +381,15 @@ def cmd_sentiment(args) -> None:
     scorer = load_sentiment(args.model)
     rows = score_csv(args.input, args.text_col, args.out, scorer)
     print(f"wrote {rows} rows with a sentiment column ({scorer.name}) to {args.out}")
+
+
+def add_recommend_batch(sub) -> None:
+    p = sub.add_parser("recommend-batch", help="leave-last-out top-k for every shopper in a file")
+    p.add_argument("--train", required=True, help="interactions to learn from (.parquet/.csv/.jsonl)")
+    p.add_argument("--users", required=True, help="shoppers to recommend for; their last interaction is held out")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--out", required=True, help="JSONL: one {user_id, items, held_out} per shopper")
+    p.set_defaults(func=cmd_recommend_batch)
 
 
 def cmd_recommend_batch(args) -> None:
@@ -254,6 +406,16 @@ def cmd_recommend_batch(args) -> None:
     print(f"{len(rows)} shoppers → {out}")
 
 
+def add_recommend(sub) -> None:
+    p = sub.add_parser("recommend", help="top-k items from the store for a user, a history or a request")
+    p.add_argument("--db", default=None, help="store (default $ATELIER_DB or ~/.local/share/atelier/atelier.db)")
+    p.add_argument("--user", help="a user id in the store: their history")
+    p.add_argument("--history", help="comma-separated item ids")
+    p.add_argument("--text", help="a request such as 'a red dress for a wedding, not black'")
+    p.add_argument("-k", type=int, default=10)
+    p.set_defaults(func=cmd_recommend)
+
+
 def cmd_recommend(args) -> None:
     from recsys import Store, create_encoder
     from recsys.service import Shop
@@ -267,7 +429,9 @@ def cmd_recommend(args) -> None:
         elif args.history is not None:
             recs = shop.for_history([i.strip() for i in args.history.split(",") if i.strip()], args.k)
         else:
-            recs = shop.for_text(args.text, args.k)
+            from tryon import ask_from, load_parser
+
+            recs = shop.for_ask(ask_from(load_parser()(args.text)), args.k)
     titles = dict(zip(shop.items["id"], shop.items["title"], strict=True))
     for rec in recs:
         print(json.dumps({"item_id": rec.item_id, "title": titles[rec.item_id], "score": rec.score,
@@ -276,23 +440,43 @@ def cmd_recommend(args) -> None:
 
 def _save_image(image, path: Path) -> None:
     """Write through a temporary file, so an interrupted run never leaves half an image."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
-    image.save(tmp)
-    tmp.replace(path)
+    from PIL import Image
+
+    with replacing(path) as tmp:
+        image.save(tmp, format=Image.registered_extensions()[path.suffix.lower()])
+
+
+def add_tryon(sub) -> None:
+    p = sub.add_parser("tryon", help="draw a garment product photo onto a person photo (CPU, about a second)")
+    p.add_argument("--person", required=True, help="photo of one person facing the camera")
+    p.add_argument("--garment", required=True, help="product photo of the garment alone")
+    p.add_argument("--category", choices=("upper", "lower", "dress"), help="default: instruction, else photo")
+    p.add_argument("--instruction", help='what the shopper typed, e.g. "in burgundy, size L"')
+    p.add_argument("--size", help="size to try (letter, EU/UK/US numeric); default: the body size")
+    p.add_argument("--body-size", help="the size the shopper usually wears (default M)")
+    p.add_argument("--out", required=True, help="where to write the result (.png, .jpg, .webp)")
+    p.add_argument("--debug", help="also write a debug view (masks, landmarks, key points) to this file")
+    p.set_defaults(func=cmd_tryon)
 
 
 def cmd_tryon(args) -> None:
-    from tryon import load_tryon
+    from tryon import ask_from, load_parser, load_tryon
 
     out = Path(args.out)
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp"):
         raise ValueError(f"--out {out}: give a .png, .jpg or .webp file name")
-    result = load_tryon()(
+    # The instruction is parsed once, here, into the request the pipeline takes.
+    ask = ask_from(load_parser()(args.instruction) if args.instruction else None)
+    classifier = None
+    if args.category is None and ask.family is None:  # only then is the encoder needed: it names the category
+        from recsys import create_encoder, garment_classifier
+
+        classifier = garment_classifier(create_encoder())
+    result = load_tryon(classifier=classifier)(
         person=args.person,
         garment=args.garment,
         category=args.category,
-        instruction=args.instruction,
+        ask=ask,
         size=args.size,
         body_size=args.body_size,
     )
@@ -309,13 +493,32 @@ _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 def _taste_images(db: str, user: str) -> list:
     """Photos of the items in a user's history, from the store."""
-    from recsys import Store, load_image
+    from atelier_io import load_image
+    from recsys import Store
 
     return [load_image(path) for path in Store(db).history_images(user)]
 
 
+def add_restyle(sub) -> None:
+    p = sub.add_parser("restyle", help="restyle a garment photo (or a folder of them) into a look")
+    p.add_argument("--image", required=True, help="garment photo, or a folder of them (batch)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--style", help="a style name, e.g. vintage, boho, streetwear, y2k, cottagecore")
+    which.add_argument("--style-image", help="a reference picture whose style to take")
+    which.add_argument("--user", help="a shopper's taste: the photos of the items in their history (needs --db)")
+    p.add_argument("--db", help="the store for --user (default: atelier.db)", default="atelier.db")
+    p.add_argument("--engine", choices=("neural", "diffusers"), default="neural")
+    p.add_argument("--strength", type=float, default=0.8, help="0..1 (default 0.8)")
+    p.add_argument("--preserve-colour", action="store_true", help="keep the garment's own colours")
+    p.add_argument("--steps", type=int, help="diffusers: denoising steps")
+    p.add_argument("--guidance", type=float, help="diffusers: guidance scale")
+    p.add_argument("--seed", type=int, help="diffusers: random seed")
+    p.add_argument("--out", required=True, help="output image, or a folder for a folder --image")
+    p.set_defaults(func=cmd_restyle)
+
+
 def cmd_restyle(args) -> None:
-    from recsys import load_image
+    from atelier_io import load_image
     from style import restyle
 
     sources = [Path(args.image)] if not Path(args.image).is_dir() else sorted(
@@ -351,6 +554,18 @@ def cmd_restyle(args) -> None:
     print(json.dumps({"restyled": done, "skipped": failed, "out": str(out)}))
 
 
+def add_forecast(sub) -> None:
+    p = sub.add_parser("forecast", help="12 weekly sales of new products (no history) from a VISUELLE-style train.csv")
+    p.add_argument("--train", required=True, help="train.csv: products with sales columns 0..11 (normalised)")
+    p.add_argument("--gtrends", required=True, help="weekly Google Trends of the attribute terms (gtrends.csv)")
+    p.add_argument("--products", required=True, help="new products: train.csv's columns, sales columns not needed")
+    p.add_argument("--out", required=True, help="PRED.csv: external_code and columns 0..11 in train.csv's scale")
+    p.add_argument("--images", action="store_true",
+                   help="also use photos images/{external_code:05d}.jpg beside each CSV (off: see README)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_forecast)
+
+
 def cmd_forecast(args) -> None:
     from recsys import forecast_files
 
@@ -359,9 +574,17 @@ def cmd_forecast(args) -> None:
     print(f"{rows} products x 12 weeks → {args.out}")
 
 
+def add_trends(sub) -> None:
+    p = sub.add_parser("trends", help="colours, fabrics and categories ranked by Google Trends momentum")
+    p.add_argument("--period", required=True, help="month the forecast starts, YYYY-MM (e.g. 2019-09)")
+    p.add_argument("--top", type=int, default=10, help="terms per kind (default 10)")
+    p.add_argument("--gtrends", help="gtrends.csv (default $ATELIER_DATA/trends/visuelle/gtrends.csv)")
+    p.add_argument("--plot", help="also write the bar charts to this .png")
+    p.set_defaults(func=cmd_trends)
+
+
 def cmd_trends(args) -> None:
-    from recsys import attribute_trends, plot_trends, read_gtrends
-    from recsys.trends import default_gtrends_path
+    from recsys import attribute_trends, default_gtrends_path, plot_trends, read_gtrends
 
     ranking = attribute_trends(read_gtrends(args.gtrends or default_gtrends_path()), args.period, top=args.top)
     if args.plot:
@@ -369,6 +592,11 @@ def cmd_trends(args) -> None:
     for row in ranking.to_frame().itertuples(index=False):
         print(json.dumps({"kind": row.kind, "rank": row.rank, "term": row.term, "momentum": round(row.momentum, 4),
                           "probability": round(row.probability, 4)}))
+
+
+def add_models(sub) -> None:
+    p = sub.add_parser("models", help="list the model registry and where each model resolves")
+    p.set_defaults(func=cmd_models)
 
 
 def cmd_models(args) -> None:
@@ -383,6 +611,17 @@ def cmd_models(args) -> None:
         print(f"{model_id:24s} {entry.license[:40]:40s} {where}")
 
 
+def add_embed_catalog(sub) -> None:
+    p = sub.add_parser("embed-catalog", help="embed a large catalog on Ray into parquet shards (docs/scaling.md)")
+    p.add_argument("--items", required=True, help="items .csv or .parquet file, or a folder of .parquet files")
+    p.add_argument("--out", required=True, help="new or empty folder for the shards (id, source, vector, ...)")
+    p.add_argument("--images", help="folder of item photos: image_path is relative to it, else {id}.jpg")
+    p.add_argument("--workers", type=int, default=1, help="encoder actors, one CPU and one model load each")
+    p.add_argument("--batch-size", type=int, default=64, help="items per encoder call")
+    p.add_argument("--address", help="Ray cluster to join: 'auto' or ray://host:10001 (default: start a local one)")
+    p.set_defaults(func=cmd_embed_catalog)
+
+
 def cmd_embed_catalog(args) -> None:
     from recsys.embed_job import run
 
@@ -392,188 +631,17 @@ def cmd_embed_catalog(args) -> None:
           f"{result.seconds:.1f} s → {result.out_dir}")
 
 
+COMMANDS = [add_serve, add_prepare, add_keys, add_train, add_eval, add_embed, add_search, add_parse, add_ingest,
+            add_delete_user, add_sentiment, add_recommend_batch, add_recommend, add_embed_catalog, add_tryon,
+            add_restyle, add_forecast, add_trends, add_models]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="atelier", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     sub = parser.add_subparsers(dest="command", required=True)
-
-    serve = sub.add_parser("serve", help="run the app on its embedded defaults")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=7860)
-    serve.add_argument("--catalog", help="folder of product photos (default: the shipped demo catalog)")
-    serve.add_argument("--db", help=DB_HELP)
-    serve.add_argument("--demo-shop", action="store_true",
-                       help="also serve a pretend shop page at /shop that embeds the widget (it hands every visitor a "
-                            "live widget key: for demos only)")
-    serve.set_defaults(func=cmd_serve)
-
-    prepare = sub.add_parser("prepare", help="export the ONNX graphs now (make venv does), for a quick first serve")
-    prepare.set_defaults(func=cmd_prepare)
-
-    keys = sub.add_parser("keys", help="create, list or revoke the REST API's keys (stored hashed in the store)")
-    keys.add_argument("action", choices=("create", "list", "revoke"))
-    keys.add_argument("--name", help="create: what the key is for")
-    keys.add_argument("--scope", choices=("widget", "admin"), default="widget",
-                      help="widget: try-on, parse, search, recommend (public in shop pages); admin: everything")
-    keys.add_argument("--rate", type=int, default=60, help="create: requests a minute (default 60)")
-    keys.add_argument("--id", help="revoke: the key's id (from `atelier keys list`)")
-    keys.add_argument("--origin", action="append",
-                      help="create: a web origin whose pages may use the key, e.g. https://shop.example (repeat for "
-                           "more; * for any). Without one, browsers on other sites are refused")
-    keys.add_argument("--db", help=DB_HELP)
-    keys.set_defaults(func=cmd_keys)
-
-    train = sub.add_parser("train", help="train a model").add_subparsers(dest="model", required=True)
-    enc = train.add_parser("encoder", help="train atelier-fashion's heads")
-    enc.add_argument("--data", help="data folder with products/ and hm/ (default $ATELIER_DATA or ../shared/data)")
-    enc.add_argument("--out", default="weights/files/atelier_fashion_heads.pt")
-    enc.add_argument("--cache", default="cache/encoder", help="feature cache folder")
-    enc.add_argument("--epochs", type=int, default=20)
-    enc.add_argument("--seed", type=int, default=0)
-    enc.set_defaults(func=cmd_train_encoder)
-
-    tp = train.add_parser("parser", help="train the instruction parser (LoRA adapters + heads)")
-    tp.add_argument("--data", help="data folder (default $ATELIER_DATA or ../shared/data)")
-    tp.add_argument("--out", default="weights/files/atelier_parser.pt")
-    tp.add_argument("--dev", help="hand-written dev set (JSONL) to score, never trained on")
-    tp.add_argument("--n", type=int, default=12000, help="generated training requests")
-    tp.add_argument("--epochs", type=int, default=2)
-    tp.add_argument("--seed", type=int, default=0)
-    tp.set_defaults(func=cmd_train_parser)
-
-    ts = train.add_parser("sentiment", help="fine-tune atelier-sentiment on the review ratings")
-    ts.add_argument("--data", help="data folder with reviews/ (default $ATELIER_DATA or ../shared/data)")
-    ts.add_argument("--out", default="weights/files/atelier_sentiment.pt")
-    ts.add_argument("--cache", default="cache/sentiment", help="cache of the frozen layers' hidden states")
-    ts.add_argument("--train-layers", type=int, default=2, help="top MiniLM layers to fine-tune (0-6)")
-    ts.add_argument("--objective", choices=["classes", "regression"], default="classes",
-                    help="5-way rating cross-entropy, or squared error on (rating - 3) / 2")
-    ts.add_argument("--epochs", type=int, default=2)
-    ts.add_argument("--seed", type=int, default=0)
-    ts.set_defaults(func=cmd_train_sentiment)
-
-    evaluate = sub.add_parser("eval", help="measure a model").add_subparsers(dest="model", required=True)
-    ev = evaluate.add_parser("encoder", help="zero-shot and retrieval metrics")
-    ev.add_argument("--products", help="folder with styles.csv and images/{id}.jpg")
-    ev.add_argument("--visuelle", help="folder with VISUELLE's train.csv and images/")
-    ev.add_argument("--limit", type=int, help="evaluate a seeded sample of this many products")
-    ev.add_argument("--json", help="also write the result to this file")
-    ev.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
-    ev.add_argument("--heads", help="heads file to evaluate (default: the registry's)")
-    ev.set_defaults(func=cmd_eval_encoder)
-
-    embed = sub.add_parser("embed", help="embed a folder of images into a .npy file")
-    embed.add_argument("--images", required=True)
-    embed.add_argument("--out", required=True)
-    embed.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
-    embed.set_defaults(func=cmd_embed)
-
-    search = sub.add_parser("search", help="search a catalog folder by text")
-    search.add_argument("query")
-    search.add_argument("--catalog", help="folder of product photos (default: the demo catalog)")
-    search.add_argument("-k", type=int, default=10)
-    search.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
-    search.set_defaults(func=cmd_search)
-
-    parse = sub.add_parser("parse", help="understand a shopper's request: intent, labelled spans, request")
-    parse.add_argument("text", nargs="?", help="the request, e.g. 'try the red leather jacket on me in M'")
-    parse.add_argument("--jsonl", help='file of {"text": ...} lines; one result per line on stdout, in order')
-    parse.add_argument("--json", action="store_true", help="print JSON (the only output format)")
-    parse.add_argument("--backend", choices=["onnx", "torch"], default="onnx",
-                       help="ONNX Runtime (exported once into the cache, then reused) or PyTorch")
-    parse.set_defaults(func=cmd_parse)
-
-    ingest = sub.add_parser("ingest", help="load items, reviews and interactions into the store (all or nothing)")
-    ingest.add_argument("--db", help=DB_HELP)
-    ingest.add_argument("--items", help="items file (.csv, .parquet or .jsonl; columns in docs/store.md)")
-    ingest.add_argument("--images", help="folder of item photos: image_path is relative to it, else {id}.jpg")
-    ingest.add_argument("--reviews", help="reviews file")
-    ingest.add_argument("--interactions", help="interactions file (purchases, rentals, views)")
-    ingest.set_defaults(func=cmd_ingest)
-
-    delete_user = sub.add_parser("delete-user", help="delete a user with their interactions and reviews")
-    delete_user.add_argument("user_id")
-    delete_user.add_argument("--db", help=DB_HELP)
-    delete_user.set_defaults(func=cmd_delete_user)
-
-    sentiment = sub.add_parser("sentiment", help="add a sentiment column in [-1, 1] to a CSV of comments")
-    sentiment.add_argument("--in", dest="input", required=True, help="CSV file with a text column")
-    sentiment.add_argument("--text-col", required=True, help="the column holding the comment text")
-    sentiment.add_argument("--out", required=True, help="output CSV: the input plus a sentiment column")
-    sentiment.add_argument("--model", choices=["atelier", "vader", "textblob"], default="atelier",
-                           help="atelier (fine-tuned MiniLM; VADER if its weights are missing) or a lexicon")
-    sentiment.set_defaults(func=cmd_sentiment)
-
-    batch = sub.add_parser("recommend-batch", help="leave-last-out top-k for every shopper in a file")
-    batch.add_argument("--train", required=True, help="interactions to learn from (.parquet/.csv/.jsonl)")
-    batch.add_argument("--users", required=True, help="shoppers to recommend for; their last interaction is held out")
-    batch.add_argument("--k", type=int, default=10)
-    batch.add_argument("--out", required=True, help="JSONL: one {user_id, items, held_out} per shopper")
-    batch.set_defaults(func=cmd_recommend_batch)
-
-    rec = sub.add_parser("recommend", help="top-k items from the store for a user, a history or a request")
-    rec.add_argument("--db", default=None, help="store (default $ATELIER_DB or ~/.local/share/atelier/atelier.db)")
-    rec.add_argument("--user", help="a user id in the store: their history")
-    rec.add_argument("--history", help="comma-separated item ids")
-    rec.add_argument("--text", help="a request such as 'a red dress for a wedding, not black'")
-    rec.add_argument("-k", type=int, default=10)
-    rec.set_defaults(func=cmd_recommend)
-
-    ec = sub.add_parser("embed-catalog", help="embed a large catalog on Ray into parquet shards (docs/scaling.md)")
-    ec.add_argument("--items", required=True, help="items .csv or .parquet file, or a folder of .parquet files")
-    ec.add_argument("--out", required=True, help="new or empty folder for the shards (id, source, vector, ...)")
-    ec.add_argument("--images", help="folder of item photos: image_path is relative to it, else {id}.jpg")
-    ec.add_argument("--workers", type=int, default=1, help="encoder actors, one CPU and one model load each")
-    ec.add_argument("--batch-size", type=int, default=64, help="items per encoder call")
-    ec.add_argument("--address", help="Ray cluster to join: 'auto' or ray://host:10001 (default: start a local one)")
-    ec.set_defaults(func=cmd_embed_catalog)
-
-    tryon = sub.add_parser("tryon", help="draw a garment product photo onto a person photo (CPU, about a second)")
-    tryon.add_argument("--person", required=True, help="photo of one person facing the camera")
-    tryon.add_argument("--garment", required=True, help="product photo of the garment alone")
-    tryon.add_argument("--category", choices=("upper", "lower", "dress"), help="default: instruction, else photo")
-    tryon.add_argument("--instruction", help='what the shopper typed, e.g. "in burgundy, size L"')
-    tryon.add_argument("--size", help="size to try (letter, EU/UK/US numeric); default: the body size")
-    tryon.add_argument("--body-size", help="the size the shopper usually wears (default M)")
-    tryon.add_argument("--out", required=True, help="where to write the result (.png, .jpg, .webp)")
-    tryon.add_argument("--debug", help="also write a debug view (masks, landmarks, key points) to this file")
-    tryon.set_defaults(func=cmd_tryon)
-
-    rs = sub.add_parser("restyle", help="restyle a garment photo (or a folder of them) into a look")
-    rs.add_argument("--image", required=True, help="garment photo, or a folder of them (batch)")
-    which = rs.add_mutually_exclusive_group(required=True)
-    which.add_argument("--style", help="a style name, e.g. vintage, boho, streetwear, y2k, cottagecore")
-    which.add_argument("--style-image", help="a reference picture whose style to take")
-    which.add_argument("--user", help="a shopper's taste: the photos of the items in their history (needs --db)")
-    rs.add_argument("--db", help="the store for --user (default: atelier.db)", default="atelier.db")
-    rs.add_argument("--engine", choices=("neural", "diffusers"), default="neural")
-    rs.add_argument("--strength", type=float, default=0.8, help="0..1 (default 0.8)")
-    rs.add_argument("--preserve-colour", action="store_true", help="keep the garment's own colours")
-    rs.add_argument("--steps", type=int, help="diffusers: denoising steps")
-    rs.add_argument("--guidance", type=float, help="diffusers: guidance scale")
-    rs.add_argument("--seed", type=int, help="diffusers: random seed")
-    rs.add_argument("--out", required=True, help="output image, or a folder for a folder --image")
-    rs.set_defaults(func=cmd_restyle)
-
-    fc = sub.add_parser("forecast", help="12 weekly sales of new products (no history) from a VISUELLE-style train.csv")
-    fc.add_argument("--train", required=True, help="train.csv: products with sales columns 0..11 (normalised)")
-    fc.add_argument("--gtrends", required=True, help="weekly Google Trends of the attribute terms (gtrends.csv)")
-    fc.add_argument("--products", required=True, help="new products: train.csv's columns, sales columns not needed")
-    fc.add_argument("--out", required=True, help="PRED.csv: external_code and columns 0..11 in train.csv's scale")
-    fc.add_argument("--images", action="store_true",
-                    help="also use photos images/{external_code:05d}.jpg beside each CSV (off: see README)")
-    fc.add_argument("--seed", type=int, default=0)
-    fc.set_defaults(func=cmd_forecast)
-
-    tr = sub.add_parser("trends", help="colours, fabrics and categories ranked by Google Trends momentum")
-    tr.add_argument("--period", required=True, help="month the forecast starts, YYYY-MM (e.g. 2019-09)")
-    tr.add_argument("--top", type=int, default=10, help="terms per kind (default 10)")
-    tr.add_argument("--gtrends", help="gtrends.csv (default $ATELIER_DATA/trends/visuelle/gtrends.csv)")
-    tr.add_argument("--plot", help="also write the bar charts to this .png")
-    tr.set_defaults(func=cmd_trends)
-
-    models = sub.add_parser("models", help="list the model registry and where each model resolves")
-    models.set_defaults(func=cmd_models)
+    for add in COMMANDS:
+        add(sub)
     return parser
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
+from atelier_io import data_dir
 from recsys import create_encoder
 from recsys.batch import read_interactions, recommend_batch
 from recsys.recommender import RecommenderConfig, last_interactions
@@ -84,7 +85,7 @@ def metrics(lists: list[list[str]], truth: list[str], catalog_size: int) -> dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=os.environ.get("ATELIER_DATA", "../shared/data"))
+    parser.add_argument("--data", default=str(data_dir()))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--min-rentals", type=int, default=5)
     parser.add_argument("--out", default="bench/results/recommender_quality")

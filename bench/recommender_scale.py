@@ -113,15 +113,15 @@ def index_recall(model: Recommender, histories: list[tuple[list, list]]) -> dict
     """Share of the exact top-``candidates`` items (brute force) that the indexes put forward, on the requests'
     own queries: the content profile and the ALS user factor. Items tied with the exact n-th score count as
     found (most items have all-zero ALS factors, so a shopper's exact top-100 often ends in arbitrary ties)."""
-    if not model.large:
+    if not model.large_:
         return None
-    n, found = model.config.candidates, {"content": [], "als": []}
+    n, found = model.config_.candidates, {"content": [], "als": []}
     for items, times in histories[:50]:
-        idx = np.array([model.index[i] for i in items])
-        row = sp.csr_matrix((np.ones(len(idx), np.float32), (np.zeros(len(idx), int), idx)), (1, len(model.index)))
-        profile, factor = model._profile(idx, times), np.asarray(model.als.recalculate_user(0, row)).ravel()
-        for name, index, rows, query in (("content", model.content_index, model.items.embeddings, profile),
-                                         ("als", model.als_index, model.als.item_factors, factor)):
+        idx = np.array([model.index_[i] for i in items])
+        row = sp.csr_matrix((np.ones(len(idx), np.float32), (np.zeros(len(idx), int), idx)), (1, len(model.index_)))
+        profile, factor = model._profile(idx, times), np.asarray(model.als_.recalculate_user(0, row)).ravel()
+        for name, index, rows, query in (("content", model.content_index_, model.items_.embeddings, profile),
+                                         ("als", model.als_index_, model.als_.item_factors, factor)):
             scores = rows @ query
             nth = -np.partition(-scores, n - 1)[n - 1]
             got = index.search(query, n)[0]
@@ -179,10 +179,10 @@ def one_size(n: int, requests: int, seed: int, large_catalog: int, exact_below: 
     histories = request_histories(frame, requests + 10, rng)
     served, features = latencies(model, histories), feature_latency(model, histories)
     recall = index_recall(model, histories)
-    large = model.large
-    model.large = False  # the same model scoring every item per request
+    large = model.large_
+    model.large_ = False  # the same model scoring every item per request
     dense = latencies(model, histories[: DENSE_REQUESTS_AT_1M + 10] if n >= 1_000_000 else histories)
-    model.large = large
+    model.large_ = large
     return {"items": n, "interactions": len(frame), "users": int(frame["user_id"].nunique()),
             "served_mode": "candidate pool" if large else "every item", "generate_s": round(generate_s, 1),
             "fit_s": round(fit_s, 1), "index_builds": TimedIndex.builds,

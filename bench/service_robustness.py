@@ -180,20 +180,21 @@ def startup_breakdown(folder: str) -> dict:
     import gradio  # noqa: F401
 
     lap("import gradio")
+    from recsys import Store, create_encoder, garment_classifier, read_products
+    from tryon import load_parser, load_tryon
     from ui import DEMO_CATALOG, Engines, create_app
-    from ui.engines import Store, _items_frame, create_encoder, load_parser, load_tryon, read_garments, read_products
+    from ui.engines import items_frame, read_garments
 
     lap("import ui (fastapi, tryon, style)")
     products, garments = read_products(DEMO_CATALOG), read_garments(DEMO_CATALOG)
     store = Store(str(Path(folder) / "shop.db"))
-    store.ingest(items=_items_frame(products), image_dir=DEMO_CATALOG)
+    store.ingest(items=items_frame(products), image_dir=DEMO_CATALOG)
     lap("read the catalog, store ingest")
     encoder = create_encoder()
     lap("create_encoder")
     parser = load_parser()
     lap("load_parser")
-    pipeline = load_tryon()
-    pipeline.parser, pipeline.encoder = parser, encoder
+    pipeline = load_tryon(parser=parser, classifier=garment_classifier(encoder))
     lap("load_tryon")
     engines = Engines(encoder, store, parser, pipeline, garments, Path(folder))
     lap("Engines (recommender and search catalog from the store)")

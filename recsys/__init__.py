@@ -13,26 +13,26 @@
     attribute_trends(gtrends, "2019-09", top=10)    # colours, fabrics, categories by Google Trends momentum
 """
 
-from .backends import OpenClipEncoder, TorchEncoder
+from .backends import Encoder, OpenClipEncoder, TorchEncoder
 from .batch import recommend_batch
 from .catalog import Catalog, Product, SearchHit, read_products
 from .content import ContentRecommender
 from .factory import create_encoder, list_encoders
-from .images import ImageError, load_image
-from .prompts import class_prototypes
+from .ingest import ID_PATTERN, StoreError, read_table
+from .prompts import class_prototypes, garment_classifier
 from .recommender import ItemSignals, Recommendation, Recommender, RecommenderConfig
 from .sentiment import SentimentScorer, item_sentiment, load_sentiment
 from .service import Shop
-from .store import ID_PATTERN, Store, StoreError, default_db, read_table
+from .store import Store, default_db
 from .trends import (
     TrendForecaster,
     TrendRanking,
     TrendScore,
     attribute_trends,
+    default_gtrends_path,
     forecast_files,
     plot_trends,
     read_gtrends,
-    trends_view,
 )
 from .trends import read_products_csv as read_sales_csv
 
@@ -40,7 +40,7 @@ __all__ = [
     "ID_PATTERN",
     "Catalog",
     "ContentRecommender",
-    "ImageError",
+    "Encoder",
     "ItemSignals",
     "OpenClipEncoder",
     "Product",
@@ -58,12 +58,13 @@ __all__ = [
     "TrendScore",
     "attribute_trends",
     "class_prototypes",
+    "garment_classifier",
     "create_encoder",
     "default_db",
+    "default_gtrends_path",
     "forecast_files",
     "item_sentiment",
     "list_encoders",
-    "load_image",
     "load_sentiment",
     "plot_trends",
     "read_gtrends",
@@ -71,5 +72,4 @@ __all__ = [
     "read_sales_csv",
     "read_table",
     "recommend_batch",
-    "trends_view",
 ]

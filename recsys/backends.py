@@ -1,7 +1,4 @@
-"""The encoder backends. Every backend keeps one contract, whatever runs underneath:
-
-    encode_images(images, batch_size=32) -> float32 [n, embed_dim], rows L2-normalised
-    encode_texts(texts, batch_size=64)   -> float32 [n, embed_dim], rows L2-normalised
+"""The encoder backends. Every backend keeps one contract, ``Encoder``, whatever runs underneath.
 
 ``TorchEncoder`` and ``OnnxEncoder`` run atelier-fashion (same preprocessing, same weights);
 ``OpenClipEncoder`` runs any open_clip architecture with the user's own checkpoint.
@@ -12,16 +9,34 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import torch
 from PIL import Image
 
+from atelier_io import ImageError, load_image
+
 from .encoder import EncoderCfg, FashionHeads, load_backbones, preprocess_image
-from .images import ImageError, load_image
 
 log = logging.getLogger(__name__)
 ImageInput = str | Path | bytes | Image.Image
+
+
+class Encoder(Protocol):
+    """What every encoder backend provides, and what the rest of Atelier may rely on."""
+
+    name: str  # identifies the weights: stored embeddings are kept per encoder name
+
+    def encode_images(self, images: Sequence[ImageInput], batch_size: int = 32) -> np.ndarray:
+        """float32 [n, embed_dim], rows L2-normalised."""
+        ...
+
+    def encode_texts(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """float32 [n, embed_dim], rows L2-normalised."""
+        ...
+
+
 MAX_TEXT_CHARS = 10_000
 
 
@@ -81,7 +96,7 @@ def tokenize(tokenizer, texts: list[str], max_tokens: int) -> dict[str, np.ndarr
     }
 
 
-def _batches(items: list, size: int):
+def batches(items: list, size: int):
     """(offset, batch) pairs."""
     if not isinstance(size, int) or size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {size!r}")
@@ -126,7 +141,7 @@ class TorchEncoder:
     @torch.no_grad()
     def encode_images(self, images: Sequence[ImageInput], batch_size: int = 32) -> np.ndarray:
         out = []
-        for offset, batch in _batches(check_images(images), batch_size):
+        for offset, batch in batches(check_images(images), batch_size):
             pixels, colour = self.preprocess(batch, offset)
             features = self.image_backbone(torch.from_numpy(pixels))
             out.append(self.heads.encode_image(features, torch.from_numpy(colour)).numpy())
@@ -135,7 +150,7 @@ class TorchEncoder:
     @torch.no_grad()
     def encode_texts(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         out = []
-        for _, batch in _batches(check_texts(texts), batch_size):
+        for _, batch in batches(check_texts(texts), batch_size):
             tokens = tokenize(self.tokenizer, batch, self.cfg.text.max_tokens)
             sentence = self.text_backbone(
                 torch.from_numpy(tokens["input_ids"]), torch.from_numpy(tokens["attention_mask"])
@@ -165,7 +180,7 @@ class OpenClipEncoder:
     @torch.no_grad()
     def encode_images(self, images: Sequence[ImageInput], batch_size: int = 32) -> np.ndarray:
         out = []
-        for _, batch in _batches(load_images(images), batch_size):
+        for _, batch in batches(load_images(images), batch_size):
             pixels = torch.stack([self.preprocess(image) for image in batch])
             out.append(self.model.encode_image(pixels, normalize=True).float().numpy())
         return np.concatenate(out).astype(np.float32)
@@ -173,6 +188,6 @@ class OpenClipEncoder:
     @torch.no_grad()
     def encode_texts(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         out = []
-        for _, batch in _batches(check_texts(texts), batch_size):
+        for _, batch in batches(check_texts(texts), batch_size):
             out.append(self.model.encode_text(self.tokenizer(batch), normalize=True).float().numpy())
         return np.concatenate(out).astype(np.float32)

@@ -27,9 +27,12 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
+from atelier_io import ImageError, load_image
+
 from .catalog import IMAGE_SUFFIXES
-from .images import ImageError, load_image
-from .store import ITEM_FIELDS, Embeddings, StoreError, _item_rows, _Job, _job, _missing
+from .ingest import ITEM_FIELDS, StoreError, is_missing, item_rows
+from .item_embeddings import EmbedJob, job_for
+from .store import Embeddings
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +97,14 @@ class _Embedder:
         present = [c for c in IMAGE_COLUMNS if c in batch.columns]
         given = batch[present[0]].tolist() if present else [None] * len(batch)
         try:
-            rows = _item_rows(batch.drop(columns=present), None)
+            rows = item_rows(batch.drop(columns=present), None)
         except StoreError as err:  # its row numbers are the batch's; say where the batch starts in the table
             first = batch.iloc[0][next((c for c in ("id", "item_id") if c in batch.columns), batch.columns[0])]
             raise StoreError(f"{err} of the {len(batch)}-item batch that starts with id {first!r}") from err
         defaults = {"description": None, "colour": None, "category": None, "attributes": "{}"}
         # pandas 3 hands missing text back as NaN, which the text recipe would spell "nan"; the store's database
         # turns it into NULL on the way in, so None here gives the store's text
-        return [{**defaults, **{k: None if _missing(v) else v for k, v in row.items()},
+        return [{**defaults, **{k: None if is_missing(v) else v for k, v in row.items()},
                  "image_path": self._photo(row["id"], path)} for row, path in zip(rows, given, strict=True)]
 
     def _photo(self, item_id: str, given) -> str | None:
@@ -111,10 +114,10 @@ class _Embedder:
             return next((str(p) for s in IMAGE_SUFFIXES if (p := self.image_dir / f"{item_id}{s}").is_file()), None)
         return None
 
-    def _prepare(self, item: dict) -> tuple[_Job, object]:
+    def _prepare(self, item: dict) -> tuple[EmbedJob, object]:
         """The store's job for the item and its decoded photo; the text job if the photo cannot be had."""
         try:
-            job = _job(item)
+            job = job_for(item)
         except FileNotFoundError as err:  # the store's message names the item and the file
             return _text_instead(item, str(err))
         if job.source == "text":
@@ -125,12 +128,12 @@ class _Embedder:
             return _text_instead(item, f"item {item['id']}: {err}")
 
 
-def _text_instead(item: dict, why: str) -> tuple[_Job, None]:
+def _text_instead(item: dict, why: str) -> tuple[EmbedJob, None]:
     log.warning("%s; embedding its text instead", why)
-    return _job({**item, "image_path": None}), None
+    return job_for({**item, "image_path": None}), None
 
 
-def _table(jobs: list[_Job], model: str, vectors: np.ndarray) -> pa.Table:
+def _table(jobs: list[EmbedJob], model: str, vectors: np.ndarray) -> pa.Table:
     # list<float32> built from one flat buffer: no Python float per element
     offsets = pa.array(np.arange(0, vectors.size + 1, vectors.shape[1], dtype=np.int32))
     columns = {

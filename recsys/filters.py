@@ -1,7 +1,7 @@
 """Filters from a parsed request: which catalog items a shopper's words allow.
 
-    request = tryon.parse("a red dress under $150, not black, size M")
-    allowed = allowed_items(store.items(), request)      # boolean mask, aligned with the items frame
+    ask = tryon.ask_from(parser("a red dress under $150, not black, size M"))
+    allowed = allowed_items(store.items(), ask)      # boolean mask, aligned with the items frame
 
 Garments match by canonical type (the item's category, else its title, through tryon.vocab), colours by
 canonical name, excluded colours and materials are removed, prices bound, and a size keeps the items that
@@ -14,25 +14,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tryon.request import Request
+from tryon import Ask
 from tryon.vocab import Price, canonical_colour, canonical_garment, normalise
 
 
-def allowed_items(items: pd.DataFrame, request: Request) -> np.ndarray:
+def allowed_items(items: pd.DataFrame, ask: Ask) -> np.ndarray:
     """Boolean mask over ``items`` (columns title, category, colour, price, attributes as in recsys.Store)."""
     keep = np.ones(len(items), dtype=bool)
-    garments = {i.garment for i in request.items if i.garment}
+    garments = set(ask.garments)
     if garments:
         keep &= _matches(items, _garment, garments)
-    colours = {c.name for i in request.items for c in i.colours}
+    colours = set(ask.colours)
     if colours:
         keep &= _matches(items, _colour, colours)
-    excluded = set(request.exclude.get("color", []))
+    excluded = set(ask.exclude.get("color", ()))
     if excluded:
         keep &= ~_matches(items, _colour, excluded, unknown=False)
-    if request.price is not None and "price" in items:
-        keep &= _within(items["price"], request.price)
-    sizes = {i.size.value for i in request.items if i.size}
+    if ask.budget is not None and "price" in items:
+        keep &= _within(items["price"], ask.budget)
+    sizes = set(ask.sizes)
     if sizes:
         keep &= _matches(items, _sizes, {normalise(s) for s in sizes})
     return keep

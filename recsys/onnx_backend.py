@@ -23,7 +23,7 @@ from torch import nn
 from weights import resolve, sha256_of
 from weights.onnx_cache import OPSET, cache_root, export_module, intact, load_or_export, open_session
 
-from .backends import ImageInput, TorchEncoder, _batches, check_images, check_texts, load_heads, tokenize
+from .backends import ImageInput, TorchEncoder, batches, check_images, check_texts, load_heads, tokenize
 from .encoder import EncoderCfg
 
 log = logging.getLogger(__name__)
@@ -136,14 +136,14 @@ class OnnxEncoder:
 
     def encode_images(self, images: Sequence[ImageInput], batch_size: int = 32) -> np.ndarray:
         out = []
-        for offset, batch in _batches(check_images(images), batch_size):
+        for offset, batch in batches(check_images(images), batch_size):
             pixels, colour = self.preprocess(batch, offset)
             out.append(self.image_session.run(["embedding"], {"pixels": pixels, "colour": colour})[0])
         return np.concatenate(out).astype(np.float32)
 
     def encode_texts(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         out = []
-        for _, batch in _batches(check_texts(texts), batch_size):
+        for _, batch in batches(check_texts(texts), batch_size):
             tokens = tokenize(self.tokenizer, batch, self.cfg.text.max_tokens)
             out.append(self.text_session.run(["embedding"], tokens)[0])
         return np.concatenate(out).astype(np.float32)

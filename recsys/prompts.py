@@ -63,6 +63,30 @@ def class_prototypes(encoder, labels: list[str], templates: tuple[str, ...] = TY
     return mean / np.linalg.norm(mean, axis=1, keepdims=True)
 
 
+class GarmentClassifier:
+    """Zero-shot garment category (tryon's ``GarmentClassifier``): the encoder's image embedding against every
+    garment the parser knows (t-shirt, jeans, maxi dress, ...); the closest one's category wins. The encoder is
+    handed in, open_clip's ``build_zero_shot_classifier(model, ...)`` way."""
+
+    def __init__(self, encoder, categories: dict[str, str]):
+        self.encoder = encoder
+        self.categories = categories
+        self._prototypes: np.ndarray | None = None  # built on the first photo: hundreds of prompts, not at start-up
+
+    def __call__(self, image) -> str:
+        if self._prototypes is None:
+            self._prototypes = class_prototypes(self.encoder, list(self.categories))
+        embedding = self.encoder.encode_images([image])[0]
+        return list(self.categories.values())[int(np.argmax(self._prototypes @ embedding))]
+
+
+def garment_classifier(encoder) -> GarmentClassifier:
+    """The try-on's garment classifier over ``encoder``: ``load_tryon(classifier=garment_classifier(encoder))``."""
+    from tryon import GARMENT_CATEGORY
+
+    return GarmentClassifier(encoder, GARMENT_CATEGORY)
+
+
 def attribute_caption(
     colour: str | None, article_type: str | None, gender: str | None = None, usage: str | None = None
 ) -> str:

@@ -22,6 +22,8 @@ import pandas as pd
 import torch
 from torch import nn
 
+from atelier_io import replacing
+
 log = logging.getLogger(__name__)
 
 MODEL_ID = "atelier-sentiment"
@@ -279,10 +281,8 @@ def score_csv(src: str | Path, text_col: str, dst: str | Path, scorer: Sentiment
     a large file never sits in memory at once. Returns the number of rows written."""
     src, dst = Path(src), Path(dst)
     columns = check_csv(src, text_col)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(dst.name + ".tmp")
     written = 0
-    try:
+    with replacing(dst) as tmp:
         for chunk in _chunks(src, rows):
             chunk["sentiment"] = np.round(scorer.score(chunk[text_col].tolist()), 4)
             chunk.to_csv(tmp, mode="a" if written else "w", header=not written, index=False)
@@ -290,7 +290,4 @@ def score_csv(src: str | Path, text_col: str, dst: str | Path, scorer: Sentiment
         if not written:  # a header-only file: keep its header
             header = columns if "sentiment" in columns else [*columns, "sentiment"]
             pd.DataFrame(columns=header).to_csv(tmp, index=False)
-        tmp.replace(dst)
-    finally:
-        tmp.unlink(missing_ok=True)
     return written

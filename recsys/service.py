@@ -3,7 +3,7 @@
     shop = Shop.from_store(Store("shop.db"), create_encoder())
     shop.for_user("u42", k=10)                    # their history in the store
     shop.for_history(["item-1", "item-7"], k=10)  # any list of item ids
-    shop.for_text("a red dress for a wedding, not black", k=10)   # parsed into filters
+    shop.for_ask(ask_from(parser("a red dress for a wedding, not black")), k=10)   # filters + text profile
 
 A store too young to learn from (no shopper with 3 interactions) is served by ``ContentRecommender``.
 Item signals come from the store: embeddings (computed once and cached by ``Store.embed_items``), comment
@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from tryon import STYLES, Ask
 
 from .content import ContentRecommender
 from .filters import allowed_items
@@ -75,13 +77,12 @@ class Shop:
             raise ValueError(f"duplicate item ids in the history: {repeated[:5]}")
         return self.model.recommend(list(item_ids), k)
 
-    def for_text(self, text: str, k: int = 10, history: Sequence[str] = ()) -> list[Recommendation]:
-        """A shopper's words: parsed (tryon) into garment / colour / size / budget filters, and embedded by the
-        encoder's text tower as the profile h that m(h, y) compares items with (when the shop has an encoder)."""
-        from tryon import parse
-
-        allowed = allowed_items(self.items, parse(text))
-        profile = self.encoder.encode_texts([text])[0] if self.encoder is not None else None
+    def for_ask(self, ask: Ask, k: int = 10, history: Sequence[str] = ()) -> list[Recommendation]:
+        """A shopper's request, parsed once by the caller (``tryon.ask_from``): its garment / colour / size /
+        budget filters, and its words embedded by the encoder's text tower as the profile h that m(h, y)
+        compares items with (when the shop has an encoder)."""
+        allowed = allowed_items(self.items, ask)
+        profile = self.encoder.encode_texts([ask.text])[0] if self.encoder is not None and ask.text else None
         return self.model.recommend(list(history), k, allowed=allowed, profile=profile)
 
 
@@ -91,10 +92,8 @@ def can_learn_blend(interactions: pd.DataFrame) -> bool:
 
 
 def style_leaning(profile: np.ndarray, encoder, temperature: float = 0.05) -> dict[str, float]:
-    """How a profile leans across the named styles (style.STYLES): a softmax over its cosine with each style's
+    """How a profile leans across the named styles (tryon.STYLES): a softmax over its cosine with each style's
     description embedded by the encoder's text tower. Sums to 1; the largest share is the style it leans to."""
-    from style import STYLES
-
     names = [s.name for s in STYLES]
     texts = [f"{s.name} fashion: {s.description}" for s in STYLES]
     logits = encoder.encode_texts(texts) @ profile / temperature

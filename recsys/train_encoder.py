@@ -25,9 +25,10 @@ import torch
 import torch.nn.functional as F
 from sklearn.metrics import f1_score
 
+from atelier_io import ImageError, load_image, replacing
+
 from .backends import tokenize
 from .encoder import EncoderCfg, FashionHeads, load_backbones, preprocess_image
-from .images import ImageError, load_image
 from .prompts import CATEGORY_TEMPLATES, attribute_caption, prompts_for
 
 log = logging.getLogger(__name__)
@@ -119,9 +120,8 @@ def image_features(paths: list[Path], cfg: EncoderCfg, cache_dir: Path) -> tuple
                     "image features %d/%d (%.0f img/s)", offset, len(paths), offset / max(time.time() - start, 1e-6)
                 )
     backbone, colour = np.concatenate(backbone), np.concatenate(colour)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache.with_suffix(".tmp.npz"), backbone=backbone, colour=colour)
-    cache.with_suffix(".tmp.npz").replace(cache)
+    with replacing(cache) as tmp, tmp.open("wb") as out:  # a file object: np.savez would add ".npz" to a name
+        np.savez(out, backbone=backbone, colour=colour)
     return backbone, colour
 
 
@@ -139,9 +139,8 @@ def sentence_features(texts: list[str], cfg: EncoderCfg, cache_dir: Path) -> np.
                 text_net(torch.from_numpy(tokens["input_ids"]), torch.from_numpy(tokens["attention_mask"])).numpy()
             )
     feats = np.concatenate(out).astype(np.float32)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.save(cache.with_suffix(".tmp.npy"), feats)
-    cache.with_suffix(".tmp.npy").replace(cache)
+    with replacing(cache) as tmp, tmp.open("wb") as out:
+        np.save(out, feats)
     return feats
 
 
@@ -301,6 +300,5 @@ def save_heads(path: Path, state: dict, cfg: EncoderCfg, record: dict) -> None:
         "state_dict": {k: v.half() for k, v in state.items()},
         "meta": json.loads(json.dumps(record, default=str)),
     }
-    tmp = path.with_suffix(".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
+    with replacing(path) as tmp:
+        torch.save(payload, tmp)

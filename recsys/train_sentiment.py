@@ -25,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score
 
+from atelier_io import replacing
+
 from .sentiment import MAX_TOKENS, SentimentModel, build_model, freeze_bottom, trainable_state
 
 log = logging.getLogger(__name__)
@@ -123,9 +125,8 @@ def cached_states(model: SentimentModel, tokenizer, texts: list[str], cache_dir:
         saved = torch.load(path, weights_only=True)
         return saved["flat"], saved["offsets"].numpy()
     flat, offsets = bottom_states(model, tokenizer, texts)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"flat": flat, "offsets": torch.from_numpy(offsets)}, path.with_suffix(".tmp"))
-    path.with_suffix(".tmp").replace(path)
+    with replacing(path) as tmp:
+        torch.save({"flat": flat, "offsets": torch.from_numpy(offsets)}, tmp)
     return flat, offsets
 
 
@@ -221,7 +222,5 @@ def save(model: SentimentModel, cfg: SentimentTrainConfig, record: dict) -> None
         "config": {"train_layers": cfg.train_layers, "objective": cfg.objective},
         "meta": json.loads(json.dumps(record)),
     }
-    cfg.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cfg.out.with_suffix(".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(cfg.out)
+    with replacing(cfg.out) as tmp:
+        torch.save(payload, tmp)

@@ -28,7 +28,6 @@ with a warning); a product without an image (or any, with ``use_images=False``) 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from atelier_io import data_dir, replacing
 from recsys.trends_features import image_knn, long_table, recent_level, trend_features
 
 log = logging.getLogger(__name__)
@@ -268,17 +268,14 @@ def forecast_files(train_csv: str | Path, gtrends_csv: str | Path, products_csv:
     new_images = embed_product_images(products, Path(products_csv).parent) if use_images else None
     model = TrendForecaster(use_images=use_images, random_state=random_state).fit(train, gtrends, train_images)
     prediction = model.predict(products, new_images)
-    out = Path(out_csv)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    prediction.to_csv(tmp, index=False)
-    tmp.replace(out)  # never a half-written PRED.csv
+    with replacing(out_csv) as tmp:  # never a half-written PRED.csv
+        prediction.to_csv(tmp, index=False)
     return len(prediction)
 
 
 def default_gtrends_path() -> Path:
     """VISUELLE's gtrends.csv under $ATELIER_DATA (default ../shared/data)."""
-    return Path(os.environ.get("ATELIER_DATA", "../shared/data")) / "trends" / "visuelle" / "gtrends.csv"
+    return data_dir() / "trends" / "visuelle" / "gtrends.csv"
 
 
 # ---- attribute trends -------------------------------------------------------------------------------------
@@ -376,8 +373,3 @@ def plot_trends(ranking: TrendRanking, path: str | Path | None = None):
         figure.savefig(path, dpi=100)
     return figure
 
-
-def trends_view(period: str, top: int = 10, gtrends_path: str | Path | None = None):
-    """For the app's product tab: (ranking table, matplotlib Figure) for ``period``; ValueError names the range."""
-    ranking = attribute_trends(read_gtrends(gtrends_path or default_gtrends_path()), period, top)
-    return ranking.to_frame(), plot_trends(ranking)

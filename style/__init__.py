@@ -1,4 +1,4 @@
-"""style: restyling garments into named looks; the style vocabulary is shared with the instruction parser.
+"""style: restyling garments into named looks (the style vocabulary is tryon's, shared with the parser).
 
     out = restyle(Image.open("shirt.jpg"), "vintage")               # neural engine on the CPU, garment only
     out = restyle(photo, Image.open("painting.jpg"), strength=0.6)   # a reference picture
@@ -6,10 +6,11 @@
     out = restyle(photo, "boho", engine="diffusers", steps=20)       # with ATELIER_WEIGHTS_DIFFUSION set
 """
 
+from tryon import STYLES, canonical_style, get_style
+
 from .neural import NeuralRestyler, RestyleError, RestyleOutput
 from .references import PALETTES, reference_image
 from .restyle import ENGINES, restyle
-from .vocabulary import STYLES, canonical_style, get_style
 
 __all__ = [
     "ENGINES",

@@ -1,7 +1,8 @@
 """The diffusers restyle engine: image-to-image diffusion over a garment photo, for users who have diffusion weights.
 
-No diffusion weights ship with Atelier. Point ``ATELIER_WEIGHTS_DIFFUSION`` at a local folder saved with
-``save_pretrained`` or at a hub id (for example ``stabilityai/sd-turbo``) and load it with
+No diffusion weights ship with Atelier. They are the model registry's ``diffusion`` entry (weights/manifest.json),
+a user entry: point ``ATELIER_WEIGHTS_DIFFUSION`` (or the ``diffusion`` key of ``ATELIER_WEIGHTS_CONFIG``) at a
+local folder saved with ``save_pretrained`` or at a hub id (for example ``stabilityai/sd-turbo``) and load it with
 ``Img2ImgRestyler.from_pretrained()``. Any diffusers image-to-image pipeline instance also works directly:
 ``Img2ImgRestyler(pipeline)``.
 
@@ -18,15 +19,19 @@ import numpy as np
 import PIL.Image
 import torch
 
-from .vocabulary import get_style
+from tryon import get_style
+from weights import WeightsNotFoundError, env_var, is_hub_id, resolve_pretrained
 
-WEIGHTS_SETTING = "ATELIER_WEIGHTS_DIFFUSION"
+MODEL_ID = "diffusion"  # the registry entry
+WEIGHTS_SETTING = env_var(MODEL_ID)  # ATELIER_WEIGHTS_DIFFUSION
+WHAT_WORKS = ("a local diffusers folder saved with save_pretrained, or a hub id such as stabilityai/sd-turbo "
+              "(no diffusion weights ship with Atelier)")
 VAE_SCALE_FACTOR = 8
 MAX_SIDE = 768
 
 
 class DiffusersNotConfiguredError(RuntimeError):
-    """No usable diffusion weights: the setting is unset, or it names a local folder that does not exist."""
+    """No usable diffusion weights: the registry's ``diffusion`` entry is not set, or names a missing local folder."""
 
 
 @dataclass
@@ -49,20 +54,18 @@ class Img2ImgRestyler:
     def from_pretrained(
         cls, path: str | None = None, device: str = "cpu", dtype: torch.dtype = torch.float32
     ) -> Img2ImgRestyler:
-        """Load weights from ``path`` (default: ``$ATELIER_WEIGHTS_DIFFUSION``), a local folder or a hub id."""
+        """Load weights from ``path``, a local folder or a hub id; default: the registry's ``diffusion`` entry
+        (``$ATELIER_WEIGHTS_DIFFUSION``)."""
         if path is None:
-            path = os.environ.get(WEIGHTS_SETTING)
-        if not path:
-            raise DiffusersNotConfiguredError(
-                f"No diffusion weights are configured: set {WEIGHTS_SETTING} to a local folder or a hub id such as "
-                "stabilityai/sd-turbo (no diffusion weights ship with Atelier)."
-            )
+            try:
+                path = resolve_pretrained(MODEL_ID)
+            except WeightsNotFoundError as err:  # the registry's message names the setting and what it holds
+                raise DiffusersNotConfiguredError(f"No usable diffusion weights: {err}. {WEIGHTS_SETTING} takes "
+                                                  f"{WHAT_WORKS}.") from err
         path = os.path.expanduser(path)
-        if _looks_local(path) and not os.path.isdir(path):
-            raise DiffusersNotConfiguredError(
-                f"Diffusion weights folder {path!r} does not exist; set {WEIGHTS_SETTING} to a local folder or a hub "
-                "id such as stabilityai/sd-turbo (no diffusion weights ship with Atelier)."
-            )
+        if not is_hub_id(path) and not os.path.isdir(path):
+            raise DiffusersNotConfiguredError(f"Diffusion weights folder {path!r} does not exist (or is not a folder); "
+                                              f"give {WHAT_WORKS}, or set {WEIGHTS_SETTING} to one.")
 
         from diffusers import AutoPipelineForImage2Image  # soft dependency: only users with weights need diffusers
 
@@ -154,13 +157,6 @@ def build_prompt(style_description: str, garment: str | None = None, attributes:
         parts.append(look)
     parts += ["studio lighting", "plain background"]
     return ", ".join(parts)
-
-
-def _looks_local(path: str) -> bool:
-    """A hub id is ``name`` or ``owner/name``; absolute, ``./``, ``~`` or deeper paths, or existing ones, are local."""
-    if os.path.isabs(path) or path.startswith((".", "~")) or os.sep != "/" and os.sep in path:
-        return True
-    return path.count("/") > 1 or os.path.exists(path)
 
 
 def _diffusers_version() -> tuple[int, int]:

@@ -7,15 +7,16 @@ cut-out, so only the garment changes; pass ``mask`` to use your own.
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 
 import numpy as np
 from PIL import Image
 
+from atelier_io import downscale
+from tryon import style_named
+
 from .neural import NeuralRestyler, RestyleError, RestyleOutput
 from .references import reference_image
-from .vocabulary import STYLES, canonical_style
 
 ENGINES = ("neural", "diffusers")
 # Photos larger than this on their long side are scaled down first (the documented preprocess): the
@@ -44,13 +45,10 @@ def check_style(style) -> str | Image.Image | list[Image.Image]:
     if isinstance(style, list | tuple) and style and all(isinstance(s, Image.Image) for s in style):
         return list(style)
     if isinstance(style, str) and style.strip():
-        name = canonical_style(style)
-        if name is None:
-            names = [s.name for s in STYLES]
-            near = difflib.get_close_matches(style.strip().lower(), names, n=1, cutoff=0.4)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise RestyleError(f"style: unknown style {style!r}{hint} Known styles: {', '.join(names)}")
-        return name
+        try:
+            return style_named(style)
+        except ValueError as err:
+            raise RestyleError(str(err)) from err
     raise RestyleError(f"style: give a style name, a picture or a list of pictures; got {type(style).__name__}")
 
 
@@ -86,8 +84,8 @@ def restyle(
         raise RestyleError(f"image: expected a PIL image, got {type(image).__name__}")
     style = check_style(style)
     image = image.convert("RGB")
-    if max(image.size) > MAX_SIDE and mask is None:
-        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    if mask is None:  # a given mask fixes the size
+        image = downscale(image, MAX_SIDE)
     mask = garment_mask(image) if mask is None else mask
     if engine == "diffusers":
         return _diffusers(image, style, mask, strength, **options)

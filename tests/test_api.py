@@ -309,3 +309,35 @@ def test_a_real_pixel_bomb_is_refused_before_decoding(client: TestClient, keys, 
     response = client.post("/api/v1/tryon", headers=as_widget(keys),
                            json={"person_image": b64(buffer.getvalue()), "garment_id": POLO})
     assert response.status_code == 422 and "over the limit" in response.json()["detail"]
+
+
+# --- the REST layer alone: engines swapped through dependency_overrides, where a real model is not the point ------
+class _Refusing:
+    """The real keys and limiter, and a try-on that refuses the way engines do (ValueError, KeyError)."""
+
+    def __init__(self, real: Engines, error: Exception):
+        self.keys, self.limiter, self.error = real.keys, real.limiter, error
+
+    def ask(self, text, *fields):
+        from tryon import Ask
+
+        return None, Ask(text=text or "")
+
+    def try_on(self, *args, **kwargs):
+        raise self.error
+
+
+@pytest.mark.parametrize(("error", "status", "detail"), [
+    (ValueError("/srv/atelier/cache/x.png: not a readable image"), 422, "x.png: not a readable image"),
+    (KeyError("no garment 'nope' to try on"), 404, "no garment 'nope' to try on"),
+])
+def test_engine_refusals_map_to_4xx_without_server_paths(engines: Engines, keys, error, status, detail):
+    from ui.api.dependencies import get_engines
+
+    app = create_app(engines)
+    app.dependency_overrides[get_engines] = lambda: _Refusing(engines, error)
+    with TestClient(app) as client:
+        body = {"person_image": b64(PERSON.read_bytes()), "garment_id": "nope"}
+        assert client.post("/api/v1/tryon", json=body).status_code == 401  # the key still comes first
+        response = client.post("/api/v1/tryon", json=body, headers=as_widget(keys))
+    assert response.status_code == status and response.json()["detail"] == detail

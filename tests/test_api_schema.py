@@ -47,11 +47,11 @@ def schema_engines(service_engines, tmp_path_factory):
     """The session's models over a store of their own holding the demo catalog (no second model load)."""
     from recsys import Store, read_products
     from ui import DEMO_CATALOG, Engines
-    from ui.engines import _items_frame
+    from ui.engines import items_frame
 
     db = tmp_path_factory.mktemp("schema_store") / "shop.db"
     store = Store(str(db))
-    store.ingest(items=_items_frame(read_products(DEMO_CATALOG)), image_dir=DEMO_CATALOG)
+    store.ingest(items=items_frame(read_products(DEMO_CATALOG)), image_dir=DEMO_CATALOG)
     return Engines(service_engines.encoder, store, service_engines.parser, service_engines.tryon,
                    service_engines.garments, db.parent)
 

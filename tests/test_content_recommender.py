@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 
-from recsys import ContentRecommender, ItemSignals, Shop, Store
+from recsys import ContentRecommender, ItemSignals, RecommenderConfig, Shop, Store
 
 
 def signals() -> ItemSignals:
@@ -39,6 +40,22 @@ def test_profile_filters_and_refusals():
         model.recommend(["nope"])
     with pytest.raises(ValueError, match="at least 1"):
         model.recommend(["i0"], k=0)
+
+
+def test_scikit_learn_estimator_conventions():
+    unfitted = ContentRecommender()
+    assert unfitted.config is None and unfitted.get_params() == {"config": None}
+    with pytest.raises(NotFittedError, match="ContentRecommender is not fitted yet: call its fit"):
+        unfitted.recommend(["i0"])
+    with pytest.raises(NotFittedError, match="fit"):
+        unfitted.profile(["i0"])
+    model = ContentRecommender()
+    assert model.fit(signals()) is model and model.config is None and model.config_ == RecommenderConfig()
+    assert sorted(vars(model)) == ["appeal_", "config", "config_", "index_", "items_"]
+    short = signals()
+    short.sentiment = short.sentiment[:4]
+    with pytest.raises(ValueError, match=r"sentiment must have one value per id \(6\); got 4"):
+        ContentRecommender().fit(short)
 
 
 def test_a_new_shop_is_served_by_the_content_recommender_until_it_can_learn(tmp_path):

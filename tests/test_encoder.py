@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from recsys import ImageError, TorchEncoder
+from atelier_io import ImageError
+from recsys import TorchEncoder
 
 
 def test_contract_shapes_dtype_and_norms(default_encoder, product_images):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from recsys.filters import allowed_items
-from tryon import Entity, build_request
+from tryon import Entity, ask_from, build_request
 
 ITEMS = pd.DataFrame({
     "title": ["Red midi dress", "Black dress", "Blue jeans", "Red tee", "Dress, colour unknown", "Pricey red dress"],
@@ -22,7 +22,7 @@ def request(text: str, spans: list[tuple[str, str]]):
         start = text.index(value, pos)
         entities.append(Entity(label, value, start, start + len(value), 1.0))
         pos = start + len(value)
-    return build_request(text, "search", entities)
+    return ask_from(build_request(text, "search", entities))
 
 
 def test_garment_colour_price_size_and_exclusion():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from recsys import ImageError, load_image
+from atelier_io import ImageError, load_image
 
 
 def _png_bytes(image: Image.Image, **kwargs) -> bytes:

@@ -19,6 +19,7 @@ from style.img2img import (  # noqa: E402  (after the optional-dependency skips)
     Img2ImgRestyler,
     build_prompt,
 )
+from weights import WeightsNotFoundError  # noqa: E402
 
 FAST = Img2ImgOptions(strength=0.8, steps=2, guidance=7.5, seed=0)
 
@@ -176,6 +177,17 @@ def test_from_pretrained_missing_folder_names_it(tmp_path, monkeypatch):
     monkeypatch.setenv(WEIGHTS_SETTING, str(missing))
     with pytest.raises(DiffusersNotConfiguredError, match="no-such-weights"):
         Img2ImgRestyler.from_pretrained()
+
+
+def test_weights_come_through_the_registry(tmp_path, monkeypatch):
+    """The setting is the registry's override for its ``diffusion`` entry, so its config file works too."""
+    monkeypatch.delenv(WEIGHTS_SETTING, raising=False)
+    config = tmp_path / "weights.json"
+    config.write_text(json.dumps({"diffusion": str(tmp_path / "elsewhere")}))
+    monkeypatch.setenv("ATELIER_WEIGHTS_CONFIG", str(config))
+    with pytest.raises(DiffusersNotConfiguredError, match="elsewhere, which does not exist") as caught:
+        Img2ImgRestyler.from_pretrained()
+    assert isinstance(caught.value.__cause__, WeightsNotFoundError)
 
 
 def test_round_trip_through_a_local_folder(pipeline, restyler, tmp_path, monkeypatch):

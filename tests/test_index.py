@@ -75,7 +75,7 @@ def test_bad_vectors_and_queries_are_refused():
 def test_small_catalog_scores_every_item():
     frame, signals = clustered_shop()
     model = recommender.Recommender(SMALL).fit(frame, signals)
-    assert len(signals.ids) < recommender.LARGE_CATALOG and not model.large
+    assert len(signals.ids) < recommender.LARGE_CATALOG and not model.large_
     z = model._features(["i0", "i4"])
     assert recommender.POOL not in z and all(z[f].shape == (len(signals.ids),) for f in recommender.FEATURES)
 
@@ -90,9 +90,9 @@ def test_a_pool_covering_the_catalog_reproduces_dense_scoring(monkeypatch):
     dense = recommender.Recommender(config).fit(frame, signals)
     monkeypatch.setattr(recommender, "LARGE_CATALOG", 1)
     pooled = recommender.Recommender(config).fit(frame, signals)
-    assert pooled.large and not dense.large
-    np.testing.assert_allclose([pooled.weights[f] for f in recommender.FEATURES],
-                               [dense.weights[f] for f in recommender.FEATURES], atol=2e-4)
+    assert pooled.large_ and not dense.large_
+    np.testing.assert_allclose([pooled.weights_[f] for f in recommender.FEATURES],
+                               [dense.weights_[f] for f in recommender.FEATURES], atol=2e-4)
     for history in (["i0", "i4", "i8"], ["i1"], []):
         want, got = dense.recommend(history, k=10), pooled.recommend(history, k=10)
         assert [r.item_id for r in got] == [r.item_id for r in want]
@@ -116,6 +116,6 @@ def test_large_catalog_path_without_embeddings(monkeypatch):
     frame, signals = clustered_shop()
     monkeypatch.setattr(recommender, "LARGE_CATALOG", 1)
     model = recommender.Recommender(replace(SMALL, candidates=10)).fit(frame, recommender.ItemSignals(signals.ids))
-    assert model.content_index is None
+    assert model.content_index_ is None
     recs = model.recommend(["i0", "i4"], k=5)
     assert len(recs) == 5 and not {r.item_id for r in recs} & {"i0", "i4"}

@@ -1,4 +1,4 @@
-"""`atelier parse` and `tryon.parse`: the contract outside measurement uses, and bad input."""
+"""`atelier parse` and the parser's Python API: the contract outside measurement uses, and bad input."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_parse_jsonl_keeps_order(tmp_path, capsys):
 
 
 def test_python_api_returns_a_request():
-    request = tryon.parse("blue jeans under $80")
+    request = tryon.load_parser()("blue jeans under $80").request
     assert isinstance(request, tryon.Request) and request.items
 
 

@@ -4,14 +4,17 @@ items with missing signals still rank, bad input is refused with a clear error."
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 import atelier_cli
 from recsys.batch import item_signals, read_interactions, recommend_batch
-from recsys.recommender import ItemSignals, Recommender, RecommenderConfig, last_interactions
+from recsys.recommender import FEATURES, ItemSignals, Recommender, RecommenderConfig, last_interactions
 
 SMALL = RecommenderConfig(factors=8, iterations=5, fusion_users=300, candidates=50)
 
@@ -42,7 +45,7 @@ def test_last_interaction_ties_go_to_the_later_row():
 def test_blend_is_learned_and_content_wins_where_it_should():
     frame, signals = clustered_shop()
     model = Recommender(SMALL).fit(frame, signals)
-    assert model.weights["m"] > 0  # learned from the shoppers, not set by hand
+    assert model.weights_["m"] > 0  # learned from the shoppers, not set by hand
     history = ["i0", "i4", "i8"]  # cluster 0
     recs = model.recommend(history, k=5)
     assert all(int(r.item_id[1:]) % 4 == 0 for r in recs)
@@ -58,6 +61,42 @@ def test_items_without_signals_still_rank():
     model = Recommender(config).fit(frame, signals)
     ranked = [r.item_id for r in model.recommend(["i1", "i9", "i13"], k=len(signals.ids))]
     assert ranked.index("i5") < len(ranked) // 2 and ranked.index("i117") < len(ranked) // 2
+
+
+def test_scikit_learn_estimator_conventions():
+    """__init__ stores its parameter as given (no defaults computed there); fit resolves it, learns ``_`` state and
+    returns self; recommend and profile refuse an unfitted model, naming fit."""
+    unfitted = Recommender()
+    assert unfitted.config is None and unfitted.get_params() == {"config": None}
+    assert not [name for name in vars(unfitted) if name.endswith("_")]
+    with pytest.raises(NotFittedError, match="Recommender is not fitted yet: call its fit"):
+        unfitted.recommend(["i0"])
+    with pytest.raises(NotFittedError, match="fit"):
+        unfitted.profile(["i0"])
+    frame, signals = clustered_shop()
+    model = Recommender(SMALL)
+    assert model.fit(frame, signals) is model
+    assert model.config is SMALL and model.config_ is SMALL and set(model.weights_) == set(FEATURES)
+    assert {"items_", "index_", "users_", "als_", "knn_", "popularity_", "trend_", "large_"} <= set(vars(model))
+    assert not [name for name in vars(model) if not name.endswith("_") and name != "config"]
+    assert clone(model).get_params() == {"config": SMALL}
+    assert Recommender(None).fit(frame, signals).config_ == RecommenderConfig()
+    with pytest.raises(TypeError, match="config must be a RecommenderConfig"):
+        Recommender({"factors": 8}).fit(frame, signals)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s: replace(s, ids=s.ids[:-1] + ["i0"]), r"ids must be unique; repeated: \['i0'\]"),
+        (lambda s: replace(s, embeddings=s.embeddings[:-1]), r"embeddings must have shape \(120, d\)"),
+        (lambda s: replace(s, titles=s.titles[:3]), r"titles must have one value per id \(120\); got 3"),
+    ],
+)
+def test_item_signals_that_do_not_line_up_are_refused(change, message):
+    frame, signals = clustered_shop()
+    with pytest.raises(ValueError, match=message):
+        Recommender(SMALL).fit(frame, change(signals))
 
 
 def test_unknown_history_and_bad_k_are_refused():

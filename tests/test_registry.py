@@ -10,10 +10,11 @@ import pytest
 
 import weights
 from weights import WeightsCorruptError, WeightsNotFoundError, get_entry, list_models, resolve
+from weights.registry import is_hub_id, resolve_pretrained
 
 
 def test_manifest_entries_are_complete():
-    assert {"minilm", "mobilenet_v2", "atelier-fashion-heads", "open_clip"} <= set(list_models())
+    assert {"minilm", "mobilenet_v2", "atelier-fashion-heads", "open_clip", "diffusion"} <= set(list_models())
     for model_id in list_models():
         entry = get_entry(model_id)
         assert entry.role and entry.license and entry.source["kind"] in {"file", "package", "user"}
@@ -65,3 +66,33 @@ def test_missing_and_damaged_shipped_file(tmp_path, monkeypatch):
         handle.write(b"\x00\xff\x00\xff")
     with pytest.raises(WeightsCorruptError, match="damaged"):
         resolve("atelier-fashion-heads")
+
+
+def test_diffusion_weights_come_from_the_user_as_a_folder_or_a_hub_id(tmp_path, monkeypatch):
+    monkeypatch.delenv("ATELIER_WEIGHTS_DIFFUSION", raising=False)
+    monkeypatch.delenv("ATELIER_WEIGHTS_CONFIG", raising=False)
+    assert get_entry("diffusion").source == {"kind": "user", "setting": "ATELIER_WEIGHTS_DIFFUSION", "hub": True}
+    with pytest.raises(WeightsNotFoundError, match="ATELIER_WEIGHTS_DIFFUSION"):
+        resolve_pretrained("diffusion")
+    monkeypatch.setenv("ATELIER_WEIGHTS_DIFFUSION", str(tmp_path))
+    assert resolve_pretrained("diffusion") == str(tmp_path) and resolve("diffusion") == tmp_path
+    monkeypatch.setenv("ATELIER_WEIGHTS_DIFFUSION", "stabilityai/sd-turbo")
+    assert resolve_pretrained("diffusion") == "stabilityai/sd-turbo"  # passed on as is; nothing downloaded here
+    with pytest.raises(WeightsNotFoundError, match="resolve_pretrained"):
+        resolve("diffusion")  # a hub id is not a local path
+    monkeypatch.setenv("ATELIER_WEIGHTS_DIFFUSION", str(tmp_path / "missing"))
+    with pytest.raises(WeightsNotFoundError, match="does not exist"):
+        resolve_pretrained("diffusion")
+    monkeypatch.delenv("ATELIER_WEIGHTS_DIFFUSION")
+    config = tmp_path / "weights.json"
+    config.write_text(json.dumps({"diffusion": "owner/model"}))
+    monkeypatch.setenv("ATELIER_WEIGHTS_CONFIG", str(config))
+    assert resolve_pretrained("diffusion") == "owner/model"
+
+
+def test_hub_ids_only_where_the_entry_allows_them(monkeypatch):
+    assert is_hub_id("stabilityai/sd-turbo") and is_hub_id("gpt2")
+    assert not any(is_hub_id(p) for p in ("/models/sd", "./sd", "~/sd", "a/b/c", "../sd", "name with space"))
+    monkeypatch.setenv("ATELIER_WEIGHTS_OPEN_CLIP", "laion/clip")  # open_clip's entry takes local files only
+    with pytest.raises(WeightsNotFoundError, match="does not exist"):
+        resolve_pretrained("open_clip")

@@ -11,6 +11,7 @@ from recsys import Store
 from recsys.recommender import RecommenderConfig
 from recsys.sentiment import VaderSentiment
 from recsys.service import Shop
+from tryon import ask_from
 
 COLOURS = ("red", "black", "blue", "green")
 
@@ -37,15 +38,22 @@ def test_for_user_uses_their_stored_history(shop):
     assert len(recs) == 5 and not history & {r.item_id for r in recs}
 
 
-def test_for_text_applies_the_parsed_filters(shop):
-    recs = shop.for_text("red dress under $100, not black", k=10)
+@pytest.fixture(scope="module")
+def parser():
+    from tryon import load_parser
+
+    return load_parser()
+
+
+def test_for_ask_applies_the_parsed_filters(shop, parser):
+    recs = shop.for_ask(ask_from(parser("red dress under $100, not black")), k=10)
     titles = dict(zip(shop.items["id"], shop.items["title"], strict=True))
     prices = dict(zip(shop.items["id"], shop.items["price"], strict=True))
     assert recs and all(titles[r.item_id] == "red dress" and prices[r.item_id] <= 100 for r in recs)
 
 
 def test_comments_reach_the_item_signals(shop):
-    signals = shop.model.items
+    signals = shop.model.items_
     by_id = dict(zip(signals.ids, signals.sentiment, strict=True))
     assert by_id["i0"] > by_id["i1"]
 
@@ -61,7 +69,7 @@ def test_unknown_and_duplicate_ids_are_refused(shop):
 
 def test_style_leaning_is_a_distribution_that_finds_a_plain_style(default_encoder):
     from recsys.service import style_leaning
-    from style import STYLES
+    from tryon import STYLES
 
     profile = default_encoder.encode_texts(["streetwear fashion: oversized hoodies, sneakers and graphic tees"])[0]
     shares = style_leaning(profile, default_encoder)
@@ -69,10 +77,10 @@ def test_style_leaning_is_a_distribution_that_finds_a_plain_style(default_encode
     assert next(iter(shares)) == "streetwear"
 
 
-def test_text_profile_and_style_with_the_real_encoder(shop, default_encoder):
+def test_text_profile_and_style_with_the_real_encoder(shop, default_encoder, parser):
     config = RecommenderConfig(factors=8, iterations=5, fusion_users=100, candidates=100)
     encoded = Shop.from_store(shop.store, default_encoder, sentiment=VaderSentiment(), config=config)
-    recs = encoded.for_text("a blue jeans", k=3)
+    recs = encoded.for_ask(ask_from(parser("a blue jeans")), k=3)
     titles = dict(zip(encoded.items["id"], encoded.items["title"], strict=True))
     assert recs and all(titles[r.item_id].endswith("jeans") for r in recs)
     assert abs(sum(encoded.style_of_user("u0").values()) - 1) < 1e-3

@@ -24,8 +24,8 @@ from recsys.trends import (
     plot_trends,
     read_gtrends,
     read_products_csv,
-    trends_view,
 )
+from ui.trends_view import trends_view
 
 TERMS = {"category": ["long sleeve", "culottes", "doll dress"], "color": ["black", "red", "blue"],
          "fabric": ["cotton", "lace", "satin cotton"]}

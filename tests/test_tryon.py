@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tryon import TryOnError, load_tryon
+from tryon import TryOnError, load_parser, load_tryon
 
 DEMO = Path(__file__).resolve().parents[1] / "ui" / "demo_catalog" / "tryon"
 PERSON = DEMO / "people" / "00055_00.jpg"
@@ -21,7 +21,7 @@ DRESS = DEMO / "garments" / "053319_1.jpg"
 
 @pytest.fixture(scope="module")
 def pipe():
-    return load_tryon()
+    return load_tryon(parser=load_parser())
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +147,28 @@ def test_cli_writes_the_image_and_refuses_bad_paths(tmp_path, capsys):
     assert not list(tmp_path.glob(".*tmp*"))
     code = main(["tryon", "--person", str(tmp_path / "none.jpg"), "--garment", str(TEE), "--out", str(out)])
     assert code == 2 and "no such file" in capsys.readouterr().err
+
+
+def test_the_last_colour_named_is_the_one_asked_for_through_the_cli(tmp_path, capsys):
+    """"the grey tank top in burgundy": grey names the tank, burgundy is asked for. The CLI once took the first
+    colour while the app took the last; both now read the request through ``tryon.ask_from`` (issue 16)."""
+    import json
+
+    from atelier_cli import main
+
+    out = tmp_path / "tank.png"
+    assert main(["tryon", "--person", str(PERSON), "--garment", str(TEE), "--category", "upper",
+                 "--instruction", "the grey tank top in burgundy", "--out", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out)["colour"] == "burgundy" and out.is_file()
+
+
+def test_ask_from_reads_a_request_once_and_edits_replace_its_filters():
+    from tryon import ask_from
+
+    ask = ask_from(load_parser()("the grey tank top in burgundy, size L, make it vintage"))
+    assert (ask.garment, ask.colour.name, ask.size_label, ask.style) == ("tank top", "burgundy", "L", "vintage")
+    assert set(ask.colours) == {"grey", "burgundy"}
+    edited = ask.edited(colour="navy", size="EU 38")
+    assert (edited.colour.name, edited.colours, edited.size_label) == ("navy", ("navy",), "EU 38")
+    with pytest.raises(ValueError, match="colour: 'plaid-ish' is not a colour"):
+        ask.edited(colour="plaid-ish")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import style
-from style.vocabulary import STYLES, canonical_style, get_style
+from tryon import STYLES, canonical_style, get_style
 from tryon.vocab import (
     COLOUR_RGB,
     FAMILIES,

@@ -2,20 +2,20 @@
 
 parser = load_parser()                                   # trained adapters from the registry
 result = parser("try the red leather jacket on me in M")  # intent, scored spans, normalised request
-request = parse("any colour but orange, under $150")      # the Request alone, default parser cached
-pipe = load_tryon()                                      # person + garment analysis, fit, compose (CPU)
-out = pipe(person="me.jpg", garment="shirt.jpg", instruction="in burgundy")  # TryOnOutput: image + masks
+ask = ask_from(result)                                   # the request the engines take: garment, colour, size, ...
+pipe = load_tryon(parser=parser, classifier=recsys.garment_classifier(encoder))  # person + garment, fit, compose
+out = pipe(person="me.jpg", garment="shirt.jpg", ask=ask)  # TryOnOutput: image + masks
 """
 
 from __future__ import annotations
 
-from functools import cache
-
+from .ask import Ask, ask_from
 from .garment import GARMENT_CATEGORIES, GarmentAnalyzer, GarmentError
 from .inference import InstructionParserPipeline, ParseResult
-from .pipeline import TryOnError, TryOnOutput, TryOnPipeline
+from .pipeline import GARMENT_CATEGORY, GarmentClassifier, Parser, TryOn, TryOnError, TryOnOutput, TryOnPipeline
 from .request import Item, Request, build_request, find_negated
 from .schema import BIO_LABELS, INTENTS, SLOTS, Entity
+from .styles import STYLES, Style, canonical_style, get_style, style_named
 
 
 def load_parser(path: str | None = None, backend: str = "onnx") -> InstructionParserPipeline:
@@ -24,26 +24,25 @@ def load_parser(path: str | None = None, backend: str = "onnx") -> InstructionPa
     return InstructionParserPipeline.from_pretrained(path, backend)
 
 
-@cache
-def _default_parser() -> InstructionParserPipeline:
-    return load_parser()
-
-
-def load_tryon(garment_weights: str | None = None) -> TryOnPipeline:
-    """The CPU try-on pipeline; ``garment_weights`` overrides the registry's U2-Net-p (``u2netp``)."""
-    return TryOnPipeline.from_pretrained(garment_weights)
-
-
-def parse(text: str) -> Request:
-    """Understand one request with the default parser: ``tryon.parse(text) -> Request``."""
-    return _default_parser()(text).request
+def load_tryon(garment_weights: str | None = None, parser: Parser | None = None,
+               classifier: GarmentClassifier | None = None) -> TryOnPipeline:
+    """The CPU try-on pipeline; ``garment_weights`` overrides the registry's U2-Net-p (``u2netp``). ``parser``
+    reads instructions given as text; ``classifier`` names a garment photo's category when nothing else does."""
+    return TryOnPipeline.from_pretrained(garment_weights, parser, classifier)
 
 
 __all__ = [
+    "GARMENT_CATEGORY",
     "BIO_LABELS",
     "GARMENT_CATEGORIES",
     "INTENTS",
     "SLOTS",
+    "STYLES",
+    "Style",
+    "Ask",
+    "GarmentClassifier",
+    "Parser",
+    "TryOn",
     "TryOnError",
     "TryOnOutput",
     "TryOnPipeline",
@@ -54,9 +53,12 @@ __all__ = [
     "Item",
     "ParseResult",
     "Request",
+    "ask_from",
     "build_request",
+    "canonical_style",
     "find_negated",
+    "get_style",
     "load_parser",
     "load_tryon",
-    "parse",
+    "style_named",
 ]

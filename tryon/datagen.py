@@ -4,7 +4,7 @@ Requests come from a small hand-written grammar (``GRAMMAR``): an intent picks a
 "what goes with {NP}"), frames hold noun phrases, noun phrases hold slots and unlabelled words in many
 orders. Slot values come from ../shared/data (catalog article types, colours and brands, H&M colour /
 product-type / pattern names, RentTheRunway categories and sizes, VISUELLE fabrics and colours) and from the
-normalisation tables in ``tryon.vocab_data`` and ``style.vocabulary``. Filling a slot records its span, so
+normalisation tables in ``tryon.vocab_data`` and ``tryon.styles``. Filling a slot records its span, so
 labels are exact by construction. Two more sources keep the model honest about words that are *not* slots:
 real Fashion IQ relative captions (train split, labelled by vocabulary lookup) and non-fashion text (greetings,
 other languages, prompt injections, keyboard mashing) with no entities at all.
@@ -23,10 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from style.vocabulary import STYLES
-
 from . import vocab_data
 from .schema import SLOTS
+from .styles import STYLES
 
 SLOT_LABELS = SLOTS
 

@@ -1,11 +1,13 @@
 """The try-on pipeline: a garment product photo drawn onto a shopper's photo, on a CPU, in about a second.
 
-    pipe = TryOnPipeline.from_pretrained()
-    out = pipe(person="me.jpg", garment="shirt.jpg", instruction="in burgundy, size L")
+    pipe = TryOnPipeline.from_pretrained(parser=load_parser(), classifier=recsys.garment_classifier(encoder))
+    out = pipe(person="me.jpg", garment="shirt.jpg", instruction="in burgundy, size L")   # parsed by the parser
+    out = pipe(person="me.jpg", garment="shirt.jpg", ask=ask)                            # already parsed
     out.image.save("me_in_shirt.png")
 
-``__call__`` reads top to bottom: check inputs → read the instruction → analyse the person → analyse the
-garment → fit it to the body → compose. Every step is timed; every refusal is a ``TryOnError`` (a
+``__call__`` reads top to bottom: check inputs → read the request → analyse the person → analyse the
+garment → fit it to the body → compose. The parser and the garment classifier are components handed in (diffusers'
+way); the pipeline never builds a model of its own. Every step is timed; every refusal is a ``TryOnError`` (a
 ``ValueError``) whose message names the problem. Photos are processed in memory and never written.
 """
 
@@ -15,14 +17,19 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
 from PIL import Image
 
+from atelier_io import ImageError, downscale, load_image
+
+from .ask import Ask, ask_from
 from .compose import compose
 from .fit import letter_size, plan, size_factors, warp
 from .garment import GARMENT_CATEGORIES, Garment, GarmentAnalyzer, GarmentError
+from .inference import ParseResult
 from .person import PersonAnalyzer, PersonError
 from .vocab import GARMENT_FAMILY
 
@@ -31,9 +38,31 @@ from .vocab import GARMENT_FAMILY
 MAX_SIDE = 1024
 MIN_SIDE = 128
 GARMENT_CACHE = 32  # analysed product photos kept in memory (about 3 MB each at 768x1024)
-# The instruction's garment family decides the category when none is given.
+# The request's garment family decides the category when none is given.
 FAMILY_CATEGORY = {"top": "upper", "outerwear": "upper", "bottom": "lower", "dress": "dress", "one-piece": "dress"}
-_GARMENT_CATEGORY = {g: FAMILY_CATEGORY[family] for g, family in GARMENT_FAMILY.items() if family in FAMILY_CATEGORY}
+# Every garment the parser knows that the try-on can draw, with the category it is drawn as: the classes a garment
+# classifier chooses among (recsys.garment_classifier builds one from the encoder).
+GARMENT_CATEGORY = {g: FAMILY_CATEGORY[family] for g, family in GARMENT_FAMILY.items() if family in FAMILY_CATEGORY}
+
+
+class Parser(Protocol):
+    """Text in, a parse out: ``tryon.InstructionParserPipeline`` (``load_parser()``)."""
+
+    def __call__(self, text: str) -> ParseResult: ...
+
+
+class TryOn(Protocol):
+    """A person photo and a garment photo in, the try-on out: ``TryOnPipeline`` (``load_tryon()``)."""
+
+    def __call__(self, person, garment, category: str | None = None, ask: Ask | None = None,
+                 instruction: str | None = None, size: str | None = None,
+                 body_size: str | None = None) -> TryOnOutput: ...
+
+
+class GarmentClassifier(Protocol):
+    """A garment product photo in, its try-on category out ("upper", "lower" or "dress")."""
+
+    def __call__(self, image: Image.Image) -> str: ...
 
 
 class TryOnError(ValueError):
@@ -70,32 +99,27 @@ class TryOnOutput:
         return Image.fromarray(np.hstack([image, overlay]))
 
 
-@dataclass
-class _Ask:
-    category: str | None = None
-    size: str | None = None
-    colour_name: str | None = None
-    colour: tuple[int, int, int] | None = None
-
-
 class TryOnPipeline:
-    def __init__(self, persons: PersonAnalyzer, garments: GarmentAnalyzer, parser=None, encoder=None) -> None:
+    def __init__(self, persons: PersonAnalyzer, garments: GarmentAnalyzer, parser: Parser | None = None,
+                 classifier: GarmentClassifier | None = None) -> None:
         self.persons = persons
         self.garments = garments
-        self.parser = parser  # tryon's instruction parser; loaded on the first instruction when None
-        self.encoder = encoder  # recsys encoder for the category; loaded when first needed
-        self._garment_prototypes: np.ndarray | None = None  # encoder text prototypes of _GARMENT_CATEGORY
+        self.parser = parser  # reads ``instruction`` text; without one, give an ``ask`` (or nothing)
+        self.classifier = classifier  # the category of a garment photo when neither ``category`` nor the ask says
         self._garment_cache: dict[tuple[str, str], Garment] = {}  # insertion order = least recently used first
 
     @classmethod
-    def from_pretrained(cls, garment_weights: str | None = None) -> TryOnPipeline:
-        return cls(PersonAnalyzer.from_pretrained(), GarmentAnalyzer.from_pretrained(garment_weights))
+    def from_pretrained(cls, garment_weights: str | None = None, parser: Parser | None = None,
+                        classifier: GarmentClassifier | None = None) -> TryOnPipeline:
+        return cls(PersonAnalyzer.from_pretrained(), GarmentAnalyzer.from_pretrained(garment_weights), parser,
+                   classifier)
 
     def __call__(
         self,
         person,
         garment,
         category: str | None = None,
+        ask: Ask | None = None,
         instruction: str | None = None,
         size: str | None = None,
         body_size: str | None = None,
@@ -114,10 +138,10 @@ class TryOnPipeline:
         garment_image = Image.fromarray(self.check_image(garment, "garment"))
         body_letter = self.check_size(body_size, "body_size")
         lap("load")
-        # 2. Read the instruction: category, size and colour the shopper asked for.
-        ask = self.read_instruction(instruction)
-        category = self.check_category(category) or ask.category
-        size_letter = self.check_size(size, "size") or ask.size
+        # 2. Read the request: category, size and colour the shopper asked for.
+        ask = self.check_ask(ask, instruction)
+        category = self.check_category(category) or self.category_of(ask)
+        size_letter = self.check_size(size, "size") or self.size_of(ask)
         lap("instruction")
         # 3. Refuse a garment photo that shows a person (a model wearing it, or a selfie given as garment).
         key = hashlib.sha1(garment_image.tobytes()).hexdigest()
@@ -143,14 +167,14 @@ class TryOnPipeline:
         fitted = warp(cloth, parts, person_rgb.shape[:2])
         lap("fit")
         # 7. Compose: inpaint, shade, occlude, feather.
-        composite = compose(body, fitted, category, ask.colour)
+        composite = compose(body, fitted, category, tuple(ask.colour.rgb) if ask.colour else None)
         lap("compose")
         timings["total"] = sum(timings.values())
         return TryOnOutput(
             image=Image.fromarray(composite.image),
             category=category,
             size=size_letter,
-            colour=ask.colour_name,
+            colour=ask.colour.name if ask.colour else None,
             person_mask=body.mask,
             garment_mask=fitted.alpha,
             removed_mask=composite.removed,
@@ -176,10 +200,8 @@ class TryOnPipeline:
 
     @staticmethod
     def check_image(source, name: str) -> np.ndarray:
-        """Decode with recsys.load_image (metadata dropped, EXIF rotation applied, bombs refused), then
+        """Decode with atelier_io.load_image (metadata dropped, EXIF rotation applied, bombs refused), then
         scale to at most MAX_SIDE on the long side."""
-        from recsys import ImageError, load_image
-
         if not isinstance(source, str | Path | bytes | bytearray | Image.Image | np.ndarray):
             raise TryOnError(f"{name}: expected a path, bytes, PIL image or array, got {type(source).__name__}")
         try:
@@ -189,9 +211,7 @@ class TryOnPipeline:
             raise TryOnError(f"{name}: {err}") from err
         if min(image.size) < MIN_SIDE:
             raise TryOnError(f"{name}: {image.size[0]}x{image.size[1]} is too small; at least {MIN_SIDE} px a side")
-        if max(image.size) > MAX_SIDE:
-            image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-        return np.asarray(image)
+        return np.asarray(downscale(image, MAX_SIDE))
 
     @staticmethod
     def check_category(category: str | None) -> str | None:
@@ -211,42 +231,42 @@ class TryOnPipeline:
             raise TryOnError(f"{name}: {size!r} is not a clothing size this try-on knows (XXS-4XL, EU 32-46, UK, US)")
         return letter
 
-    def read_instruction(self, instruction: str | None) -> _Ask:
+    def check_ask(self, ask: Ask | None, instruction: str | None) -> Ask:
+        """The request, given parsed (``ask``) or as words for the pipeline's parser (``instruction``)."""
+        if ask is not None and instruction is not None:
+            raise TryOnError("give ask (a parsed request) or instruction (its words), not both")
         if instruction is None or not instruction.strip():
-            return _Ask()
+            return ask or Ask()
         if self.parser is None:
-            from . import load_parser
+            raise TryOnError("instruction: this pipeline has no parser; build it with parser=load_parser(), or "
+                             "give ask=ask_from(parse)")
+        return ask_from(self.parser(instruction))
 
-            self.parser = load_parser()
-        request = self.parser(instruction).request
-        ask = _Ask()
-        for item in request.items:
-            if item.family and ask.category is None:
-                if item.family not in FAMILY_CATEGORY:
-                    raise TryOnError(
-                        f"instruction: try-on draws tops, bottoms and dresses; {item.garment!r} is {item.family}"
-                    )
-                ask.category = FAMILY_CATEGORY[item.family]
-            if item.size and ask.size is None:
-                ask.size = letter_size(item.size.system, item.size.value)
-            if item.colours and ask.colour is None:
-                ask.colour_name, ask.colour = item.colours[0].name, tuple(item.colours[0].rgb)
-        return ask
+    @staticmethod
+    def size_of(ask: Ask) -> str | None:
+        """The request's size as a letter the fit scales by; a size the try-on cannot draw is refused."""
+        if ask.size is None:
+            return None
+        letter = letter_size(ask.size.system, ask.size.value)
+        if letter is None:
+            raise TryOnError(f"size: {ask.size_label!r} is not a clothing size this try-on knows (XXS-4XL, EU 32-46, "
+                             "UK, US)")
+        return letter
+
+    @staticmethod
+    def category_of(ask: Ask) -> str | None:
+        if ask.family is None:
+            return None
+        if ask.family not in FAMILY_CATEGORY:
+            raise TryOnError(f"instruction: try-on draws tops, bottoms and dresses; {ask.garment!r} is {ask.family}")
+        return FAMILY_CATEGORY[ask.family]
 
     def guess_category(self, garment: Image.Image) -> str:
-        """Zero-shot with the recsys encoder over every garment the parser knows (t-shirt, jeans, maxi
-        dress, ...): the family of the closest one decides the category."""
-        if self.encoder is None:
-            from recsys import create_encoder
-
-            self.encoder = create_encoder()
-        if self._garment_prototypes is None:
-            from recsys import class_prototypes
-
-            self._garment_prototypes = class_prototypes(self.encoder, list(_GARMENT_CATEGORY))
-        image = self.encoder.encode_images([garment])[0]
-        best = int(np.argmax(self._garment_prototypes @ image))
-        return list(_GARMENT_CATEGORY.values())[best]
+        """The category of a garment photo, from the classifier handed in."""
+        if self.classifier is None:
+            raise TryOnError("category: say what the garment is (category=upper, lower or dress), name it in the "
+                             "request, or build the pipeline with a garment classifier")
+        return self.classifier(garment)
 
 
 def _as_uint8_rgb(array: np.ndarray, name: str) -> np.ndarray:

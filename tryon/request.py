@@ -2,7 +2,7 @@
 
 The parser finds spans ("red" COLOR, "jacket" GARMENT); this module is the deterministic part after it:
 negation scope, attaching each attribute to a garment, and canonical values from tryon.vocab and
-style.vocabulary. Everything here is rules, so it behaves the same for any parser model.
+tryon.styles. Everything here is rules, so it behaves the same for any parser model.
 """
 
 from __future__ import annotations
@@ -11,11 +11,8 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-# A module import, not "from … import": style.vocabulary itself imports tryon.vocab, so if tryon/__init__ ever
-# imports this module, "import style" first would otherwise meet a half-initialised style.vocabulary.
-import style.vocabulary as style_vocabulary
-
 from .schema import INTENTS, SLOTS, Entity
+from .styles import canonical_style
 from .vocab import (
     LOOKUPS,
     Colour,
@@ -41,7 +38,7 @@ _CANONICAL = {
     "PATTERN": canonical_pattern,
     "FIT": canonical_fit,
     "SLEEVE": canonical_sleeve,
-    "STYLE": lambda text: style_vocabulary.canonical_style(text),
+    "STYLE": canonical_style,
     "OCCASION": canonical_occasion,
 }
 

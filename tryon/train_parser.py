@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from seqeval.metrics import classification_report, f1_score
 
+from atelier_io import replacing
+
 from .datagen import Vocabulary, generate
 from .parser import MAX_TOKENS, build_parser, trainable_state, word_starts
 from .schema import BIO_LABELS, INTENTS
@@ -140,7 +142,6 @@ def fit(cfg: ParserTrainConfig, dev_rows: list[dict] | None = None) -> dict:
         "config": {"lora_rank": cfg.lora_rank},
         "meta": json.loads(json.dumps(meta)),
     }
-    tmp = cfg.out.with_suffix(".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(cfg.out)
+    with replacing(cfg.out) as tmp:
+        torch.save(payload, tmp)
     return record

@@ -6,11 +6,10 @@ from collections.abc import Callable
 
 import gradio as gr
 
-from recsys import trends_view
-
 from .app_rules import admin, allow, shown
 from .engines import Engines
 from .keys import SCOPES, ApiKey
+from .trends_view import trends_view
 
 SNIPPET = """<!-- On your product page: the script once, then the element wherever the widget goes. -->
 <script src="{origin}/widget/atelier-tryon.js" defer></script>

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import gradio as gr
 
+from tryon import Ask
+
 from . import DEMO_CATALOG
 from .app_rules import allow, read_upload, shown, strip_on_upload
-from .engines import Engines, requested
+from .engines import Engines
 
 FROM_WORDS = "the one my words describe"
 CHIP_SLOTS = ("garment", "colour", "size", "style")
@@ -17,9 +20,11 @@ INSTRUCTION_EXAMPLES = ["try the polo on me in M, make it vintage", "the tank to
 N_RECOMMENDATIONS = 6
 
 
-def chips_of(parsed) -> list[str]:
-    """A parsed request as "slot: value" chips the shopper can edit."""
-    return [f"{slot}: {value}" for slot, value in requested(parsed).items()]
+def chips_of(ask: Ask) -> list[str]:
+    """A request as "slot: value" chips the shopper can edit."""
+    values = {"garment": ask.garment, "colour": ask.colour.name if ask.colour else None, "size": ask.size_label,
+              "style": ask.style}
+    return [f"{slot}: {value}" for slot, value in values.items() if value]
 
 
 def read_chips(chips: list[str]) -> dict[str, str]:
@@ -63,7 +68,7 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
         if not text or not text.strip():
             return gr.update(choices=[], value=[])
         try:
-            values = chips_of(allow(engines(), request).parse(text))
+            values = chips_of(allow(engines(), request).ask(text)[1])
         except (ValueError, TypeError) as err:
             raise shown(err) from err
         return gr.update(choices=values, value=values)
@@ -76,19 +81,19 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
         loaded, text = allow(engines(), request), text or ""
         person = read_upload(path, "your photo")
         try:
-            # The chips are what the shopper confirmed; without any, the words are read now.
-            asked = read_chips(chip_values) if chip_values else requested(loaded.parse(text)) if text.strip() else {}
-            words = " ".join(x for x in (asked.get("garment"), text) if x)
-            garment_id = garment_id or loaded.closest_garment(words).id
+            # The chips are what the shopper confirmed (a removed chip stays removed); without any, the words
+            # are parsed now, once.
+            chips = read_chips(chip_values)
+            ask = Ask(text=text).edited(**chips) if chips else loaded.ask(text)[1]
             progress(0.3, desc="Dressing you")
-            out = loaded.try_on(person, garment_id, size=asked.get("size"), colour=asked.get("colour"),
-                                style=asked.get("style"))
+            out = loaded.try_on(person, garment_id or None, ask)
         except (KeyError, ValueError, TypeError) as err:  # ImageError, TryOnError, RestyleError are ValueErrors
             raise shown(err) from err
         progress(0.8, desc="Finding what goes with it")
         details = ", ".join(x for x in (out.size and f"size {out.size}", out.colour, out.style) if x)
         note = f"**{out.garment.title}**{' · ' + details if details else ''} · {out.seconds:.1f} s"
-        return out.image, note, _recommendations(loaded, text or out.garment.title)
+        # Without words, the garment's title stands in for them.
+        return out.image, note, _recommendations(loaded, ask if ask.text else replace(ask, text=out.garment.title))
 
     chips_event = dict(fn=understand, inputs=instruction, outputs=chips, api_name="parse")
     gr.on([instruction.submit, instruction.blur], **chips_event)
@@ -97,8 +102,8 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
              api_name="tryon")
 
 
-def _recommendations(engines: Engines, text: str) -> list[tuple[str, str]]:
-    """Catalog items for the shopper's words, captioned with their reasons."""
-    recs = engines.recommend(text=text, k=N_RECOMMENDATIONS)
+def _recommendations(engines: Engines, ask: Ask) -> list[tuple[str, str]]:
+    """Catalog items for the shopper's request, captioned with their reasons."""
+    recs = engines.recommend(ask=ask, k=N_RECOMMENDATIONS)
     found = [(engines.products[r.item_id], r) for r in recs if r.item_id in engines.products]
     return [(str(p.image_path), f"{p.title} — {'; '.join(r.reasons) or 'matches your request'}") for p, r in found]

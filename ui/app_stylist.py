@@ -12,7 +12,7 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
-from recsys import load_image
+from atelier_io import load_image
 from style import STYLES
 
 from .app_rules import admin, allow, read_upload, shown, strip_on_upload

@@ -19,8 +19,10 @@ from pathlib import Path
 import pandas as pd
 from PIL import Image
 
+from atelier_io import load_image
 from recsys import (
     Catalog,
+    Encoder,
     Product,
     Recommendation,
     SearchHit,
@@ -28,11 +30,11 @@ from recsys import (
     Store,
     create_encoder,
     default_db,
-    load_image,
+    garment_classifier,
     read_products,
 )
 from style import restyle
-from tryon import GARMENT_CATEGORIES, ParseResult, TryOnOutput, load_parser, load_tryon
+from tryon import GARMENT_CATEGORIES, Ask, Parser, ParseResult, TryOn, TryOnOutput, ask_from, load_parser, load_tryon
 
 from . import DEMO_CATALOG
 from .keys import KeyStore, RateLimiter
@@ -43,7 +45,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Garment:
+class TryOnProduct:
     """A product that can be tried on: a front photo of the garment alone, and what the renderer draws it as."""
 
     id: str
@@ -52,12 +54,12 @@ class Garment:
     image_path: Path
 
 
-def read_garments(folder: Path) -> list[Garment]:
+def read_garments(folder: Path) -> list[TryOnProduct]:
     listing = folder / "tryon" / "garments.json"
     if not listing.is_file():
         return []
     rows = json.loads(listing.read_text())
-    garments = [Garment(r["id"], r["title"], r["category"], folder / r["image"]) for r in rows]
+    garments = [TryOnProduct(r["id"], r["title"], r["category"], folder / r["image"]) for r in rows]
     wrong = [g.id for g in garments if g.category not in GARMENT_CATEGORIES or not g.image_path.is_file()]
     if wrong:
         raise ValueError(f"{listing}: garments {wrong} have no photo or a category outside {GARMENT_CATEGORIES}")
@@ -67,8 +69,7 @@ def read_garments(folder: Path) -> list[Garment]:
 @dataclass
 class TryOnResult:
     image: Image.Image
-    garment: Garment
-    parsed: ParseResult | None
+    garment: TryOnProduct
     size: str | None
     colour: str | None
     style: str | None
@@ -80,11 +81,11 @@ class TryOnResult:
 class Engines:
     """Everything the app serves with. Tests build their own with ``Engines.load(catalog, db=...)``."""
 
-    encoder: object
+    encoder: Encoder
     store: Store
-    parser: object
-    tryon: object
-    garments: list[Garment]
+    parser: Parser
+    tryon: TryOn
+    garments: list[TryOnProduct]
     data_dir: Path
     # Model calls a minute for each browser address of the public Gradio app (which has no API key to limit).
     app_rate: int = 30
@@ -118,10 +119,10 @@ class Engines:
         store = Store(db)
         if "://" not in db:
             Path(db).chmod(0o600)  # SQLite gives its journal files the database's mode
-        store.ingest(items=_items_frame(products), image_dir=folder)
+        store.ingest(items=items_frame(products), image_dir=folder)
         encoder, parser = create_encoder(), load_parser()
-        pipeline = load_tryon()
-        pipeline.parser, pipeline.encoder = parser, encoder  # share the loaded models instead of loading twice
+        # The pipeline gets the models loaded here, never a second copy of its own.
+        pipeline = load_tryon(parser=parser, classifier=garment_classifier(encoder))
         data_dir = files_folder(db if "://" not in db else default_db())
         engines = cls(encoder, store, parser, pipeline, garments, data_dir)
         log.info("loaded the models and %d products in %.1f s", len(engines.products), time.perf_counter() - start)
@@ -146,7 +147,7 @@ class Engines:
             return self.catalog.search(query, k=k)
 
     def search_image(self, image: bytes | Image.Image, k: int) -> list[SearchHit]:
-        """Products most like an uploaded photo; raises ``recsys.ImageError`` for anything not a usable image."""
+        """Products most like an uploaded photo; raises ``atelier_io.ImageError`` for anything not a usable image."""
         check_k(k)
         # validate before taking the lock, so bad uploads never queue
         decoded = image if isinstance(image, Image.Image) else decode_upload(image)
@@ -160,43 +161,47 @@ class Engines:
         with self._lock:
             return self.parser(text)
 
-    def garment(self, garment_id: str) -> Garment:
+    def ask(self, text: str | None, garment: str | None = None, colour: str | None = None, size: str | None = None,
+            style: str | None = None) -> tuple[ParseResult | None, Ask]:
+        """The one place a front end's words become a request: ``text`` parsed once (None or blank: nothing to
+        parse), then what the shopper set explicitly (a field, an edited chip) wins over what the words said."""
+        parsed = self.parse(text) if text and text.strip() else None
+        return parsed, ask_from(parsed).edited(garment=garment, colour=colour, size=size, style=style)
+
+    def garment(self, garment_id: str) -> TryOnProduct:
         for garment in self.garments:
             if garment.id == garment_id:
                 return garment
         raise KeyError(f"no garment {garment_id!r} to try on; the catalog has {[g.id for g in self.garments]}")
 
-    def try_on(self, person: bytes | Image.Image, garment_id: str | None = None, instruction: str | None = None,
-               size: str | None = None, colour: str | None = None, style: str | None = None,
+    def try_on(self, person: bytes | Image.Image, garment_id: str | None = None, ask: Ask | None = None,
                user_id: str | None = None, keep_photo: bool = False) -> TryOnResult:
-        """The shopper wearing a garment. ``instruction`` (parsed) fills in what the arguments leave out: the
-        garment (the closest try-on product to its words), size, colour and a style to restyle it into first."""
+        """The shopper wearing a garment: ``garment_id``, else the try-on product closest to the request's words.
+        The request (``Engines.ask``) gives the size, colour and a style to restyle the garment into first."""
         start = time.perf_counter()
         photo = person if isinstance(person, Image.Image) else decode_upload(person, "person photo")
         if keep_photo and user_id is None:
             raise ValueError("keep_photo needs a user_id to keep the photo under (and to delete it later)")
-        parsed = self.parse(instruction) if instruction and instruction.strip() else None
-        ask = requested(parsed)
-        garment = self.garment(garment_id) if garment_id else self.closest_garment(instruction)
-        style = style or ask.get("style")  # restyle() refuses an unknown name, suggesting the nearest
+        ask = ask or Ask()
+        garment = self.garment(garment_id) if garment_id else self.closest_garment(ask)
         garment_image = load_image(garment.image_path)
         with self._lock:
-            if style:  # "make it vintage": restyle the product photo, then draw it on the shopper
-                garment_image = restyle(garment_image, style).image
-            colour = colour or ask.get("colour")
-            out: TryOnOutput = self.tryon(photo, garment_image, category=garment.category,
-                                          instruction=f"in {colour}" if colour else None, size=size or ask.get("size"))
+            if ask.style:  # "make it vintage": restyle the product photo, then draw it on the shopper
+                garment_image = restyle(garment_image, ask.style).image
+            out: TryOnOutput = self.tryon(photo, garment_image, category=garment.category, ask=ask)
         kept = bool(keep_photo) and self.photos.keep(user_id, photo) is not None
-        return TryOnResult(out.image, garment, parsed, out.size, out.colour, style, kept, time.perf_counter() - start)
+        return TryOnResult(out.image, garment, out.size, out.colour, ask.style, kept, time.perf_counter() - start)
 
-    def closest_garment(self, instruction: str | None) -> Garment:
-        """The try-on garment whose title the words are closest to (the encoder's text tower)."""
+    def closest_garment(self, ask: Ask) -> TryOnProduct:
+        """The try-on garment whose title the request's garment and words are closest to (the encoder's text
+        tower)."""
         if not self.garments:
             raise ValueError("this catalog has no garments to try on (tryon/garments.json)")
-        if not instruction or not instruction.strip():
+        words = " ".join(x for x in (ask.garment, ask.text) if x)
+        if not words.strip():
             raise ValueError("say which garment to try on: pick one, or name it, e.g. 'the polo shirt'")
         with self._lock:
-            texts = self.encoder.encode_texts([instruction] + [g.title for g in self.garments])
+            texts = self.encoder.encode_texts([words] + [g.title for g in self.garments])
         return self.garments[int((texts[1:] @ texts[0]).argmax())]
 
     # --- restyle -----------------------------------------------------------------------------------------
@@ -219,16 +224,14 @@ class Engines:
             return restyle(photo, target, strength=strength, preserve_colour=preserve_colour).image
 
     # --- recommendations, catalog and users ----------------------------------------------------------------
-    def recommend(self, user_id: str | None = None, text: str | None = None, history: list[str] | None = None,
+    def recommend(self, user_id: str | None = None, ask: Ask | None = None, history: list[str] | None = None,
                   k: int = 10) -> list[Recommendation]:
-        """For a stored user, a request's words (with an optional history) or a list of item ids."""
+        """For a stored user, a request (``Engines.ask``, with an optional history) or a list of item ids."""
         check_k(k)
-        if text is not None and (not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_CHARS):
-            raise ValueError(f"text must be 1 to {MAX_TEXT_CHARS} characters")
         with self._lock:
-            if text is not None:
+            if ask is not None:
                 past = self.history(user_id)["item_id"].tolist() if user_id else list(history or [])
-                return self.shop.for_text(text, k, history=past)
+                return self.shop.for_ask(ask, k, history=past)
             if user_id is not None:
                 return self.shop.for_user(check_user_id(user_id), k)
             if history:
@@ -283,27 +286,7 @@ def files_folder(db: str | Path) -> Path:
     return private_folder(Path(db).with_name(Path(db).stem + "-files"))
 
 
-def _items_frame(products: list[Product]) -> pd.DataFrame:
+def items_frame(products: list[Product]) -> pd.DataFrame:
     return pd.DataFrame({"id": [p.id for p in products], "title": [p.title for p in products],
                          "image_path": [str(p.image_path) for p in products],
                          "attributes": [p.attributes for p in products]})
-
-
-def requested(parsed: ParseResult | None) -> dict[str, str]:
-    """What a parsed request asks of a try-on, from its first item: garment, colour (the last one named), size
-    (with its system when it is not a letter, e.g. "EU 38") and style. The shopper tab shows these as chips."""
-    if parsed is None or parsed.request is None:
-        return {}
-    asked: dict[str, str] = {}
-    for item in parsed.request.items:
-        if item.garment:
-            asked.setdefault("garment", item.garment)
-        if item.colours and "colour" not in asked:
-            # "the grey tank top in burgundy": the last colour named is the one asked for, the others name it
-            asked["colour"] = item.colours[-1].name
-        if item.size:
-            system, value = item.size.system, item.size.value
-            asked.setdefault("size", value if system in ("letter", "numeric") else f"{system.upper()} {value}")
-    if parsed.request.style:
-        asked["style"] = parsed.request.style
-    return asked

@@ -9,7 +9,7 @@ import threading
 
 from PIL import Image
 
-from recsys import ImageError, load_image
+from atelier_io import ImageError, load_image
 
 MAX_QUERY_CHARS = 500
 MAX_TEXT_CHARS = 2000  # instructions and requests; the parser reads 64 tokens anyway
@@ -60,7 +60,7 @@ def declared_pixels(data: bytes) -> int:
 
 
 def decode_upload(data: bytes, name: str = "photo") -> Image.Image:
-    """An uploaded photo as a metadata-free RGB image (EXIF rotation applied), or ``recsys.ImageError``."""
+    """An uploaded photo as a metadata-free RGB image (EXIF rotation applied), or ``atelier_io.ImageError``."""
     if not isinstance(data, bytes | bytearray) or not data:
         raise ImageError(f"{name}: the upload is empty")
     if len(data) > MAX_UPLOAD_BYTES:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import shutil
 import time
 from pathlib import Path
 
 from PIL import Image
+
+from atelier_io import atomic_write
 
 from .uploads import check_user_id
 
@@ -23,11 +24,7 @@ def private_folder(path: Path) -> Path:
 
 def write_private(path: Path, data: bytes) -> Path:
     """``data`` written to ``path`` atomically, readable by the server's own user only (0600) from the first byte."""
-    tmp = path.with_name(path.name + ".tmp")
-    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
-        out.write(data)
-    tmp.replace(path)
-    return path
+    return atomic_write(path, data, mode=0o600)
 
 
 class PhotoVault:

@@ -6,9 +6,11 @@ from .registry import (
     WeightsNotFoundError,
     env_var,
     get_entry,
+    is_hub_id,
     list_models,
     record_file,
     resolve,
+    resolve_pretrained,
     sha256_of,
 )
 
@@ -18,8 +20,10 @@ __all__ = [
     "WeightsNotFoundError",
     "env_var",
     "get_entry",
+    "is_hub_id",
     "list_models",
     "record_file",
     "resolve",
+    "resolve_pretrained",
     "sha256_of",
 ]

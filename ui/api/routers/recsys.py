@@ -106,7 +106,8 @@ async def recommend(request: Request, engines: EngineDep, key: WidgetKey) -> Rec
     if body.user_id is not None:
         require_admin_for(key, "recommending from a stored user's history (user_id)")
     with user_errors():
-        recs = await run_in_threadpool(engines.recommend, body.user_id, body.text, body.history, body.k)
+        ask = (await run_in_threadpool(engines.ask, body.text))[1] if body.text is not None else None
+        recs = await run_in_threadpool(engines.recommend, body.user_id, ask, body.history, body.k)
     return RecommendResponse(model=type(engines.shop.model).__name__, results=[
         RecommendedItem(id=r.item_id, title=engines.titles.get(r.item_id, r.item_id), score=r.score, reasons=r.reasons,
                         image_url=_image_url(request, engines, r.item_id)) for r in recs])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
-from recsys import load_image
+from atelier_io import load_image
 
 from ..dependencies import EngineDep, WidgetKey, body_schema, read_body, require_admin_for, user_errors
 from ..images import png_base64

@@ -51,11 +51,12 @@ async def tryon(request: Request, engines: EngineDep, key: WidgetKey) -> TryOnRe
     if body.keep_photo and key.scope != "admin":
         raise HTTPException(403, "keeping a shopper's photo needs an admin key (the shop's server, not its page)")
     with user_errors():
-        # Rendering blocks for about a second: off the event loop, in the threadpool.
-        result = await run_in_threadpool(
-            engines.try_on, body.person_image, body.garment_id, body.instruction, body.size, body.colour,
-            body.style, body.user_id, body.keep_photo)
-    parsed = ParseResponse.model_validate(result.parsed.to_dict()) if result.parsed else None
+        # The instruction is parsed once, here; the explicit fields win over what it says. Parsing and rendering
+        # block for about a second: off the event loop, in the threadpool.
+        parsed, ask = await run_in_threadpool(engines.ask, body.instruction, None, body.colour, body.size, body.style)
+        result = await run_in_threadpool(engines.try_on, body.person_image, body.garment_id, ask, body.user_id,
+                                         body.keep_photo)
+    parsed = ParseResponse.model_validate(parsed.to_dict()) if parsed else None
     return TryOnResponse(image=png_base64(result.image), garment=_garment(request, engines, result.garment.id),
                          parsed=parsed, size=result.size, colour=result.colour, style=result.style,
                          kept_photo=result.kept_photo, seconds=round(result.seconds, 3))

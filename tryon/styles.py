@@ -1,4 +1,4 @@
-"""The style vocabulary: the one list of looks that the restyle engine renders and the parser understands.
+"""The style vocabulary: the one list of looks that the parser understands and the restyle engine renders.
 
 A shopper says "make it 70s" or "more hypebeast"; both mean one canonical style here, so the parser's output
 and the restyle engine's prompts can never drift apart. Add a style (or a synonym) here and both sides get it.
@@ -6,9 +6,10 @@ and the restyle engine's prompts can never drift apart. Add a style (or a synony
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
-from tryon.vocab import Lookup
+from .vocab import Lookup
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,17 @@ _BY_NAME = {style.name: style for style in STYLES}
 def canonical_style(word: str) -> str | None:
     """The canonical style a shopper's word names ("70s" → "vintage", "Hypebeast" → "streetwear"), else None."""
     return _STYLE_LOOKUP(word)
+
+
+def style_named(word: str) -> str:
+    """The canonical style ``word`` names, or a ValueError with the nearest known name and the list."""
+    name = canonical_style(word) if isinstance(word, str) and word.strip() else None
+    if name is None:
+        names = [s.name for s in STYLES]
+        near = difflib.get_close_matches(str(word).strip().lower(), names, n=1, cutoff=0.4)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise ValueError(f"style: unknown style {word!r}{hint} Known styles: {', '.join(names)}")
+    return name
 
 
 def get_style(name: str) -> Style | None:
