@@ -33,6 +33,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cpu_model, write_report  # noqa: E402
 
+from recsys import create_encoder, garment_classifier  # noqa: E402
 from tryon import TryOnError, load_tryon  # noqa: E402
 from tryon.person import PersonError  # noqa: E402
 
@@ -219,7 +220,7 @@ def main() -> None:
     garments = photos(data, ("cloth", "garment"))
     if not persons or not garments:
         sys.exit(f"no try-on photos under {data / 'tryon'}; set --data to ../shared/data")
-    pipe = load_tryon()
+    pipe = load_tryon(classifier=garment_classifier(create_encoder()))  # the app's classifier, handed in
     pipe(person=persons[sorted(persons)[0]], garment=garments[GALLERY[0]], category="upper")  # warm-up
     load = os.getloadavg()[0]
     runs, refusals = run_gallery(pipe, persons, garments, Path(args.gallery))

@@ -172,3 +172,14 @@ def test_ask_from_reads_a_request_once_and_edits_replace_its_filters():
     assert (edited.colour.name, edited.colours, edited.size_label) == ("navy", ("navy",), "EU 38")
     with pytest.raises(ValueError, match="colour: 'plaid-ish' is not a colour"):
         ask.edited(colour="plaid-ish")
+
+
+def test_the_category_comes_from_the_classifier_handed_in(pipe, default_encoder):
+    """No model is built behind the caller's back: without a classifier, an unnamed garment is refused."""
+    from recsys import garment_classifier
+
+    with pytest.raises(TryOnError, match="say what the garment is"):
+        pipe(person=PERSON, garment=TEE)
+    classified = load_tryon(classifier=garment_classifier(default_encoder))
+    assert classified(person=PERSON, garment=TEE).category == "upper"
+    assert classified.guess_category(Image.open(JEANS).convert("RGB")) == "lower"
