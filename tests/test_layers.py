@@ -20,6 +20,10 @@ ALLOWED = {
     "atelier_cli": {"atelier_io", "weights", "tryon", "recsys", "style", "ui"},
 }
 PROJECT = set(ALLOWED)
+# Modules reached past their package's __init__: the command line's training, evaluation and batch tools (heavy,
+# imported only by the command that runs them) and the ONNX export cache both model packages share.
+TOOL_MODULES = {"recsys.train_encoder", "recsys.train_sentiment", "recsys.evaluate", "recsys.embed_job",
+                "recsys.sentiment", "tryon.train_parser", "weights.onnx_cache"}
 
 
 def source_files() -> list[Path]:
@@ -74,6 +78,18 @@ def test_no_private_name_crosses_a_module():
             if private:
                 crossing.append(f"{path.relative_to(ROOT)}:{line} imports {private} from {module}")
     assert not crossing, "private names used across modules:\n" + "\n".join(crossing)
+
+
+def test_other_packages_are_used_through_their_init():
+    """A package's __init__ is its public API: ``from tryon import Ask``, not ``from tryon.ask import Ask``."""
+    reaching = []
+    for path in source_files():
+        here = owner(path)
+        for module, _, line in imports(path):
+            top = module.split(".")[0]
+            if top in PROJECT and top != here and "." in module and module not in TOOL_MODULES:
+                reaching.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not reaching, "imports past another package's __init__:\n" + "\n".join(reaching)
 
 
 @pytest.mark.parametrize("package", sorted(PROJECT))

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from .ask import Ask, ask_from
 from .garment import GARMENT_CATEGORIES, GarmentAnalyzer, GarmentError
-from .inference import InstructionParserPipeline, ParseResult
+from .inference import InstructionParserPipeline, ParseResult, check_text
 from .pipeline import GARMENT_CATEGORY, GarmentClassifier, Parser, TryOn, TryOnError, TryOnOutput, TryOnPipeline
 from .request import Item, Request, build_request, find_negated
 from .schema import BIO_LABELS, INTENTS, SLOTS, Entity
 from .styles import STYLES, Style, canonical_style, get_style, style_named
+from .vocab import Price, canonical_colour, canonical_garment, normalise
 
 
 def load_parser(path: str | None = None, backend: str = "onnx") -> InstructionParserPipeline:
@@ -42,6 +43,7 @@ __all__ = [
     "Ask",
     "GarmentClassifier",
     "Parser",
+    "Price",
     "TryOn",
     "TryOnError",
     "TryOnOutput",
@@ -55,10 +57,14 @@ __all__ = [
     "Request",
     "ask_from",
     "build_request",
+    "canonical_colour",
+    "canonical_garment",
+    "check_text",
     "canonical_style",
     "find_negated",
     "get_style",
     "load_parser",
     "load_tryon",
+    "normalise",
     "style_named",
 ]

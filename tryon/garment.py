@@ -52,7 +52,7 @@ class GarmentAnalyzer:
     def from_pretrained(cls, path: str | None = None) -> GarmentAnalyzer:
         """U2-Net-p from ``path`` or the registry; missing weights raise WeightsNotFoundError naming the package."""
         if path is None:
-            from weights.registry import resolve
+            from weights import resolve
 
             path = str(resolve("u2netp"))
         options = onnxruntime.SessionOptions()

@@ -93,7 +93,7 @@ class PersonAnalyzer:
 
     @classmethod
     def from_pretrained(cls) -> PersonAnalyzer:
-        from weights.registry import resolve
+        from weights import resolve
 
         resolve("mediapipe-pose")  # a clear error naming the package when mediapipe is missing
         import mediapipe as mp
