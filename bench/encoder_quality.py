@@ -13,6 +13,7 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
+from atelier_io import data_dir
 from recsys import create_encoder
 from recsys.evaluate import evaluate_products, evaluate_visuelle
 from recsys.train_encoder import TrainConfig, is_validation, read_catalog
@@ -58,7 +59,7 @@ def markdown(result: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=os.environ.get("ATELIER_DATA", "../shared/data"))
+    parser.add_argument("--data", default=str(data_dir()))
     parser.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
     parser.add_argument("--heads", help="heads file (default: the registry's)")
     parser.add_argument("--out", default="bench/results/encoder_quality")

@@ -28,6 +28,8 @@ import numpy as np
 from PIL import Image
 from skimage.metrics import structural_similarity
 
+from atelier_io import data_dir
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cpu_model, write_report  # noqa: E402
 
@@ -82,7 +84,7 @@ def sd15_step() -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", default=os.environ.get("ATELIER_DATA", "../shared/data"))
+    ap.add_argument("--data", default=str(data_dir()))
     ap.add_argument("--no-sd15", action="store_true", help="skip the SD-1.5-sized UNet step (3.4 GB, a minute)")
     ap.add_argument("--out", default="bench/results/restyle_quality.json")
     ap.add_argument("--gallery", default="docs/restyle_gallery.png")

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from atelier_io import data_dir
 from recsys.sentiment import KINDS, load_sentiment
 from recsys.train_sentiment import polarity_metrics, read_amazon, read_reviews
 
@@ -62,7 +63,7 @@ def markdown(result: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=os.environ.get("ATELIER_DATA", "../shared/data"))
+    parser.add_argument("--data", default=str(data_dir()))
     parser.add_argument("--weights", help="atelier-sentiment weights (default: the registry's)")
     parser.add_argument("--out", default="bench/results/sentiment_quality")
     args = parser.parse_args()

@@ -33,6 +33,8 @@ from scipy.stats import spearmanr
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import OneHotEncoder
 
+from atelier_io import data_dir
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cpu_model, write_report  # noqa: E402
 
@@ -175,7 +177,7 @@ def table(report: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=os.environ.get("ATELIER_DATA", "../shared/data"))
+    parser.add_argument("--data", default=str(data_dir()))
     parser.add_argument("--no-images", action="store_true", help="skip the encoder (image kNN and image feature)")
     parser.add_argument("--out", default="bench/results/trend_forecast.json")
     args = parser.parse_args()

@@ -30,6 +30,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+from atelier_io import data_dir
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cpu_model, write_report  # noqa: E402
 
@@ -211,7 +213,7 @@ def stage_table(runs: list[dict]) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", default=os.environ.get("ATELIER_DATA", "../shared/data"))
+    ap.add_argument("--data", default=str(data_dir()))
     ap.add_argument("--gallery", default="docs/tryon_gallery.png")
     ap.add_argument("--out", default="bench/results/tryon_quality.json")
     args = ap.parse_args()

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from PIL import Image
+
+from atelier_io import data_dir
 
 # Slots shoppers search for: garments, shoes, bags and watches in several colours, men and women.
 PRODUCT_SLOTS = [
@@ -138,7 +139,7 @@ def build(data: Path, out: Path, seed: int) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=os.environ.get("ATELIER_DATA", "../shared/data"),
+    parser.add_argument("--data", default=str(data_dir()),
                         help="folder with products/ and hm/ (default $ATELIER_DATA or ../shared/data)")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "ui" / "demo_catalog"))
     parser.add_argument("--seed", type=int, default=0)
