@@ -55,40 +55,37 @@ def owner(path: Path) -> str:
     return relative.parts[0] if len(relative.parts) > 1 else relative.stem
 
 
-def test_layers_point_one_way():
-    wrong = []
+def project_imports():
+    """(file, its package, imported project module, imported names, line) for every project import."""
     for path in source_files():
         here = owner(path)
-        for module, _, line in imports(path):
-            top = module.split(".")[0]
-            if top in PROJECT and top != here and top not in ALLOWED[here]:
-                wrong.append(f"{path.relative_to(ROOT)}:{line} {here} imports {module}")
+        for module, names, line in imports(path):
+            if module.split(".")[0] in PROJECT:
+                yield path.relative_to(ROOT), here, module, names, line
+
+
+def test_layers_point_one_way():
+    wrong = [f"{path}:{line} {here} imports {module}" for path, here, module, _, line in project_imports()
+             if module.split(".")[0] not in (ALLOWED[here] | {here})]
     assert not wrong, "imports against the layers:\n" + "\n".join(wrong)
 
 
 def test_no_private_name_crosses_a_module():
     crossing = []
-    for path in source_files():
-        this = ".".join(path.relative_to(ROOT).with_suffix("").parts)
-        for module, names, line in imports(path):
-            if module.split(".")[0] not in PROJECT or module == this:
-                continue
-            private = [n for n in names if n.startswith("_") and not n.startswith("__")]
-            private += [part for part in module.split(".") if part.startswith("_") and part != "__init__"]
-            if private:
-                crossing.append(f"{path.relative_to(ROOT)}:{line} imports {private} from {module}")
+    for path, _, module, names, line in project_imports():
+        if module == ".".join(path.with_suffix("").parts):
+            continue
+        private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+        private += [part for part in module.split(".") if part.startswith("_") and part != "__init__"]
+        if private:
+            crossing.append(f"{path}:{line} imports {private} from {module}")
     assert not crossing, "private names used across modules:\n" + "\n".join(crossing)
 
 
 def test_other_packages_are_used_through_their_init():
     """A package's __init__ is its public API: ``from tryon import Ask``, not ``from tryon.ask import Ask``."""
-    reaching = []
-    for path in source_files():
-        here = owner(path)
-        for module, _, line in imports(path):
-            top = module.split(".")[0]
-            if top in PROJECT and top != here and "." in module and module not in TOOL_MODULES:
-                reaching.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    reaching = [f"{path}:{line} imports {module}" for path, here, module, _, line in project_imports()
+                if module.split(".")[0] != here and "." in module and module not in TOOL_MODULES]
     assert not reaching, "imports past another package's __init__:\n" + "\n".join(reaching)
 
 
