@@ -355,3 +355,9 @@ def _rows(item_ids: list[str]):
     import pandas as pd
 
     return pd.DataFrame({"item_id": item_ids, "ts": [f"2024-05-0{i + 1}" for i in range(len(item_ids))]})
+
+
+def test_a_blank_recommend_text_is_refused(client: TestClient, widget_secret):
+    """Whitespace is no request: a 422, as before the text was parsed once at the route."""
+    response = client.post("/api/v1/recommend", json={"text": "   "}, headers=admin(widget_secret))
+    assert response.status_code == 422 and "whitespace" in response.text

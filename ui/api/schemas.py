@@ -25,6 +25,12 @@ ItemId = Annotated[str, Field(pattern=ID_PATTERN, description="1-128 characters,
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
 
 
+def not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("the text is only whitespace: type what you are looking for")
+    return text
+
+
 def _timestamp(value: str) -> str:
     """An ISO-8601 date-time from 1970 to 2100: a history reaches no further, and "1e400" is no date."""
     try:
@@ -153,7 +159,8 @@ class RestyleResponse(BaseModel):
 # --- recommend ----------------------------------------------------------------------------------------------
 class RecommendRequest(Strict):
     user_id: UserId | None = Field(None, description="a stored user's history (admin keys)")
-    text: Text | None = Field(None, examples=["a red dress for a wedding, not black"])
+    text: Annotated[Text, AfterValidator(not_blank)] | None = Field(None, examples=["a red dress for a wedding, "
+                                                                                     "not black"])
     history: list[ItemId] | None = Field(None, max_length=500, description="item ids the shopper chose")
     k: int = Field(10, ge=1, le=MAX_RESULTS)
 

@@ -41,6 +41,7 @@ from ..schemas import (
     UserDeletion,
     UserHistory,
     UserId,
+    not_blank,
 )
 from .tryon import REFUSALS
 
@@ -52,14 +53,8 @@ catalog = APIRouter(prefix="/api/v1", tags=["catalog & users"], max_body_size=CA
 CATALOG_PIXELS = 400_000_000
 
 
-def _not_blank(text: str) -> str:
-    if not text.strip():
-        raise ValueError("the search text is only whitespace: type what you are looking for")
-    return text
-
-
 SearchText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="e.g. 'red dress'"),
-                       AfterValidator(_not_blank)]
+                       AfterValidator(not_blank)]
 TopK = Annotated[int, Query(ge=1, le=MAX_RESULTS, description="number of results")]
 
 
