@@ -25,9 +25,9 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from atelier_io import data_dir
-from recsys import create_encoder
+from recsys import create_encoder, last_interactions
 from recsys.batch import read_interactions, recommend_batch
-from recsys.recommender import RecommenderConfig, last_interactions
+from recsys.recommender import RecommenderConfig
 
 K = 12  # MAP@12 needs 12; HR and NDCG read the first 10
 

@@ -18,6 +18,7 @@ from .batch import recommend_batch
 from .catalog import Catalog, Product, SearchHit, list_images, read_products
 from .content import ContentRecommender
 from .factory import create_encoder, list_encoders
+from .holdout import hold_out_last, last_interactions
 from .ingest import ID_PATTERN, StoreError, read_table
 from .prompts import class_prototypes, garment_classifier
 from .recommender import ItemSignals, Recommendation, Recommender, RecommenderConfig
@@ -59,6 +60,8 @@ __all__ = [
     "attribute_trends",
     "class_prototypes",
     "garment_classifier",
+    "hold_out_last",
+    "last_interactions",
     "list_images",
     "create_encoder",
     "default_db",

@@ -18,8 +18,9 @@ import logging
 import numpy as np
 import pandas as pd
 
+from .holdout import hold_out_last
 from .prompts import attribute_caption
-from .recommender import ItemSignals, Recommender, RecommenderConfig, last_interactions
+from .recommender import ItemSignals, Recommender, RecommenderConfig
 from .sentiment import item_sentiment
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,7 @@ def recommend_batch(train: pd.DataFrame, users: pd.DataFrame, k: int = 10, encod
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     train, users = read_interactions(train, "train"), read_interactions(users, "users")
-    held = last_interactions(users)
-    histories, held_out = users[~held], users[held]
+    histories, held_out = hold_out_last(users)
     catalog = pd.concat([train, histories], ignore_index=True)
     signals = item_signals(catalog, encoder)
     model = Recommender(config).fit(train, signals)

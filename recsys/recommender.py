@@ -30,6 +30,7 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils.validation import check_is_fitted
 
+from .holdout import last_interactions
 from .index import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -403,13 +404,6 @@ def _check_interactions(frame: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     if unknown:
         raise KeyError(f"{len(unknown)} interacted items are not in the catalog, e.g. {unknown[:5]}")
     return out.reset_index(drop=True)
-
-
-def last_interactions(frame: pd.DataFrame) -> pd.Series:
-    """Boolean mask of each user's last interaction by ts; ties go to the later row in the file."""
-    order = frame.reset_index(drop=True).assign(_row=np.arange(len(frame))).sort_values(["ts", "_row"], kind="stable")
-    last = order.groupby("user_id", sort=False)["_row"].transform("max") == order["_row"]
-    return last.reindex(range(len(frame))).to_numpy()
 
 
 def _split_last(frame: pd.DataFrame, n_users: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -14,7 +14,8 @@ from sklearn.exceptions import NotFittedError
 
 import atelier_cli
 from recsys.batch import item_signals, read_interactions, recommend_batch
-from recsys.recommender import FEATURES, ItemSignals, Recommender, RecommenderConfig, last_interactions
+from recsys.holdout import last_interactions
+from recsys.recommender import FEATURES, ItemSignals, Recommender, RecommenderConfig
 
 SMALL = RecommenderConfig(factors=8, iterations=5, fusion_users=300, candidates=50)
 
@@ -40,6 +41,20 @@ def test_last_interaction_ties_go_to_the_later_row():
     frame = pd.DataFrame({"user_id": ["a", "a", "a", "b"], "item_id": ["1", "2", "3", "4"],
                           "ts": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-03", "2024-01-01"])})
     assert last_interactions(frame).tolist() == [False, False, True, True]
+
+
+def test_last_interaction_is_the_latest_date_not_the_last_row():
+    # The rule the recommend-batch contract states: by date; the file's order only breaks a tie.
+    frame = pd.DataFrame({"user_id": ["a", "a", "b", "a", "b"], "item_id": ["late", "2", "3", "early", "4"],
+                          "ts": pd.to_datetime(["2024-03-01", "2024-01-02", "2024-05-01", "2024-01-01",
+                                                "2024-02-01"])})
+    assert last_interactions(frame).tolist() == [True, False, True, False, False]
+
+
+def test_last_interaction_ignores_the_frame_index():
+    frame = pd.DataFrame({"user_id": ["a", "a"], "item_id": ["new", "old"],
+                          "ts": pd.to_datetime(["2024-02-01", "2024-01-01"])}, index=[7, 3])
+    assert last_interactions(frame).tolist() == [True, False]
 
 
 def test_blend_is_learned_and_content_wins_where_it_should():
@@ -134,6 +149,16 @@ def test_batch_never_lets_held_out_rows_in(monkeypatch):
     assert all(len(r["items"]) == 5 and "secret" not in r["items"] for r in rows)
     history = set(users[users["user_id"] == "u0"]["item_id"]) - {"secret"}
     assert not history & set(rows[0]["items"])
+
+
+def test_batch_holds_out_the_latest_date_even_when_it_is_not_the_last_row():
+    frame, _ = clustered_shop()
+    train = frame[frame["user_id"].str[1:].astype(int) >= 40]
+    users = frame[frame["user_id"].str[1:].astype(int) < 40].copy()
+    first = users.index[users["user_id"] == "u0"][0]
+    users.loc[first, "ts"] = users["ts"].max() + pd.Timedelta(days=1)  # u0's first row is now their latest rental
+    rows = recommend_batch(train, users, k=5, config=SMALL)
+    assert rows[0]["user_id"] == "u0" and rows[0]["held_out"] == users.loc[first, "item_id"]
 
 
 def test_item_signals_from_rentals_smooth_ratings():
