@@ -32,6 +32,16 @@ class Ask:
     colours: tuple[str, ...] = ()  # every colour named, by canonical name
     sizes: tuple[str, ...] = ()  # every size named, as stated
     exclude: dict[str, tuple[str, ...]] = field(default_factory=dict)  # slot -> values the shopper does not want
+    # Other values the words named (material, pattern, fit, sleeve, brand, occasion): no engine filters on them
+    # yet, but they show the words were a fashion request ("something in linen").
+    details: tuple[str, ...] = ()
+
+    @property
+    def names_nothing(self) -> bool:
+        """Whether no vocabulary recognised anything in the request: no garment, colour, size, style, budget,
+        detail or exclusion ("blorp zzz qwerty"). The recommenders refuse such words rather than guess."""
+        return not (self.garment or self.garments or self.colour or self.colours or self.size or self.sizes
+                    or self.style or self.budget or self.details or self.exclude)
 
     @property
     def size_label(self) -> str | None:
@@ -80,7 +90,14 @@ def ask_from(parsed: ParseResult | Request | None) -> Ask:
         colours=tuple(c.name for item in request.items for c in item.colours),
         sizes=tuple(item.size.value for item in request.items if item.size),
         exclude={slot: tuple(values) for slot, values in request.exclude.items()},
+        details=_details(request),
     )
+
+
+def _details(request: Request) -> tuple[str, ...]:
+    per_item = (getattr(item, slot) for item in request.items for slot in ("material", "pattern", "fit", "sleeve",
+                                                                             "brand"))
+    return tuple(value for value in (*per_item, request.occasion) if value)
 
 
 def _known(value, slot: str, text: str):

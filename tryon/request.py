@@ -90,7 +90,8 @@ class Request:
 # --- negation ------------------------------------------------------------------------------------------------
 
 _CUE = re.compile(
-    r"\bany\s*(?:thing|one)\s+(?:but|except)\b|\bany\s+colou?rs?\s+(?:but|except)\b|\bexcept(?:\s+for)?\b"
+    # "any colour but red", "any top but black": "any" + one or two words + but/except rules out what follows.
+    r"\bany\s*(?:thing|one)\s+(?:but|except)\b|\bany\s+(?:[\w-]+\s+){1,2}?(?:but|except)\b|\bexcept(?:\s+for)?\b"
     r"|\bother\s+than\b|\binstead\s+of\b|\brather\s+than\b|\bexcluding\b|\bwithout\b|\bavoid(?:ing)?\b"
     r"|\bnot\b(?!\s+only\b)|\bno\b|\bnon\b\s*-?|\bnever\b|\bnothing\b(?!\s+but\b)|\bneither\b|\bnor\b|\bcannot\b"
     r"|\b(?:do|does|did|is|are|was|were|ca|wo|should|would|could|must|have|has|had|need)n'?t\b",
