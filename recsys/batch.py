@@ -58,15 +58,18 @@ def item_signals(frame: pd.DataFrame, encoder=None) -> ItemSignals:
         table = item_sentiment(pd.DataFrame({"item_id": frame["item_id"], "sentiment": polarity}).dropna())
         sentiment = table["sentiment"].reindex(ids).to_numpy(np.float32)
         counts = table["n_reviews"].reindex(ids).fillna(0).to_numpy()
-    return ItemSignals(ids, embeddings, sentiment, counts, [c.removeprefix("a photo of a ") for c in captions])
+    categories = [_mode(group, "category") or "" for _, group in grouped]
+    titles = [c.removeprefix("a photo of a ") for c in captions]
+    return ItemSignals(ids, embeddings, sentiment, counts, titles, categories)
 
 
 def _caption(group: pd.DataFrame) -> str:
-    def mode(column: str) -> str | None:
-        values = group[column].dropna() if column in group else pd.Series(dtype=object)
-        return str(values.mode().iloc[0]) if len(values) else None
+    return attribute_caption(_mode(group, "colour"), _mode(group, "category"), usage=_mode(group, "rented_for"))
 
-    return attribute_caption(mode("colour"), mode("category"), usage=mode("rented_for"))
+
+def _mode(group: pd.DataFrame, column: str) -> str | None:
+    values = group[column].dropna() if column in group else pd.Series(dtype=object)
+    return str(values.mode().iloc[0]) if len(values) else None
 
 
 def _polarity(ratings: pd.Series) -> pd.Series:

@@ -1,24 +1,28 @@
-"""The recommender: comment sentiment × visual features over the shopper's history, plus collaborative signals.
+"""The recommender: comment sentiment × visual features over the shopper's history, plus collaborative and
+seasonal signals, ranked by a model learned on shoppers' real next choices.
 
-For a shopper with history h and every catalog item y it computes, as vectors over the catalog:
+For a shopper with history h, a visit date and every candidate item y it reads these features:
 
-    m(h, y)   cosine between the shopper's profile (recency-weighted mean of their history's embeddings) and y
-    s(y)      what comments say about y: Bayesian-smoothed sentiment (or rating) mean, see recsys.sentiment
-    t(y)      what y's image (or text) embedding predicts about its appeal: a ridge regression from embedding to s
-    p(y)      = w_s·s(y) + w_t·t(y), ranked by m(h, y)·p(y) as the design says
-    als, knn  collaborative filtering (implicit ALS with fold-in, item-kNN cosine) on interactions
-    trend     rentals/purchases of y in the 90 days before the visit (no peeking past it); ``recent``: 28 days
+    m(h, y)        cosine between the shopper's profile (recency-weighted mean of their history's embeddings) and y
+    s(y), t(y)     what comments say about y (Bayesian-smoothed sentiment or rating), and what y's embedding
+                   predicts about it (ridge regression, for items without comments); p(y) = w_s·s + w_t·t
+    m_s, m_t       m·s and m·t: the design's m(h, y)·p(y), with w_s and w_t left to the ranker
+    als, knn, co   collaborative: implicit ALS (history folded in), item-kNN cosine, and co-rentals (items others
+                   took within 60 days of the history's picks, recent picks weighing more)
+    pop, week, month, quarter, year
+                   interactions of y before the visit, all time and in the last 7 / 28 / 91 / 364 days
+    age            weeks since y was first chosen; category: the share of the history in y's category
+    history, gap   how long the history is and how many days since its last pick
 
-Each signal is z-scored per shopper and the final score is a learned linear blend
-(``score = Σ β_f · z_f``, including the terms m·s and m·t that make up m·p). The β are fitted by
-logistic regression on the training shoppers' own last interactions (leave-last-out inside ``fit``),
-never hand-set. A signal an item lacks (no image, no comments, never bought) is 0 after z-scoring,
-so the item is ranked on what it has.
+Candidates are each signal's top items (every item in a small catalog); a LightGBM lambdarank model, fitted on
+the training shoppers' own next choices (leave-last-out by date, ``recsys.holdout``), orders them. Nothing is
+hand-set. A signal an item lacks (no image, no comments, never chosen) is missing (NaN), which the trees route
+on their own. Each recommendation's reasons are the features that raised its score most (LightGBM's SHAP
+contributions), said in words.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,32 +31,40 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import Ridge
 from sklearn.utils.validation import check_is_fitted
 
 from .holdout import last_interactions
 from .index import VectorIndex
+from .signals import RentalCounts, co_rentals, co_score
 
 log = logging.getLogger(__name__)
-FEATURES = ("m_s", "m_t", "m", "s", "t", "als", "knn", "pop", "trend", "recent")
-CANDIDATE_SIGNALS = ("m", "als", "knn", "pop", "trend", "recent")
+WINDOWS = {"week": 7, "month": 28, "quarter": 91, "year": 364}  # days before the visit
+FEATURES = ("m", "s", "t", "m_s", "m_t", "als", "knn", "co", "pop", *WINDOWS, "age", "category", "history", "gap")
+COLUMN = {name: i for i, name in enumerate(FEATURES)}
+CANDIDATE_SIGNALS = ("m", "als", "knn", "co", "pop", "week", "month", "quarter", "year")
+# What each feature says about an item when it lifts its score (see Recommender._reason).
+REASON_KIND = {"m": "looks", "m_s": "looks", "m_t": "looks", "s": "reviews", "t": "reviews", "als": "together",
+               "knn": "together", "co": "together", "pop": "popular", "year": "popular", "week": "rising",
+               "month": "rising", "quarter": "rising", "age": "new", "category": "category"}
 # From this many items on, a request no longer scores every item: each signal's top items come from an index or a
-# precomputed list, and the features are computed and z-scored over their union only (bench/recommender_scale.py).
+# precomputed list, and the features are computed over their union only (bench/recommender_scale.py).
 LARGE_CATALOG = 50_000
-POOL = "pool"  # key of the features dict under which a large catalog's candidate pool travels to _candidates
 NOT_FITTED = "This %(name)s is not fitted yet: call its fit method before recommend or profile."
 
 
 @dataclass
 class RecommenderConfig:
-    factors: int = 64
-    regularization: float = 0.05
-    alpha: float = 10.0  # ALS confidence per interaction
+    factors: int = 32  # ALS; 32 / 1.0 / 5 won a small grid on RentTheRunway training shoppers (bench/)
+    regularization: float = 1.0
+    alpha: float = 5.0  # ALS confidence per interaction
     iterations: int = 15
     knn_neighbours: int = 100
+    co_rental_days: int = 60  # two picks this close by one shopper count as rented together
     recency_half_life_days: float = 180.0  # the profile h weights a rental 180 days older half as much
-    fusion_users: int = 3000  # training shoppers whose held-out last interaction teaches the blend
-    candidates: int = 100  # each signal puts forward its top items; the blend ranks their union
+    fusion_users: int = 8000  # training shoppers whose held-out last interaction teaches the ranker
+    candidates: int = 100  # each signal puts forward its top items; the ranker orders their union
+    trees: int = 200  # the ranker's boosting rounds
     seed: int = 0
 
 
@@ -72,6 +84,18 @@ class ItemSignals:
     sentiment: np.ndarray | None = None  # smoothed mean in [-1, 1]; NaN where an item has no comments
     comment_counts: np.ndarray | None = None
     titles: list[str] | None = None
+    categories: list[str] | None = None  # e.g. "dress", "gown"; None or "" where unknown
+
+
+@dataclass
+class _Visit:
+    """One request's pool of items (catalog rows) and their features, one row per pool item."""
+
+    pool: np.ndarray
+    x: np.ndarray  # (len(pool), len(FEATURES)) float32, NaN where a signal is missing
+    history: np.ndarray  # catalog rows of the history
+    ages_days: np.ndarray  # days from each history pick to the visit
+    when: pd.Timestamp | None
 
 
 class Recommender(BaseEstimator):
@@ -79,10 +103,10 @@ class Recommender(BaseEstimator):
 
     A scikit-learn style estimator: ``__init__`` only stores ``config`` (None: ``RecommenderConfig()``'s defaults,
     resolved in ``fit``). What ``fit`` learns ends in ``_``: ``config_``, ``items_`` (the ItemSignals), ``index_``
-    (item id -> row), ``weights_`` (the blend's β per feature), ``users_``, ``user_items_``, ``als_``, ``knn_``,
-    ``popularity_``, ``trend_``, ``appeal_`` (t(y), or None), ``has_embedding_``, ``has_sentiment_``, ``large_``
-    (candidate-pool serving) and, for a large catalog, ``content_index_``, ``als_index_``, ``top_popular_``,
-    ``trending_``, ``trending_counter_``.
+    (item id -> row), ``ranker_`` (the fitted LGBMRanker), ``users_``, ``user_items_``, ``als_``, ``knn_``,
+    ``co_``, ``popularity_``, ``counts_``, ``appeal_`` (t(y), or None), ``category_`` (codes, or None),
+    ``large_`` (candidate-pool serving) and, for a large catalog, ``content_index_``, ``als_index_``,
+    ``top_popular_``, ``trending_``.
     """
 
     def __init__(self, config: RecommenderConfig | None = None):
@@ -96,18 +120,17 @@ class Recommender(BaseEstimator):
         frame = _check_interactions(interactions, items.ids)
         self.items_ = items
         self.index_ = {item_id: i for i, item_id in enumerate(items.ids)}
-        self.has_embedding_ = None if items.embeddings is None else np.abs(items.embeddings).sum(1) > 0
-        self.has_sentiment_ = None if items.sentiment is None else ~np.isnan(items.sentiment)
+        self.category_ = _category_codes(items.categories)
         self.large_ = len(self.index_) >= LARGE_CATALOG
         self.content_index_ = None  # large catalogs: built once here, the embeddings do not change within fit
         if self.large_ and items.embeddings is not None:
             self.content_index_ = VectorIndex(items.embeddings, seed=self.config_.seed)
         held_in, held_out = _split_last(frame, self.config_.fusion_users, self.config_.seed)
-        log.info("learning the blend on %d training shoppers' last interactions", len(held_out))
+        log.info("learning the ranker on %d training shoppers' next choices", len(held_out))
         self._fit_components(held_in)
-        weights = self._fit_blend(held_in, held_out)
+        ranker = self._fit_ranker(held_in, held_out)
         self._fit_components(frame)  # serve with every interaction
-        self.weights_ = weights  # set last: its presence means fit completed
+        self.ranker_ = ranker  # set last: its presence means fit completed
         return self
 
     def _fit_components(self, frame: pd.DataFrame) -> None:
@@ -128,24 +151,22 @@ class Recommender(BaseEstimator):
             self.als_.fit(matrix, show_progress=False)
         self.knn_ = CosineRecommender(K=cfg.knn_neighbours)
         self.knn_.fit(matrix, show_progress=False)
-        counts = np.asarray(matrix.sum(0)).ravel()
-        self.popularity_ = np.log1p(counts)
-        self.trend_ = _TrendCounter(frame, self.index_)
+        self.co_ = co_rentals(frame, self.index_, cfg.co_rental_days)
+        self.popularity_ = np.log1p(np.asarray(matrix.sum(0)).ravel())
+        self.counts_ = RentalCounts(frame, self.index_)
         self.appeal_ = self._fit_appeal()
         if not self.large_:
             return
-        # Large catalog: what _features needs to draw candidates without scoring every item (content_index_: fit).
+        # Large catalog: what _visit needs to draw candidates without scoring every item (content_index_: fit).
         self.als_index_ = VectorIndex(self.als_.item_factors, normalised=False, seed=cfg.seed)
         kth = min(cfg.candidates, len(self.index_) - 1)  # argpartition's kth must lie inside the catalog
         self.top_popular_ = np.argpartition(-self.popularity_, kth)[:cfg.candidates]
-        # The items among the top trending in some week hold the trend candidates of any visit date: a counter over
-        # their rows alone finds them per request without counting over the whole catalog.
-        weeks = [self.trend_.start + pd.Timedelta(weeks=w) for w in range(self.trend_.n_weeks)]
-        tops = [np.argpartition(-self.trend_.at(when, days), kth)[:cfg.candidates]
-                for when in weeks for days in (90, 28)]
+        # The items among the most chosen of some week's windows hold the seasonal candidates of any visit date:
+        # counting over their rows alone finds them per request without counting over the whole catalog.
+        weeks = [self.counts_.start + pd.Timedelta(weeks=w) for w in range(self.counts_.n_weeks)]
+        tops = [np.argpartition(-self.counts_.window(when, days), kth)[:cfg.candidates]
+                for when in weeks for days in WINDOWS.values()]
         self.trending_ = np.unique(np.concatenate(tops))
-        self.trending_counter_ = copy.copy(self.trend_)
-        self.trending_counter_.cumulative = self.trend_.cumulative[self.trending_]
 
     def _fit_appeal(self) -> np.ndarray | None:
         """t(y): ridge regression from an item's embedding to its smoothed sentiment, so items with an image
@@ -159,91 +180,107 @@ class Recommender(BaseEstimator):
         model = Ridge(alpha=1.0).fit(signals.embeddings[known], signals.sentiment[known])
         return model.predict(signals.embeddings).astype(np.float32)
 
-    def _fit_blend(self, held_in: pd.DataFrame, held_out: pd.DataFrame) -> dict[str, float]:
-        """Logistic regression over each training shopper's candidates: the item they chose next against the
-        others the signals put forward (the competition the blend has to win at serving time)."""
+    def _fit_ranker(self, held_in: pd.DataFrame, held_out: pd.DataFrame):
+        """LightGBM lambdarank over each training shopper's candidates: the item they chose next against the
+        others the signals put forward (the competition the ranker has to win at serving time)."""
+        from lightgbm import LGBMRanker
+
         histories = held_in.groupby("user_id", sort=False)
-        x, y, missed = [], [], 0
+        x, y, groups = [], [], []
         for row in held_out.itertuples(index=False):
             history = histories.get_group(row.user_id)
-            z = self._features(history["item_id"].tolist(), history["ts"].tolist(), as_of=row.ts)
-            candidates = self._candidates(z)
-            labels = candidates == self.index_[row.item_id]
-            if not labels.any():
-                missed += 1
-                continue
-            x.append(np.stack([z[f][candidates] for f in FEATURES], 1))
-            y.append(labels)
-        log.info("blend: next choice among the candidates for %d of %d shoppers", len(x), len(x) + missed)
-        if not x:
+            visit = self._visit(history["item_id"].tolist(), history["ts"].tolist(), as_of=row.ts)
+            chosen = self._candidates(visit, ~np.isin(visit.pool, visit.history))
+            labels = visit.pool[chosen] == self.index_[row.item_id]
+            if labels.any():
+                x.append(visit.x[chosen])
+                y.append(labels.astype(int))
+                groups.append(len(chosen))
+        log.info("ranker: next choice among the candidates for %d of %d shoppers", len(groups), len(held_out))
+        if not groups:
             raise ValueError("no training shopper's next choice was among the candidates: nothing to learn from")
-        model = LogisticRegression(C=1.0, max_iter=1000).fit(np.concatenate(x), np.concatenate(y))
-        weights = dict(zip(FEATURES, model.coef_[0].round(4).tolist(), strict=True))
-        log.info("blend weights: %s", weights)
-        return weights
+        cfg = self.config_
+        ranker = LGBMRanker(n_estimators=cfg.trees, learning_rate=0.05, num_leaves=15,
+                            min_child_samples=max(5, min(100, len(groups) // 20)), subsample=0.8, subsample_freq=1,
+                            colsample_bytree=0.8, random_state=cfg.seed, n_jobs=1, deterministic=True,
+                            force_row_wise=True, verbose=-1)
+        return ranker.fit(np.concatenate(x), np.concatenate(y), group=groups, feature_name=list(FEATURES))
 
-    def _candidates(self, z: dict[str, np.ndarray]) -> np.ndarray:
-        """The union of each signal's top items: the pool the blend ranks (all items in a small catalog). A large
-        catalog's pool was drawn from the indexes by _features, which also computed the features over it."""
-        if POOL in z:
-            return z[POOL]
+    def _candidates(self, visit: _Visit, keep: np.ndarray) -> np.ndarray:
+        """Positions in the visit's pool: the union of each signal's top items among those ``keep`` allows (all of
+        them when that is no more than ``config.candidates``)."""
+        eligible = np.flatnonzero(keep)
         n = self.config_.candidates
-        if len(self.index_) <= n:
-            return np.arange(len(self.index_))
-        tops = [np.argpartition(-z[f], n)[:n] for f in CANDIDATE_SIGNALS if z[f].any()]
-        return np.unique(np.concatenate(tops))
+        if len(eligible) <= n:
+            return eligible
+        tops = []
+        for name in CANDIDATE_SIGNALS:
+            values = visit.x[eligible, COLUMN[name]]
+            if np.isnan(values).all() or np.nanmax(values) == np.nanmin(values):
+                continue  # absent or flat for this shopper (e.g. no history): it would pick arbitrary items
+            tops.append(eligible[np.argpartition(-np.nan_to_num(values, nan=-np.inf), n)[:n]])
+        return np.unique(np.concatenate(tops)) if tops else eligible[:n]
 
     # --- scoring -------------------------------------------------------------------------------------
-    def _features(self, history: Sequence[str], times: Sequence[pd.Timestamp] | None = None,
-                  as_of: pd.Timestamp | None = None, profile: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Every signal as a vector over the catalog, z-scored for this shopper. ``as_of``: the date of the
-        visit (trends are counted in the 90 days before it); default the last history date. A large catalog
-        computes and z-scores them over its candidate pool only (0 elsewhere) and passes the pool on in z[POOL]."""
+    def _visit(self, history: Sequence[str], times: Sequence[pd.Timestamp] | None = None,
+               as_of: pd.Timestamp | None = None, profile: np.ndarray | None = None) -> _Visit:
+        """Every feature for the pool of items this visit can be offered: the whole catalog when it is small,
+        else the union of each signal's top items from the indexes and precomputed lists. ``as_of``: the visit's
+        date (default the last history date); counts are read from before it only."""
         idx = np.array([self.index_[i] for i in history], dtype=np.int64)
         row = sp.csr_matrix((np.ones(len(idx), np.float32), (np.zeros(len(idx), int), idx)), (1, len(self.index_)))
         row.sum_duplicates()
+        when = as_of if as_of is not None else max(times) if times else None
+        ages = (when - pd.Series(times)).dt.days.to_numpy(float) if times and when is not None else np.zeros(len(idx))
         profile = self._profile(idx, times) if profile is None else profile
         user_factor = np.asarray(self.als_.recalculate_user(0, row)).ravel()
         neighbours = row @ self.knn_.similarity if len(idx) else None
-        when = as_of if as_of is not None else max(times) if times else None
-        pool, trend = slice(None), self.trend_
-        if self.large_:  # each signal's top items from the indexes and precomputed lists, as _candidates would pick
-            n = self.config_.candidates
-            tops = [self.als_index_.search(user_factor, n)[0], self.top_popular_]
-            tops += [self.trending_[np.argsort(-self.trending_counter_.at(when, d))[:n]] for d in (90, 28)]
-            if profile is not None and self.content_index_ is not None:
-                tops.append(self.content_index_.search(profile, n)[0])
-            if neighbours is not None:
-                tops.append(neighbours.indices[np.argsort(-neighbours.data)[:n]])
-            pool = np.unique(np.concatenate(tops))
-            pool = pool[pool >= 0]  # an approximate search pads with -1 when it finds fewer than n
-            trend = copy.copy(self.trend_)
-            trend.cumulative = self.trend_.cumulative[pool]  # the same counts, for the pool's rows only
-        raw: dict[str, np.ndarray] = {}
-        m = self.items_.embeddings[pool] @ profile if profile is not None else None
-        s = np.nan_to_num(self.items_.sentiment[pool]) if self.items_.sentiment is not None else None
-        t = self.appeal_[pool] if self.appeal_ is not None else None
-        raw["m"], raw["s"], raw["t"] = m, s, t
-        raw["m_s"] = m * s if m is not None and s is not None else None
-        raw["m_t"] = m * t if m is not None and t is not None else None
-        raw["als"] = self.als_.item_factors[pool] @ user_factor
-        raw["knn"] = neighbours[:, pool].toarray().ravel() if neighbours is not None else None
-        raw["pop"] = self.popularity_[pool]
-        raw["trend"], raw["recent"] = trend.at(when, days=90), trend.at(when, days=28)
-        # An item lacking a signal (no embedding, no comments) gets the average (z = 0) for it, not a raw 0.
-        has = {"m": self.has_embedding_, "m_t": self.has_embedding_, "s": self.has_sentiment_}
-        has = {name: None if mask is None else mask[pool] for name, mask in has.items()}
-        has["m_s"] = None if has["s"] is None or has["m"] is None else has["m"] & has["s"]
-        if not self.large_:
-            return {name: _zscore(raw.get(name), len(self.index_), has.get(name)) for name in FEATURES}
-        z = {name: np.zeros(len(self.index_), np.float32) for name in FEATURES}
-        for name in FEATURES:
-            z[name][pool] = _zscore(raw.get(name), len(pool), has.get(name))
-        return {**z, POOL: pool}
+        co = co_score(self.co_, idx, ages) if len(idx) else None
+        pool = self._pool(user_factor, profile, neighbours, co, when) if self.large_ else np.arange(len(self.index_))
+        counts = self.counts_.rows(pool) if self.large_ else self.counts_
+        n = len(pool)
+        x = np.full((n, len(FEATURES)), np.nan, np.float32)
+        if profile is not None:
+            has = np.abs(self.items_.embeddings[pool]).sum(1) > 0
+            x[has, COLUMN["m"]] = self.items_.embeddings[pool][has] @ profile
+        if self.items_.sentiment is not None:
+            x[:, COLUMN["s"]] = self.items_.sentiment[pool]
+        if self.appeal_ is not None:
+            x[:, COLUMN["t"]] = self.appeal_[pool]
+        x[:, COLUMN["m_s"]] = x[:, COLUMN["m"]] * x[:, COLUMN["s"]]
+        x[:, COLUMN["m_t"]] = x[:, COLUMN["m"]] * x[:, COLUMN["t"]]
+        x[:, COLUMN["als"]] = self.als_.item_factors[pool] @ user_factor
+        if neighbours is not None:
+            x[:, COLUMN["knn"]] = neighbours[:, pool].toarray().ravel()
+            x[:, COLUMN["co"]] = co[:, pool].toarray().ravel()
+        x[:, COLUMN["pop"]] = counts.window(when, None)
+        for name, days in WINDOWS.items():
+            x[:, COLUMN[name]] = counts.window(when, days)
+        x[:, COLUMN["age"]] = counts.age_weeks(when)
+        if self.category_ is not None and len(idx):
+            x[:, COLUMN["category"]] = _category_share(self.category_, idx)[pool]
+        x[:, COLUMN["history"]] = len(idx)
+        x[:, COLUMN["gap"]] = ages.min() if len(ages) else np.nan
+        return _Visit(pool, x, idx, ages, when)
+
+    def _pool(self, user_factor: np.ndarray, profile: np.ndarray | None, neighbours: sp.csr_matrix | None,
+              co: sp.csr_matrix | None, when: pd.Timestamp | None) -> np.ndarray:
+        """A large catalog's pool: each candidate signal's top items, from the indexes and precomputed lists."""
+        n = self.config_.candidates
+        tops = [self.als_index_.search(user_factor, n)[0], self.top_popular_]
+        trending = self.counts_.rows(self.trending_)
+        tops += [self.trending_[np.argsort(-trending.window(when, days))[:n]] for days in WINDOWS.values()]
+        if profile is not None and self.content_index_ is not None:
+            tops.append(self.content_index_.search(profile, n)[0])
+        for scores in (neighbours, co):
+            if scores is not None:
+                tops.append(scores.indices[np.argsort(-scores.data)[:n]])
+        pool = np.unique(np.concatenate(tops))
+        return pool[pool >= 0]  # an approximate search pads with -1 when it finds fewer than n
 
     def profile(self, history: Sequence[str], times: Sequence[pd.Timestamp] | None = None) -> np.ndarray | None:
         """The shopper's profile h (unit vector in the encoder's space), or None without embeddings."""
-        check_is_fitted(self, "weights_", msg=NOT_FITTED)
+        check_is_fitted(self, "ranker_", msg=NOT_FITTED)
         return self._profile(np.array([self.index_[i] for i in history], dtype=np.int64), times)
 
     def _profile(self, idx: np.ndarray, times: Sequence[pd.Timestamp] | None) -> np.ndarray | None:
@@ -257,65 +294,73 @@ class Recommender(BaseEstimator):
         """Top-k items for a history of item ids (``times`` aligned with it, optional). ``as_of``: the visit's
         date. ``allowed``: a boolean mask over the catalog (filters). ``profile``: a unit vector in the encoder's
         space to use as h instead of the history's (e.g. a request's text embedding). Unknown ids: KeyError."""
-        check_is_fitted(self, "weights_", msg=NOT_FITTED)
+        check_is_fitted(self, "ranker_", msg=NOT_FITTED)
         history = list(history)
         unknown = [i for i in history if i not in self.index_]
         if unknown:
             raise KeyError(f"unknown item ids in the history: {unknown[:5]}")
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        z = self._features(history, times, as_of, profile)
-        total = np.full(len(self.index_), -np.inf)
-        pool = self._candidates(z)
-        total[pool] = sum(self.weights_[f] * z[f][pool] for f in FEATURES)
+        visit = self._visit(history, times, as_of, profile)
+        keep = np.ones(len(visit.pool), dtype=bool)
         if exclude_history and history:
-            total[[self.index_[i] for i in history]] = -np.inf
+            keep &= ~np.isin(visit.pool, visit.history)
         if allowed is not None:
-            total = np.where(allowed, total, -np.inf)
-        ranked = pool[np.argsort(-total[pool])]  # only the pool can score: no sort over the whole catalog
-        top = ranked[np.isfinite(total[ranked])][:k]
-        return [Recommendation(self.items_.ids[j], round(float(total[j]), 4), self._reasons(j, z, history))
-                for j in top]
+            keep &= np.asarray(allowed, dtype=bool)[visit.pool]
+        chosen = self._candidates(visit, keep)
+        if not len(chosen):
+            return []
+        scores = self.ranker_.predict(visit.x[chosen])
+        top = np.argsort(-scores, kind="stable")[:k]
+        contributions = self.ranker_.predict(visit.x[chosen[top]], pred_contrib=True)[:, :-1]
+        return [Recommendation(self.items_.ids[visit.pool[chosen[t]]], round(float(scores[t]), 4),
+                               self._reasons(visit, chosen[t], lifts, history))
+                for t, lifts in zip(top, contributions, strict=True)]
 
-    def _reasons(self, j: int, z: dict[str, np.ndarray], history: list[str]) -> list[str]:
-        """The two signals that lifted item j most, in words."""
-        lifts = sorted(((self.weights_[f] * z[f][j], f) for f in FEATURES), reverse=True)
-        return [text for lift, f in lifts[:3] if lift > 0 and (text := self._reason(f, j, history))][:2]
+    def _reasons(self, visit: _Visit, at: int, lifts: np.ndarray, history: list[str]) -> list[str]:
+        """The two kinds of evidence that raised this item's score most, in words (pool position ``at``)."""
+        by_kind: dict[str, float] = {}
+        for name, lift in zip(FEATURES, lifts, strict=True):
+            if name in REASON_KIND and not np.isnan(visit.x[at, COLUMN[name]]):
+                by_kind[REASON_KIND[name]] = by_kind.get(REASON_KIND[name], 0.0) + float(lift)
+        ranked = sorted(((lift, kind) for kind, lift in by_kind.items() if lift > 0), reverse=True)
+        texts = (self._reason(kind, visit, at, history) for _, kind in ranked)
+        return [text for text in texts if text][:2]
 
-    def _reason(self, feature: str, j: int, history: list[str]) -> str | None:
-        signals = self.items_
-        if feature in {"m", "m_s", "m_t"} and history and signals.embeddings is not None:
+    def _reason(self, kind: str, visit: _Visit, at: int, history: list[str]) -> str | None:
+        j, x, signals = int(visit.pool[at]), visit.x[at], self.items_
+        if kind == "looks" and history and signals.embeddings is not None:
             return looks_like_reason(signals, self.index_, history, j)
-        if feature in {"s", "t"}:
+        if kind == "reviews":
             return review_reason(signals, j)
-        if feature in {"als", "knn"} and history:
-            sims = np.asarray(self.knn_.similarity[[self.index_[i] for i in history]][:, j].todense()).ravel()
-            if sims.max() > 0:
-                closest = history[int(np.argmax(sims))]
-                return f"often chosen by shoppers who chose {item_name(signals, self.index_, closest)}"
-            return "shoppers with a history like yours chose it"
-        if feature in {"trend", "recent"}:
-            return "trending: chosen often in the last weeks"
-        if feature == "pop":
-            return f"popular: chosen {int(np.expm1(self.popularity_[j]))} times"
+        if kind == "together" and history:
+            together = np.asarray((self.co_ + self.knn_.similarity)[visit.history][:, j].todense()).ravel()
+            if together.max() > 0:
+                return f"often chosen with {item_name(signals, self.index_, history[int(np.argmax(together))])}"
+        if kind == "rising" and (recent := int(round(np.expm1(x[COLUMN["month"]])))) > 0:
+            return f"rising: chosen {recent} times in the last 4 weeks"
+        if kind == "popular" and (total := int(round(np.expm1(x[COLUMN["pop"]])))) > 0:
+            return f"popular: chosen {total} times"
+        if kind == "new" and x[COLUMN["age"]] <= 13:
+            return f"new this season: first chosen {int(x[COLUMN['age']])} weeks ago"
+        if kind == "category" and x[COLUMN["category"]] > 0:
+            return f"a {signals.categories[j]}, like {x[COLUMN['category']]:.0%} of your picks"
         return None
 
 
-class _TrendCounter:
-    """Interactions per item in the days before a date, from weekly cumulative counts."""
+def _category_codes(categories: list[str] | None) -> np.ndarray | None:
+    """Integer codes per item (-1 where unknown), or None when no item has a category."""
+    if categories is None:
+        return None
+    codes, names = pd.factorize(pd.Series(categories, dtype=object).replace("", None), use_na_sentinel=True)
+    return codes if len(names) else None
 
-    def __init__(self, frame: pd.DataFrame, index: dict[str, int]):
-        weeks = ((frame["ts"] - frame["ts"].min()).dt.days // 7).to_numpy()
-        self.start, self.n_weeks = frame["ts"].min(), int(weeks.max()) + 2
-        counts = sp.csr_matrix((np.ones(len(weeks), np.float32), (frame["item_id"].map(index).to_numpy(), weeks)),
-                               (len(index), self.n_weeks)).toarray()
-        self.cumulative = np.cumsum(counts, 1)
 
-    def at(self, when: pd.Timestamp | None, days: int) -> np.ndarray:
-        week = self.n_weeks - 1 if when is None else int(np.clip((when - self.start).days // 7, 0, self.n_weeks - 1))
-        before = week - days // 7
-        recent = self.cumulative[:, week] - (self.cumulative[:, before] if before >= 0 else 0)
-        return np.log1p(recent)
+def _category_share(codes: np.ndarray, history: np.ndarray) -> np.ndarray:
+    """Per catalog item: the share of the history in its category (NaN where the item's category is unknown)."""
+    picked = codes[history]
+    share = np.bincount(picked[picked >= 0], minlength=codes.max() + 1) / len(history)
+    return np.where(codes >= 0, share[codes], np.nan)
 
 
 def item_name(items: ItemSignals, index: dict[str, int], item_id: str) -> str:
@@ -329,11 +374,12 @@ def looks_like_reason(items: ItemSignals, index: dict[str, int], history: list[s
 
 
 def review_reason(items: ItemSignals, j: int) -> str | None:
-    """What item j's comments say, in words; None without comments."""
+    """What item j's comments say, as stars and a count ("4.6★ from 212 comments"); None without comments."""
     if items.sentiment is None or np.isnan(items.sentiment[j]):
         return None
     count = int(items.comment_counts[j]) if items.comment_counts is not None else 0
-    return f"reviews rate it {2.5 * (items.sentiment[j] + 1):.1f}/5 over {count} comments"
+    stars = f"{2 * (items.sentiment[j] + 1) + 1:.1f}★"  # sentiment -1..1 onto 1..5 stars
+    return f"{stars} from {count} comment{'s' * (count != 1)}" if count else stars
 
 
 def recency_profile(embeddings: np.ndarray, idx: np.ndarray, times: Sequence[pd.Timestamp] | None,
@@ -349,17 +395,6 @@ def recency_profile(embeddings: np.ndarray, idx: np.ndarray, times: Sequence[pd.
     profile = (embeddings[idx] * weights[:, None]).sum(0)
     norm = np.linalg.norm(profile)
     return profile / norm if norm > 0 else None
-
-
-def _zscore(values: np.ndarray | None, n: int, has: np.ndarray | None = None) -> np.ndarray:
-    """Standardised over the items that have the signal (``has``, default all); the others get 0."""
-    if values is None:
-        return np.zeros(n, np.float32)
-    values = np.asarray(values, np.float32)
-    known = values if has is None else values[has]
-    std = known.std() if len(known) else 0.0
-    z = (values - known.mean()) / std if std > 0 else np.zeros(n, np.float32)
-    return z if has is None else np.where(has, z, 0).astype(np.float32)
 
 
 def check_config(config: RecommenderConfig | None) -> RecommenderConfig:
@@ -383,7 +418,7 @@ def check_items(items: ItemSignals) -> None:
         raise ValueError(f"items.ids must be unique; repeated: {sorted(set(ids[ids.duplicated()]))[:5]}")
     if items.embeddings is not None and (np.ndim(items.embeddings) != 2 or len(items.embeddings) != n):
         raise ValueError(f"items.embeddings must have shape ({n}, d), one row per id; got {np.shape(items.embeddings)}")
-    for name in ("sentiment", "comment_counts", "titles"):
+    for name in ("sentiment", "comment_counts", "titles", "categories"):
         value = getattr(items, name)
         if value is not None and len(value) != n:
             raise ValueError(f"items.{name} must have one value per id ({n}); got {len(value)}")
