@@ -10,8 +10,17 @@ from dataclasses import dataclass, field, replace
 
 from .inference import ParseResult
 from .request import Request
-from .styles import style_named
-from .vocab import Colour, Price, Size, canonical_colour, canonical_garment, normalise_size
+from .styles import canonical_style, style_named
+from .vocab import (
+    Colour,
+    Price,
+    Size,
+    canonical_colour,
+    canonical_garment,
+    canonical_material,
+    normalise,
+    normalise_size,
+)
 
 
 @dataclass(frozen=True)
@@ -38,10 +47,12 @@ class Ask:
 
     @property
     def names_nothing(self) -> bool:
-        """Whether no vocabulary recognised anything in the request: no garment, colour, size, style, budget,
-        detail or exclusion ("blorp zzz qwerty"). The recommenders refuse such words rather than guess."""
-        return not (self.garment or self.garments or self.colour or self.colours or self.size or self.sizes
-                    or self.style or self.budget or self.details or self.exclude)
+        """Whether the request names nothing a shop knows: the parse found no garment, colour, size, style, budget,
+        detail or exclusion, and no word of the text is a garment, colour, style or material either (the parser
+        can miss a lone word: "watch"). The recommenders refuse such words ("blorp zzz qwerty") rather than guess."""
+        parsed = (self.garment or self.garments or self.colour or self.colours or self.size or self.sizes
+                  or self.style or self.budget or self.details or self.exclude)
+        return not parsed and not any(map(_vocabulary_word, normalise(self.text).split()))
 
     @property
     def size_label(self) -> str | None:
@@ -98,6 +109,10 @@ def _details(request: Request) -> tuple[str, ...]:
     per_item = (getattr(item, slot) for item in request.items for slot in ("material", "pattern", "fit", "sleeve",
                                                                              "brand"))
     return tuple(value for value in (*per_item, request.occasion) if value)
+
+
+def _vocabulary_word(word: str) -> bool:
+    return any(lookup(word) for lookup in (canonical_garment, canonical_colour, canonical_style, canonical_material))
 
 
 def _known(value, slot: str, text: str):
