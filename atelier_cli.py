@@ -199,8 +199,8 @@ def cmd_embed(args) -> None:
 
 
 def add_search(sub) -> None:
-    p = sub.add_parser("search", help="search a catalog folder by text")
-    p.add_argument("query")
+    p = sub.add_parser("search", help="search a catalog folder by a request ('any top but black, under 40')")
+    p.add_argument("query", help="garment, colours, exclusions, budget and size bind; the words rank the rest")
     p.add_argument("--catalog", help="folder of product photos (default: the demo catalog)")
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
@@ -208,17 +208,28 @@ def add_search(sub) -> None:
 
 
 def cmd_search(args) -> None:
-    from recsys import Catalog, create_encoder, read_products
+    from recsys import Catalog, check_request, create_encoder, read_products
+    from tryon import ask_from, load_parser
 
     if not args.query.strip():
         raise ValueError("the query is empty: say what you are looking for, e.g. 'red floral dress'")
     if args.k < 1:
         raise ValueError(f"-k must be at least 1, got {args.k}")
     folder = args.catalog or _default_catalog()
-    read_products(folder)  # a bad folder fails here, before the encoder loads
-    catalog = Catalog.from_folder(folder, create_encoder(backend=args.backend))
-    for rank, hit in enumerate(catalog.search(args.query, k=args.k), 1):
+    read_products(folder)  # a bad folder fails here, before the models load
+    ask = ask_from(load_parser()(args.query))
+    check_request(ask)  # nonsense, a contradiction, an impossible budget: refused before the catalog is embedded
+    result = Catalog.from_folder(folder, create_encoder(backend=args.backend)).search(ask, k=args.k)
+    _note(result.message)
+    for rank, hit in enumerate(result.hits, 1):
         print(f"{rank:2d}  {hit.score:.3f}  {hit.product.id}  {hit.product.title}")
+
+
+def _note(message: str | None) -> None:
+    """What the shopper should know about the results (a relaxed condition, one that could not be checked): on
+    stderr, so that stdout stays the results alone."""
+    if message:
+        print(f"atelier: note: {message}", file=sys.stderr)
 
 
 def _default_catalog() -> Path:
@@ -408,7 +419,8 @@ def add_recommend(sub) -> None:
     p.add_argument("--db", default=None, help="store (default $ATELIER_DB or ~/.local/share/atelier/atelier.db)")
     p.add_argument("--user", help="a user id in the store: their history")
     p.add_argument("--history", help="comma-separated item ids")
-    p.add_argument("--text", help="a request such as 'a red dress for a wedding, not black'")
+    p.add_argument("--text", help="a request such as 'a red dress for a wedding, not black': its garment, colours, "
+                                  "exclusions, budget and size bind")
     p.add_argument("-k", type=int, default=10)
     p.set_defaults(func=cmd_recommend)
 
@@ -421,15 +433,16 @@ def cmd_recommend(args) -> None:
     with Store(args.db) as store:
         shop = Shop.from_store(store, create_encoder())
         if args.user is not None:
-            recs = shop.for_user(args.user, args.k)
+            answer = shop.for_user(args.user, args.k)
         elif args.history is not None:
-            recs = shop.for_history([i.strip() for i in args.history.split(",") if i.strip()], args.k)
+            answer = shop.for_history([i.strip() for i in args.history.split(",") if i.strip()], args.k)
         else:
             from tryon import ask_from, load_parser
 
-            recs = shop.for_ask(ask_from(load_parser()(args.text)), args.k)
+            answer = shop.for_ask(ask_from(load_parser()(args.text)), args.k)
+    _note(answer.message)
     titles = dict(zip(shop.items["id"], shop.items["title"], strict=True))
-    for rec in recs:
+    for rec in answer.items:
         print(json.dumps({"item_id": rec.item_id, "title": titles[rec.item_id], "score": rec.score,
                           "reasons": rec.reasons}, ensure_ascii=False))
 

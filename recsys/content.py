@@ -88,10 +88,8 @@ class ContentRecommender(BaseEstimator):
         return np.array([self.index_[i] for i in history], dtype=np.int64)
 
     def _reasons(self, j: int, history: list[str], profile: np.ndarray | None) -> list[str]:
-        if profile is not None:
-            first = "close to what you asked for"
-        elif history and self.items_.embeddings is not None:
-            first = looks_like_reason(self.items_, self.index_, history, j)
-        else:
-            first = None
+        # A request's profile gets no reason here: "close to what you asked for" said the same of every item, and
+        # what of the request an item meets is known to the caller that read the request (``Shop.for_ask``).
+        looks = history and profile is None and self.items_.embeddings is not None
+        first = looks_like_reason(self.items_, self.index_, history, j) if looks else None
         return [reason for reason in (first, review_reason(self.items_, j)) if reason]

@@ -1,77 +1,352 @@
-"""Filters from a parsed request: which catalog items a shopper's words allow.
+"""Filters from a parsed request: which catalog items a shopper's words allow, and what to say when none do.
 
-    ask = tryon.ask_from(parser("a red dress under $150, not black, size M"))
-    allowed = allowed_items(store.items(), ask)      # boolean mask, aligned with the items frame
+    facts = ItemFacts.read(store.items())   # once per catalog: each item's garment, colours, price and sizes
+    chosen = select(facts, ask)              # a boolean mask over the items, and a message when it had to relax
+    request_reason(facts, j, ask)            # "matches your request: red heels, 45 (under 50)"
 
-Garments match by canonical type (the item's category, else its title, through tryon.vocab), colours by
-canonical name, excluded colours and materials are removed, prices bound, and a size keeps the items that
-list it in ``attributes["sizes"]``. A condition on data an item lacks (no colour, no price, no size list)
-does not remove it: the shopper asked for something the catalog cannot confirm, not against it.
+One rule set for every front end: ``Shop.for_ask`` (recommend) and ``Catalog.search`` (search) both call ``select``.
+
+Where an item's facts come from (the catalogs Atelier takes name them differently):
+
+- garment: the ``category`` column, else the attributes ``articleType`` (Fashion Product Images) or
+  ``product_type_name`` (H&M), else the title's head noun. A family word ("a top", "shoes") asks for the whole
+  family; a named garment ("a t-shirt") for that garment only.
+- colours: the ``colour`` column and the attributes ``baseColour``, ``colour_group_name`` or ``colour`` together,
+  else the colour words of the title ("Elle Black Dress"). A colour asked for or ruled out covers its shades
+  ("red" covers "dark red").
+- price: the ``price`` column (the catalog's currency: nothing is converted); sizes: ``attributes["sizes"]``.
+
+An item whose garment cannot be read is not offered for a garment request: the garment is what was asked for.
+Colour, price and size are softer: an item that lists none is kept (the catalog neither confirms nor contradicts
+the condition), the reasons claim nothing about it, and the message says when none of the items could be checked.
+
+When nothing meets every condition, one is relaxed and the message says which, in the order a shopper gives way:
+the budget (offering the prices nearest the bound they crossed), then the size, then the colours. The garment and
+the exclusions are never relaxed.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from tryon import Ask, Price, canonical_colour, canonical_garment, normalise
 
+GARMENT_KEYS = ("category", "articleType", "product_type_name")
+COLOUR_KEYS = ("colour", "color", "baseColour", "colour_group_name")
+RELAXABLE = ("budget", "size", "colour")  # in the order they give way
+NEAREST_SPREAD = 1.25  # a relaxed budget offers prices up to 25% past the nearest one beyond the bound
+_SHADE = re.compile(r"^(?:light|dark) ")
+
+
+class RequestError(ValueError):
+    """A request that cannot be served as asked: no fashion request in it, a contradiction, an impossible budget."""
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What the catalog says about each item, read once, aligned with the items frame it was read from."""
+
+    garments: list[str | None]  # canonical garment names
+    families: list[str | None]
+    colours: list[tuple[str, ...]]  # canonical colour names, as the catalog names them ("dark red")
+    prices: np.ndarray  # float; NaN where unknown
+    sizes: list[frozenset[str]]  # normalised
+
+    @classmethod
+    def read(cls, items: pd.DataFrame) -> ItemFacts:
+        """``items``: columns title, attributes and any of category, colour, price (as ``Store.items`` has them)."""
+        rows = items.to_dict("records")
+        garments = [_garment_of(row) for row in rows]
+        prices = pd.to_numeric(items["price"], errors="coerce") if "price" in items else pd.Series(np.nan, items.index)
+        return cls(garments=[g.name if g else None for g in garments],
+                   families=[g.family if g else None for g in garments],
+                   colours=[_colours_of(row) for row in rows],
+                   prices=prices.to_numpy(dtype=float),
+                   sizes=[_sizes_of(row) for row in rows])
+
+    def __len__(self) -> int:
+        return len(self.prices)
+
+
+@dataclass
+class Selection:
+    """The items a request allows (a boolean mask over the catalog) and what the shopper should be told."""
+
+    allowed: np.ndarray
+    message: str | None = None
+    relaxed: str | None = None  # the condition given up to offer the nearest items: one of RELAXABLE, or "all"
+
+
+def select(facts: ItemFacts, ask: Ask) -> Selection:
+    """Every condition of the request, as a mask; when none meet them all, the nearest items and why."""
+    check_request(ask)
+    conditions = request_conditions(facts, ask)
+    allowed = _all(conditions.values(), len(facts))
+    if allowed.any():
+        return Selection(allowed, _unchecked(facts, ask, allowed))
+    return _nearest(facts, ask, conditions)
+
 
 def allowed_items(items: pd.DataFrame, ask: Ask) -> np.ndarray:
-    """Boolean mask over ``items`` (columns title, category, colour, price, attributes as in recsys.Store)."""
-    keep = np.ones(len(items), dtype=bool)
-    garments = set(ask.garments)
-    if garments:
-        keep &= _matches(items, _garment, garments)
-    colours = set(ask.colours)
-    if colours:
-        keep &= _matches(items, _colour, colours)
-    excluded = set(ask.exclude.get("color", ()))
-    if excluded:
-        keep &= ~_matches(items, _colour, excluded, unknown=False)
-    if ask.budget is not None and "price" in items:
-        keep &= _within(items["price"], ask.budget)
-    sizes = set(ask.sizes)
+    """The strict mask over ``items``: every condition, nothing relaxed, no checks of the request."""
+    facts = ItemFacts.read(items)
+    return _all(request_conditions(facts, ask).values(), len(facts))
+
+
+def check_request(ask: Ask) -> None:
+    """Refuse words with no fashion request in them, contradictions and budgets no price can meet."""
+    if ask.text.strip() and ask.names_nothing:
+        raise RequestError(f"no fashion request in {_quoted(ask.text)}: name a garment, colour, size, style or "
+                           "budget, e.g. 'a red dress under 100'")
+    for slot, wanted, matches in (("color", ask.colours, _same_colour), ("garment", ask.garments, _same_garment)):
+        both = [w for w in wanted if any(matches(w, x) for x in ask.exclude.get(slot, ()))]
+        if both:
+            raise RequestError(f"the request asks for {both[0]} and also rules {both[0]} out: say which you want")
+    budget = ask.budget
+    if budget is not None and budget.max is not None and budget.max <= 0:
+        raise RequestError(f"a budget under {_money(budget.max, budget.currency)} leaves nothing: every price is "
+                           "above 0")
+    if budget is not None and None not in (budget.min, budget.max) and budget.min > budget.max:
+        raise RequestError(f"the budget's lower bound {_money(budget.min, budget.currency)} is above its upper "
+                           f"bound {_money(budget.max, budget.currency)}")
+
+
+def request_conditions(facts: ItemFacts, ask: Ask) -> dict[str, np.ndarray]:
+    """One mask per condition the request sets: garment, colour, budget, size and the exclusions."""
+    out: dict[str, np.ndarray] = {}
+    if ask.garments:
+        out["garment"] = _garment_mask(facts, ask.garments)
+    if excluded := ask.exclude.get("garment"):
+        out["not garment"] = ~_garment_mask(facts, excluded)
+    if ask.colours:
+        out["colour"] = _colour_mask(facts, ask.colours, unknown=True)
+    if excluded := ask.exclude.get("color"):
+        out["not colour"] = ~_colour_mask(facts, excluded, unknown=False)
+    if ask.budget is not None:
+        out["budget"] = np.isnan(facts.prices) | _within(facts.prices, ask.budget)
+    if ask.sizes:
+        wanted = {normalise(s) for s in ask.sizes}
+        out["size"] = np.array([not listed or bool(listed & wanted) for listed in facts.sizes])
+    return out
+
+
+def request_reason(facts: ItemFacts, j: int, ask: Ask) -> str | None:
+    """What of the request item j is known to meet, in words: "matches your request: red heels, 45 (under 50)"."""
+    colours = [c for c in facts.colours[j] if any(_same_colour(c, w) for w in ask.colours)] if ask.colours else []
+    if not colours and ask.exclude.get("color"):
+        colours = list(facts.colours[j])  # "not black": say what it is instead
+    noun = facts.garments[j] if ask.garments else None
+    parts = [" ".join([" or ".join(colours), noun or ""]).strip()]
+    price = facts.prices[j]
+    if ask.budget is not None and not np.isnan(price):
+        parts.append(f"{_money(price, ask.budget.currency)} ({_against(price, ask.budget)})")
+    sizes = sorted(facts.sizes[j] & {normalise(s) for s in ask.sizes})
     if sizes:
-        keep &= _matches(items, _sizes, {normalise(s) for s in sizes})
+        parts.append(f"size {sizes[0].upper()}")
+    said = [p for p in parts if p]
+    return f"matches your request: {', '.join(said)}" if said else None
+
+
+def describe(ask: Ask, without: Iterable[str] = ()) -> str:
+    """The request's conditions as a phrase: "red shoes under 50", "dresses, not black"."""
+    without = set(without)
+    noun = " or ".join(_plural(g) for g in ask.garments) or "items"
+    text = " ".join(([" or ".join(ask.colours)] if ask.colours and "colour" not in without else []) + [noun])
+    for slot in ("color", "garment"):
+        if ask.exclude.get(slot):
+            text += ", not " + " or ".join(ask.exclude[slot])
+    if ask.budget is not None and "budget" not in without:
+        text += " " + _bound(ask.budget)
+    if ask.sizes and "size" not in without:
+        text += " in size " + " or ".join(ask.sizes)
+    return text
+
+
+# --- when nothing matches -----------------------------------------------------------------------------------
+
+
+def _nearest(facts: ItemFacts, ask: Ask, conditions: dict[str, np.ndarray]) -> Selection:
+    """Relax one condition, in RELAXABLE's order; else all of them; else say that nothing is close."""
+    asked = describe(ask)
+    for kind in (k for k in RELAXABLE if k in conditions):
+        rest = _all((mask for name, mask in conditions.items() if name != kind), len(facts))
+        if kind == "budget":
+            offer, message = _past_budget(facts.prices, rest, ask)
+        else:
+            offer, message = rest, f"no {asked}; these are {describe(ask, [kind])} in other {kind}s"
+        if offer.any():
+            return Selection(offer, message, kind)
+    kept = _all((mask for name, mask in conditions.items() if name not in RELAXABLE), len(facts))
+    if kept.any() and set(RELAXABLE) & set(conditions):
+        return Selection(kept, f"no {asked}, nor anything close; these are other {describe(ask, RELAXABLE)}", "all")
+    return Selection(np.zeros(len(facts), dtype=bool), f"no {asked} in this catalog")
+
+
+def _past_budget(prices: np.ndarray, rest: np.ndarray, ask: Ask) -> tuple[np.ndarray, str]:
+    """The items just past the budget's bound, priced within NEAREST_SPREAD of the nearest one, and the message
+    ("no red shoes under 50; the cheapest red shoes are 55"). For a range, the side whose nearest price is closer,
+    relative to its bound."""
+    budget, known = ask.budget, rest & ~np.isnan(prices)
+    above = known & (prices > budget.max) if budget.max is not None else np.zeros_like(known)
+    below = known & (prices < budget.min) if budget.min is not None else np.zeros_like(known)
+    gap_above = prices[above].min() / budget.max if above.any() else np.inf
+    gap_below = budget.min / prices[below].max() if below.any() else np.inf
+    if not above.any() and not below.any():
+        return above, ""
+    if gap_above <= gap_below:
+        nearest, end = prices[above].min(), "cheapest"
+        offer = above & (prices <= nearest * NEAREST_SPREAD)
+    else:
+        nearest, end = prices[below].max(), "most expensive"
+        offer = below & (prices >= nearest / NEAREST_SPREAD)
+    said = f"the {end} {describe(ask, ['budget'])} are {_money(nearest, budget.currency)}"
+    return offer, f"no {describe(ask)}; {said}"
+
+
+def _unchecked(facts: ItemFacts, ask: Ask, allowed: np.ndarray) -> str | None:
+    """Say so when none of the allowed items list what a condition needs (a price, a size, a colour)."""
+    rows = np.flatnonzero(allowed)
+    notes = []
+    if ask.budget is not None and np.isnan(facts.prices[rows]).all():
+        notes.append(f"no price is listed for these, so '{_bound(ask.budget)}' is not checked")
+    if ask.sizes and not any(facts.sizes[j] for j in rows):
+        notes.append(f"no sizes are listed for these, so size {' or '.join(ask.sizes)} is not checked")
+    if (ask.colours or ask.exclude.get("color")) and not any(facts.colours[j] for j in rows):
+        notes.append("no colour is listed for these, so the colour is not checked")
+    return "; ".join(notes) or None
+
+
+# --- masks --------------------------------------------------------------------------------------------------
+
+
+def _all(masks: Iterable[np.ndarray], n: int) -> np.ndarray:
+    keep = np.ones(n, dtype=bool)
+    for mask in masks:
+        keep &= mask
     return keep
 
 
-def _within(prices: pd.Series, bound: Price) -> np.ndarray:
-    """Inside the budget, or no price known. Currencies are not converted: the catalog's own is assumed."""
-    price = pd.to_numeric(prices, errors="coerce").to_numpy(dtype=float)
-    inside = np.ones(len(price), dtype=bool)
+def _within(prices: np.ndarray, bound: Price) -> np.ndarray:
+    inside = np.ones(len(prices), dtype=bool)
     if bound.min is not None:
-        inside &= price >= bound.min
+        inside &= prices >= bound.min
     if bound.max is not None:
-        inside &= price <= bound.max
-    return np.isnan(price) | inside
+        inside &= prices <= bound.max
+    return inside
 
 
-def _matches(items: pd.DataFrame, read, wanted: set[str], unknown: bool = True) -> np.ndarray:
-    """Per item: does what ``read`` finds intersect ``wanted``? Items where it finds nothing get ``unknown``."""
-    out = []
-    for row in items.to_dict("records"):
-        found = read(row)
-        out.append(bool(found & wanted) if found else unknown)
-    return np.array(out, dtype=bool)
+def _garment_mask(facts: ItemFacts, wanted: Iterable[str]) -> np.ndarray:
+    names = {w for w in wanted if not _is_family(w)}
+    families = {canonical_garment(w).family for w in wanted if _is_family(w)}
+    return np.array([g is not None and (g in names or f in families)
+                     for g, f in zip(facts.garments, facts.families, strict=True)], dtype=bool)
 
 
-def _garment(row: dict) -> set[str]:
-    for text in (row.get("category"), row.get("title")):
-        if isinstance(text, str) and (garment := canonical_garment(text)):
-            return {garment.name}
-    return set()
+def _colour_mask(facts: ItemFacts, wanted: Iterable[str], unknown: bool) -> np.ndarray:
+    wanted = tuple(wanted)
+    return np.array([any(_same_colour(c, w) for c in colours for w in wanted) if colours else unknown
+                     for colours in facts.colours], dtype=bool)
 
 
-def _colour(row: dict) -> set[str]:
-    text = row.get("colour")
-    colour = canonical_colour(text) if isinstance(text, str) and text else None
-    return {colour.name} if colour else set()
+def _is_family(garment: str) -> bool:
+    """Whether a garment word names its whole family ("top", "shoes", "dress"): the family's own name reads as it."""
+    named = canonical_garment(garment)
+    return named is not None and canonical_garment(named.family) == named
 
 
-def _sizes(row: dict) -> set[str]:
-    listed = (row.get("attributes") or {}).get("sizes")
+def _same_colour(colour: str, wanted: str) -> bool:
+    """``colour`` is ``wanted`` or one of its shades ("dark red" for "red")."""
+    return colour == wanted or _SHADE.sub("", colour) == wanted
+
+
+def _same_garment(garment: str, excluded: str) -> bool:
+    return garment == excluded or (_is_family(excluded) and canonical_garment(garment).family ==
+                                   canonical_garment(excluded).family)
+
+
+# --- reading the catalog --------------------------------------------------------------------------------------
+
+
+def _texts(row: dict, keys: Iterable[str]) -> list[str]:
+    """The row's non-empty text values under ``keys``, from its columns first, then its attributes."""
+    attributes = row.get("attributes") if isinstance(row.get("attributes"), dict) else {}
+    values = [row.get(key) for key in keys] + [attributes.get(key) for key in keys]
+    return [v for v in values if isinstance(v, str) and v.strip()]
+
+
+def _garment_of(row: dict):
+    title = row.get("title") if isinstance(row.get("title"), str) else ""
+    for text in (*_texts(row, GARMENT_KEYS), title):
+        if garment := canonical_garment(text):
+            return garment
+    return None
+
+
+def _colours_of(row: dict) -> tuple[str, ...]:
+    named = [c.name for text in _texts(row, COLOUR_KEYS) if (c := canonical_colour(text))]
+    if not named and isinstance(row.get("title"), str):
+        named = _title_colours(row["title"])
+    return tuple(dict.fromkeys(named))
+
+
+def _title_colours(title: str) -> list[str]:
+    """The colour words of a title, two-word names first ("Navy Blue Jacket" is navy, not navy and blue)."""
+    words, found, i = re.findall(r"[A-Za-z]+", title), [], 0
+    while i < len(words):
+        for width in (2, 1):
+            colour = canonical_colour(" ".join(words[i:i + width])) if i + width <= len(words) else None
+            if colour:
+                found.append(colour.name)
+                i += width
+                break
+        else:
+            i += 1
+    return found
+
+
+def _sizes_of(row: dict) -> frozenset[str]:
+    listed = (row.get("attributes") or {}).get("sizes") if isinstance(row.get("attributes"), dict) else None
     if isinstance(listed, str):
         listed = listed.split(",")
-    return {normalise(str(s)) for s in listed or []}
+    return frozenset(normalise(str(s)) for s in listed or [] if str(s).strip())
+
+
+# --- words ----------------------------------------------------------------------------------------------------
+
+
+def _bound(budget: Price) -> str:
+    low, high = (_money(x, budget.currency) if x is not None else None for x in (budget.min, budget.max))
+    if low and high:
+        return f"between {low} and {high}"
+    return f"under {high}" if high else f"over {low}"
+
+
+def _against(price: float, budget: Price) -> str:
+    """A price against the budget: "under 50" when it meets it, "over your 50" when a relaxed budget let it in."""
+    if budget.max is not None and price > budget.max:
+        return f"over your {_money(budget.max, budget.currency)}"
+    if budget.min is not None and price < budget.min:
+        return f"under your {_money(budget.min, budget.currency)}"
+    return _bound(budget)
+
+
+def _money(amount: float, currency: str | None) -> str:
+    number = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+    return f"{currency} {number}" if currency else number
+
+
+def _plural(garment: str) -> str:
+    if garment.endswith(("ss", "sh", "ch", "x")):
+        return garment + "es"
+    return garment if garment.endswith("s") else garment + "s"
+
+
+def _quoted(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+

@@ -221,10 +221,12 @@ def test_restyle_refusals(client: TestClient, keys, payload: dict, code: int):
 
 # --- recommend, catalog and users -------------------------------------------------------------------------------
 def test_recommend_for_words_history_and_a_stored_user_with_reasons(client: TestClient, engines: Engines, keys):
-    words = client.post("/api/v1/recommend", headers=as_widget(keys), json={"text": "a red dress", "k": 4}).json()
-    assert len(words["results"]) == 4 and all(r["reasons"] for r in words["results"])
-    first = engines.products[words["results"][0]["id"]].attributes
-    assert first.get("articleType", first.get("product_type_name")) in {"Dresses", "Dress"}
+    words = client.post("/api/v1/recommend", headers=as_widget(keys), json={"text": "a dress", "k": 4}).json()
+    assert len(words["results"]) == 4 and words["message"] is None
+    assert all(r["reasons"][0] == "matches your request: dress" for r in words["results"])
+    for result in words["results"]:
+        attributes = engines.products[result["id"]].attributes
+        assert attributes.get("articleType", attributes.get("product_type_name")) in {"Dresses", "Dress"}
     assert client.get(words["results"][0]["image_url"]).status_code == 200
     history = client.post("/api/v1/recommend", headers=as_widget(keys), json={"history": ["57043"], "k": 3}).json()
     assert "57043" not in {r["id"] for r in history["results"]}
@@ -240,9 +242,26 @@ def test_recommend_for_words_history_and_a_stored_user_with_reasons(client: Test
 @pytest.mark.parametrize(("payload", "code"), [
     ({}, 422), ({"history": ["no-such-item"]}, 404), ({"text": ""}, 422), ({"text": "x", "k": 0}, 422),
     ({"user_id": "nobody"}, 404), ({"user_id": "../etc"}, 422),
+    ({"text": "blorp zzz qwerty"}, 422), ({"text": "a black dress, not black"}, 422),
+    ({"text": "a dress under 0"}, 422),
 ])
 def test_recommend_refusals(client: TestClient, keys, payload: dict, code: int):
     assert client.post("/api/v1/recommend", headers=as_admin(keys), json=payload).status_code == code
+
+
+def test_recommend_binds_the_request_and_says_when_nothing_matches(client: TestClient, engines: Engines, keys):
+    tops = client.post("/api/v1/recommend", headers=as_widget(keys), json={"text": "any top but black please",
+                                                                          "k": 48}).json()["results"]
+    types = {"Tops", "Tshirts", "Shirts", "Sweaters", "Shirt", "Blouse", "Sweater"}
+    for result in tops:
+        attributes = engines.products[result["id"]].attributes
+        assert attributes.get("articleType", attributes.get("product_type_name")) in types
+        assert attributes.get("baseColour", attributes.get("colour_group_name")) != "Black"
+    assert tops and all(r["reasons"][0].startswith("matches your request: ") for r in tops)
+    green = client.post("/api/v1/recommend", headers=as_widget(keys), json={"text": "a green dress", "k": 3}).json()
+    assert green["message"] == "no green dresses; these are dresses in other colours" and green["results"]
+    nonsense = client.post("/api/v1/recommend", headers=as_widget(keys), json={"text": "blorp zzz qwerty"})
+    assert "no fashion request" in nonsense.json()["detail"]
 
 
 def test_catalog_ingest_makes_items_searchable_and_a_bad_batch_writes_nothing(client: TestClient, engines, keys):

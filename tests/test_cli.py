@@ -12,12 +12,23 @@ from atelier_cli import main
 
 
 def test_search_ranks_the_demo_catalog(capsys):
-    assert main(["search", "blue jeans", "-k", "3"]) == 0
+    assert main(["search", "a top", "-k", "3"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3
     scores = [float(line.split()[1]) for line in lines]
     assert scores == sorted(scores, reverse=True)
-    assert "jeans" in lines[0].lower()
+
+
+def test_search_binds_the_request_and_says_when_nothing_matches(capsys):
+    # The demo catalog has two blue jeans: the colour and the garment bind, whatever k asks for.
+    assert main(["search", "blue jeans", "-k", "5"]) == 0
+    captured = capsys.readouterr()
+    assert [line.split()[2] for line in captured.out.strip().splitlines()] == ["13350", "28790"]
+    assert captured.err == ""
+    assert main(["search", "a green dress", "-k", "3"]) == 0
+    captured = capsys.readouterr()
+    assert "atelier: note: no green dresses; these are dresses in other colours" in captured.err
+    assert all("dress" in line.lower() for line in captured.out.strip().splitlines())
 
 
 def test_embed_writes_vectors_and_row_order(tmp_path, product_images, capsys):
@@ -55,6 +66,8 @@ def test_eval_encoder_reports_every_metric(tmp_path, product_images, styles, cap
         (["search", "   "], 2, "empty"),
         (["search", "red", "-k", "0"], 2, "-k must be at least 1"),
         (["search", "red", "--catalog", "/nonexistent"], 1, "not a folder"),
+        (["search", "blorp zzz qwerty"], 2, "no fashion request in 'blorp zzz qwerty'"),
+        (["search", "a black dress, not black"], 2, "asks for black and also rules black out"),
         (["embed", "--images", "/nonexistent", "--out", "x.npy"], 1, "not a folder"),
         (["eval", "encoder"], 2, "--products"),
         (["eval", "encoder", "--products", "/nonexistent"], 1, "styles.csv not found"),
@@ -101,3 +114,27 @@ def test_forecast_and_trends_follow_the_contract(tmp_path, data_dir, capsys):
     (tmp_path / "bad.csv").write_text("external_code,season\n1,SS19\n")
     assert main([*argv[:5], "--products", str(tmp_path / "bad.csv"), "--out", str(out)]) == 2
     assert "column" in capsys.readouterr().err
+
+
+def test_recommend_text_binds_the_request_with_a_note_and_refuses_nonsense(tmp_path, capsys):
+    """`atelier ingest` then `atelier recommend --text` on real catalog rows (demo catalog titles and attributes,
+    prices set here): the only red shoes cost 55, so "red shoes under 50" offers them with a note."""
+    from ui import DEMO_CATALOG
+
+    products = {p["id"]: p for p in json.loads((DEMO_CATALOG / "products.json").read_text())}
+    prices = {"56882": 55, "22853": 45, "18540": 70, "49633": 40, "57043": 35, "6979": 20}  # red heels: 55
+    rows = [{"id": i, "title": products[i]["title"], "price": price, "attributes": json.dumps(products[i]["attributes"])}
+            for i, price in prices.items()]
+    items = tmp_path / "items.jsonl"
+    items.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    db = str(tmp_path / "shop.db")
+    assert main(["ingest", "--db", db, "--items", str(items)]) == 0
+    capsys.readouterr()
+    assert main(["recommend", "--db", db, "--text", "red shoes under 50"]) == 0
+    captured = capsys.readouterr()
+    assert "atelier: note: no red shoes under 50; the cheapest red shoes are 55" in captured.err
+    results = [json.loads(line) for line in captured.out.strip().splitlines()]
+    assert [r["item_id"] for r in results] == ["56882"]
+    assert results[0]["reasons"][0] == "matches your request: red heels, 55 (over your 50)"
+    assert main(["recommend", "--db", db, "--text", "blorp zzz qwerty"]) == 2
+    assert "no fashion request" in capsys.readouterr().err

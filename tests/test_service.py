@@ -34,7 +34,7 @@ def shop(tmp_path_factory):
 
 def test_for_user_uses_their_stored_history(shop):
     history = set(shop.store.interactions("u0")["item_id"])
-    recs = shop.for_user("u0", k=5)
+    recs = shop.for_user("u0", k=5).items
     assert len(recs) == 5 and not history & {r.item_id for r in recs}
 
 
@@ -46,7 +46,7 @@ def parser():
 
 
 def test_for_ask_applies_the_parsed_filters(shop, parser):
-    recs = shop.for_ask(ask_from(parser("red dress under $100, not black")), k=10)
+    recs = shop.for_ask(ask_from(parser("red dress under $100, not black")), k=10).items
     titles = dict(zip(shop.items["id"], shop.items["title"], strict=True))
     prices = dict(zip(shop.items["id"], shop.items["price"], strict=True))
     assert recs and all(titles[r.item_id] == "red dress" and prices[r.item_id] <= 100 for r in recs)
@@ -80,7 +80,7 @@ def test_style_leaning_is_a_distribution_that_finds_a_plain_style(default_encode
 def test_text_profile_and_style_with_the_real_encoder(shop, default_encoder, parser):
     config = RecommenderConfig(factors=8, iterations=5, fusion_users=100, candidates=100)
     encoded = Shop.from_store(shop.store, default_encoder, sentiment=VaderSentiment(), config=config)
-    recs = encoded.for_ask(ask_from(parser("a blue jeans")), k=3)
+    recs = encoded.for_ask(ask_from(parser("a blue jeans")), k=3).items
     titles = dict(zip(encoded.items["id"], encoded.items["title"], strict=True))
     assert recs and all(titles[r.item_id].endswith("jeans") for r in recs)
     assert abs(sum(encoded.style_of_user("u0").values()) - 1) < 1e-3

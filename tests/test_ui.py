@@ -47,10 +47,10 @@ def png_header(width: int, height: int) -> bytes:
 
 
 def test_text_search_returns_k_results_best_first(client: TestClient):
-    response = client.get(SEARCH, params={"q": "red dress", "k": 7})
+    response = client.get(SEARCH, params={"q": "a top", "k": 7})
     assert response.status_code == 200
     body = response.json()
-    assert body["query"] == "red dress" and body["k"] == 7
+    assert body["query"] == "a top" and body["k"] == 7 and body["message"] is None
     hits = body["results"]
     assert len(hits) == 7
     scores = [hit["score"] for hit in hits]
@@ -61,7 +61,42 @@ def test_text_search_returns_k_results_best_first(client: TestClient):
         assert set(hit) == {"id", "title", "attributes", "score", "image_url"}
         assert hit["title"] == known[hit["id"]]["title"]
         assert hit["attributes"] == known[hit["id"]]["attributes"]
+        assert kind(hit["attributes"]) in TOPS  # "a top" binds: the whole family, nothing else
     assert len({hit["id"] for hit in hits}) == 7
+
+
+def kind(attributes: dict) -> str:
+    """A product's type as the catalog names it: "articleType" (Fashion Product Images), "product_type_name" (H&M)."""
+    return attributes.get("articleType", attributes.get("product_type_name"))
+
+
+def colour(attributes: dict) -> str:
+    return attributes.get("baseColour", attributes.get("colour_group_name"))
+
+
+TOPS = {"Tops", "Tshirts", "Shirts", "Sweaters", "Shirt", "Blouse", "Sweater"}
+
+
+@pytest.mark.parametrize(("query", "types", "not_colour"), [
+    ("any top but black", TOPS, "Black"),
+    ("a red dress, not black", {"Dresses", "Dress"}, "Black"),
+])
+def test_text_search_binds_the_garment_and_the_excluded_colour(client: TestClient, query, types, not_colour):
+    hits = client.get(SEARCH, params={"q": query, "k": 48}).json()["results"]
+    assert hits and all(kind(h["attributes"]) in types and colour(h["attributes"]) != not_colour for h in hits)
+
+
+def test_text_search_with_no_match_says_so_and_offers_the_nearest(client: TestClient):
+    body = client.get(SEARCH, params={"q": "a green dress", "k": 10}).json()
+    assert body["message"] == "no green dresses; these are dresses in other colours"
+    assert body["results"] and all(kind(h["attributes"]) in {"Dresses", "Dress"} for h in body["results"])
+
+
+@pytest.mark.parametrize(("query", "message"), [("blorp zzz qwerty", "no fashion request"),
+                                                ("a black dress, not black", "rules black out")])
+def test_text_search_refuses_nonsense_and_contradictions(client: TestClient, query, message):
+    response = client.get(SEARCH, params={"q": query})
+    assert response.status_code == 422 and message in response.json()["detail"]
 
 
 @pytest.mark.parametrize(
@@ -74,19 +109,17 @@ def test_text_search_returns_k_results_best_first(client: TestClient):
     ],
 )
 def test_plain_product_words_find_that_kind_of_product_first(client: TestClient, query: str, types: set[str]):
-    # A loose check that the trained weights are the ones served. Catalog products name their type
-    # "articleType", H&M ones "product_type_name".
     top = client.get(SEARCH, params={"q": query, "k": 1}).json()["results"][0]
-    attributes = top["attributes"]
-    assert attributes.get("articleType", attributes.get("product_type_name")) in types
+    assert kind(top["attributes"]) in types
 
 
 def test_text_search_defaults_to_ten_results(client: TestClient):
-    assert len(client.get(SEARCH, params={"q": "jacket"}).json()["results"]) == 10
+    assert len(client.get(SEARCH, params={"q": "a top"}).json()["results"]) == 10
 
 
 def test_k_larger_than_the_catalog_returns_every_product(client: TestClient):
-    assert len(client.get(SEARCH, params={"q": "shoes", "k": 100}).json()["results"]) == len(PRODUCTS)
+    # A style is a soft signal: it ranks, it removes nothing.
+    assert len(client.get(SEARCH, params={"q": "something vintage", "k": 100}).json()["results"]) == len(PRODUCTS)
 
 
 @pytest.mark.parametrize(
@@ -211,14 +244,18 @@ def test_gradio_client_calls_catalog_search(live_url: str):
     from gradio_client.exceptions import AppError
 
     client = Client(f"{live_url}/app/", verbose=False)
-    gallery = client.predict("red dress", 6, api_name="/search")
-    assert len(gallery) == 6
+    gallery, note = client.predict("a top", 6, api_name="/search")
+    assert len(gallery) == 6 and note == ""
     captions = [item["caption"] for item in gallery]
     assert all(" · " in caption for caption in captions)
     scores = [float(caption.rsplit(" · ", 1)[1]) for caption in captions]
     assert scores == sorted(scores, reverse=True)
     with pytest.raises(AppError, match="empty"):
         client.predict("   ", 6, api_name="/search")
+    with pytest.raises(AppError, match="no fashion request"):
+        client.predict("blorp zzz qwerty", 6, api_name="/search")
+    gallery, note = client.predict("a green dress", 6, api_name="/search")
+    assert gallery and "no green dresses" in note
 
 
 def test_gradio_client_calls_image_search(live_url: str, tmp_path):
@@ -227,8 +264,8 @@ def test_gradio_client_calls_image_search(live_url: str, tmp_path):
 
     client = Client(f"{live_url}/app/", verbose=False)
     photo = DEMO_CATALOG / "images" / "hm_0747346001.jpg"
-    gallery = client.predict(handle_file(str(photo)), 3, api_name="/search_image")
-    assert len(gallery) == 3 and gallery[0]["caption"].startswith("Dress Midi Wrap")
+    gallery, note = client.predict(handle_file(str(photo)), 3, api_name="/search_image")
+    assert len(gallery) == 3 and gallery[0]["caption"].startswith("Dress Midi Wrap") and note == ""
     truncated = tmp_path / "truncated.jpg"
     truncated.write_bytes(photo.read_bytes()[:2000])
     with pytest.raises(AppError, match="not a readable image"):
@@ -256,7 +293,8 @@ def test_gradio_client_tries_on_from_words_and_edited_chips(live_url: str):
                                         ["size: L", "colour: burgundy"], api_name="/tryon")
     assert Image.open(image).size == Image.open(PERSON).size
     assert "polo" in note.lower() and "size L" in note and "burgundy" in note
-    assert looks and all(" — " in item["caption"] for item in looks)
+    # Every recommendation's reasons in full in the note (a gallery caption is cut to one line).
+    assert looks and "You might also like" in note and all(item["caption"] in note for item in looks)
     with pytest.raises(AppError, match="upload a photo"):
         client.predict(None, "", "the polo", [], api_name="/tryon")
     with pytest.raises(AppError, match="slot: value"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import gradio as gr
 
@@ -12,6 +11,7 @@ from tryon import Ask
 from . import DEMO_CATALOG
 from .app_rules import allow, read_upload, shown, strip_on_upload
 from .engines import Engines
+from .uploads import public_message
 
 FROM_WORDS = "the one my words describe"
 CHIP_SLOTS = ("garment", "colour", "size", "style")
@@ -92,8 +92,8 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
         progress(0.8, desc="Finding what goes with it")
         details = ", ".join(x for x in (out.size and f"size {out.size}", out.colour, out.style) if x)
         note = f"**{out.garment.title}**{' · ' + details if details else ''} · {out.seconds:.1f} s"
-        # Without words, the garment's title stands in for them.
-        return out.image, note, _recommendations(loaded, ask if ask.text else replace(ask, text=out.garment.title))
+        looks, picks = _recommendations(loaded, ask, out.garment.title)
+        return out.image, f"{note}\n\n{picks}", looks
 
     chips_event = dict(fn=understand, inputs=instruction, outputs=chips, api_name="parse")
     gr.on([instruction.submit, instruction.blur], **chips_event)
@@ -102,8 +102,19 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
              api_name="tryon")
 
 
-def _recommendations(engines: Engines, ask: Ask) -> list[tuple[str, str]]:
-    """Catalog items for the shopper's request, captioned with their reasons."""
-    recs = engines.recommend(ask=ask, k=N_RECOMMENDATIONS)
-    found = [(engines.products[r.item_id], r) for r in recs if r.item_id in engines.products]
-    return [(str(p.image_path), f"{p.title} — {'; '.join(r.reasons) or 'matches your request'}") for p, r in found]
+def _recommendations(engines: Engines, ask: Ask, garment: str) -> tuple[list[tuple[str, str]], str]:
+    """Catalog items for the shopper's request (the gallery, captioned with titles) and, in Markdown, each one's
+    reasons in full: a gallery caption is cut to one line. Words that only ask for a try-on ("put it on me") name
+    no fashion request; then, as without words, the items are those that go with ``garment`` (its title)."""
+    head = []
+    if ask.text.strip() and ask.names_nothing:
+        head.append(f"_Your words name no garment, colour, size, style or budget: these go with the {garment}._")
+        ask = Ask()
+    try:
+        answer = engines.recommend(ask=ask, k=N_RECOMMENDATIONS, like=garment)
+    except ValueError as err:  # a contradiction or an impossible budget: the try-on above still stands
+        return [], f"_{public_message(err)}_"
+    found = [(engines.products[r.item_id], r) for r in answer.items if r.item_id in engines.products]
+    head += [f"_{answer.message}_"] if answer.message else []
+    lines = [f"- **{p.title}**" + (f": {'; '.join(r.reasons)}" if r.reasons else "") for p, r in found]
+    return [(str(p.image_path), p.title) for p, _ in found], "\n".join(["**You might also like**", *head, *lines])

@@ -24,8 +24,9 @@ from recsys import (
     Catalog,
     Encoder,
     Product,
-    Recommendation,
+    Recommendations,
     SearchHit,
+    SearchResult,
     Shop,
     Store,
     create_encoder,
@@ -135,16 +136,20 @@ class Engines:
             ids, matrix = self.store.embeddings(self.encoder.name)
             row = {item_id: i for i, item_id in enumerate(ids)}
             items = shop.items[shop.items["image_path"].notna() & shop.items["id"].isin(row)]
-            products = [Product(r.id, Path(r.image_path), r.title, r.attributes) for r in items.itertuples()]
+            products = [Product(r.id, Path(r.image_path), r.title, r.attributes, _text(r.category), _text(r.colour),
+                                None if pd.isna(r.price) else float(r.price)) for r in items.itertuples()]
             self.catalog = Catalog(products, matrix[[row[p.id] for p in products]], self.encoder)
             self.shop, self.products = shop, {p.id: p for p in products}
             self.titles = dict(zip(shop.items["id"], shop.items["title"], strict=True))
 
     # --- search ------------------------------------------------------------------------------------------
-    def search_text(self, query: str, k: int) -> list[SearchHit]:
+    def search_text(self, query: str, k: int) -> SearchResult:
+        """The catalog's products for a request in words: parsed once here, its filters bind (``Catalog.search``);
+        ``recsys.RequestError`` (a ValueError) for words with no fashion request, contradictions, impossible budgets."""
         check_query(query, k)
+        ask = self.ask(query)[1]
         with self._lock:
-            return self.catalog.search(query, k=k)
+            return self.catalog.search(ask, k=k)
 
     def search_image(self, image: bytes | Image.Image, k: int) -> list[SearchHit]:
         """Products most like an uploaded photo; raises ``atelier_io.ImageError`` for anything not a usable image."""
@@ -225,13 +230,14 @@ class Engines:
 
     # --- recommendations, catalog and users ----------------------------------------------------------------
     def recommend(self, user_id: str | None = None, ask: Ask | None = None, history: list[str] | None = None,
-                  k: int = 10) -> list[Recommendation]:
-        """For a stored user, a request (``Engines.ask``, with an optional history) or a list of item ids."""
+                  k: int = 10, like: str | None = None) -> Recommendations:
+        """For a stored user, a request (``Engines.ask``, with an optional history) or a list of item ids. ``like``:
+        words to rank by when the request has none (the garment being tried on); see ``Shop.for_ask``."""
         check_k(k)
         with self._lock:
             if ask is not None:
                 past = self.history(user_id)["item_id"].tolist() if user_id else list(history or [])
-                return self.shop.for_ask(ask, k, history=past)
+                return self.shop.for_ask(ask, k, history=past, like=like)
             if user_id is not None:
                 return self.shop.for_user(check_user_id(user_id), k)
             if history:
@@ -278,6 +284,11 @@ class Engines:
             return 0, 0, photos
         self.refresh()  # the fitted recommender held their interactions in memory
         return gone.interactions, gone.reviews, photos
+
+
+def _text(value) -> str | None:
+    """A store column's text, None for a missing value (pandas reads a NULL as NaN or None)."""
+    return value if isinstance(value, str) else None
 
 
 def files_folder(db: str | Path) -> Path:

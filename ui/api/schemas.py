@@ -63,6 +63,12 @@ ImageData = Annotated[bytes, BeforeValidator(_image_bytes), WithJsonSchema(
      "description": f"JPEG, PNG or WebP, base64 (JSON) or a file (multipart), at most {MAX_UPLOAD_BYTES // 2**20} MB"})]
 
 
+# Search and recommend answer the same way when a request cannot be met as asked.
+MESSAGE = ("what the shopper should know: a condition of the request no item met and the nearest offered instead "
+           "('no red shoes under 50; the cheapest red shoes are 55'), or one the catalog could not check; null when "
+           "the results meet the request")
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -79,7 +85,8 @@ class ProductHit(BaseModel):
 class SearchResponse(BaseModel):
     query: str | None = Field(None, description="the text searched for; null for image search")
     k: int = Field(description="number of results asked for")
-    results: list[ProductHit] = Field(description="best match first")
+    results: list[ProductHit] = Field(description="best match first, among the products the request allows")
+    message: str | None = Field(None, description=MESSAGE)
 
 
 # --- parse --------------------------------------------------------------------------------------------------
@@ -169,12 +176,15 @@ class RecommendedItem(BaseModel):
     id: str
     title: str
     score: float
-    reasons: list[str] = Field(description="the signals that lifted the item most, in words")
+    reasons: list[str] = Field(description="why, in words: what of the request it meets ('matches your request: "
+                                           "red heels, 45 (under 50)'), its reviews ('4.6★ from 212 comments'), "
+                                           "then the signals that lifted it most")
     image_url: str | None
 
 
 class RecommendResponse(BaseModel):
     results: list[RecommendedItem]
+    message: str | None = Field(None, description=MESSAGE)
     model: str = Field(description="Recommender (learned blend) or ContentRecommender (a shop too new to learn from)")
 
 

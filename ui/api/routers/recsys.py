@@ -70,10 +70,13 @@ def _hits(request: Request, engines: Engines, hits: list[SearchHit]) -> list[Pro
             for hit in hits]
 
 
-@router.get("/search", response_model=SearchResponse, summary="Search the catalog by text", responses=REFUSALS)
+@router.get("/search", response_model=SearchResponse, summary="Search the catalog by a request in words",
+            responses=REFUSALS)
 def search(request: Request, engines: EngineDep, _: WidgetKey, q: SearchText, k: TopK = 10) -> SearchResponse:
-    # Plain ``def``: encoding blocks, so FastAPI runs it in its threadpool, off the event loop.
-    return SearchResponse(query=q, k=k, results=_hits(request, engines, engines.search_text(q, k)))
+    # Plain ``def``: parsing and encoding block, so FastAPI runs it in its threadpool, off the event loop.
+    with user_errors():  # no fashion request in the words, a contradiction, an impossible budget: 422
+        found = engines.search_text(q, k)
+    return SearchResponse(query=q, k=k, results=_hits(request, engines, found.hits), message=found.message)
 
 
 @photos.post("/search/image", response_model=SearchResponse, summary="Find products that look like a photo",
@@ -102,10 +105,10 @@ async def recommend(request: Request, engines: EngineDep, key: WidgetKey) -> Rec
         require_admin_for(key, "recommending from a stored user's history (user_id)")
     with user_errors():
         ask = (await run_in_threadpool(engines.ask, body.text))[1] if body.text is not None else None
-        recs = await run_in_threadpool(engines.recommend, body.user_id, ask, body.history, body.k)
-    return RecommendResponse(model=type(engines.shop.model).__name__, results=[
+        answer = await run_in_threadpool(engines.recommend, body.user_id, ask, body.history, body.k)
+    return RecommendResponse(model=type(engines.shop.model).__name__, message=answer.message, results=[
         RecommendedItem(id=r.item_id, title=engines.titles.get(r.item_id, r.item_id), score=r.score, reasons=r.reasons,
-                        image_url=_image_url(request, engines, r.item_id)) for r in recs])
+                        image_url=_image_url(request, engines, r.item_id)) for r in answer.items])
 
 
 @catalog.post("/catalog", response_model=CatalogResponse, summary="Add or update catalog items (admin)",
