@@ -104,9 +104,10 @@ def check_request(ask: Ask) -> None:
         raise RequestError(f"no fashion request in {_quoted(ask.text)}: name a garment, colour, size, style or "
                            "budget, e.g. 'a red dress under 100'")
     for slot, wanted, matches in (("color", ask.colours, _same_colour), ("garment", ask.garments, _same_garment)):
-        both = [w for w in wanted if any(matches(w, x) for x in ask.exclude.get(slot, ()))]
+        both = [(w, x) for w in wanted for x in ask.exclude.get(slot, ()) if matches(w, x)]
         if both:
-            raise RequestError(f"the request asks for {both[0]} and also rules {both[0]} out: say which you want")
+            raise RequestError(f"the request asks for {both[0][0]} and also rules {both[0][1]} out: say which you "
+                               "want")
     budget = ask.budget
     if budget is not None and budget.max is not None and budget.max <= 0:
         raise RequestError(f"a budget under {_money(budget.max, budget.currency)} leaves nothing: every price is "

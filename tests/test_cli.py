@@ -123,8 +123,8 @@ def test_recommend_text_binds_the_request_with_a_note_and_refuses_nonsense(tmp_p
 
     products = {p["id"]: p for p in json.loads((DEMO_CATALOG / "products.json").read_text())}
     prices = {"56882": 55, "22853": 45, "18540": 70, "49633": 40, "57043": 35, "6979": 20}  # red heels: 55
-    rows = [{"id": i, "title": products[i]["title"], "price": price, "attributes": json.dumps(products[i]["attributes"])}
-            for i, price in prices.items()]
+    rows = [{"id": i, "title": products[i]["title"], "price": price,
+             "attributes": json.dumps(products[i]["attributes"])} for i, price in prices.items()]
     items = tmp_path / "items.jsonl"
     items.write_text("".join(json.dumps(row) + "\n" for row in rows))
     db = str(tmp_path / "shop.db")
