@@ -28,8 +28,9 @@ the exclusions are never relaxed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,10 @@ COLOUR_KEYS = ("colour", "color", "baseColour", "colour_group_name")
 RELAXABLE = ("budget", "size", "colour")  # in the order they give way
 NEAREST_SPREAD = 1.25  # a relaxed budget offers prices up to 25% past the nearest one beyond the bound
 _SHADE = re.compile(r"^(?:light|dark) ")
+# Catalog text repeats (a few hundred categories and colour names, a title vocabulary of some thousands of words),
+# and a vocabulary lookup that misses tries fuzzy spellings (about a millisecond): each text is looked up once.
+_garment_named = lru_cache(maxsize=200_000)(canonical_garment)
+_colour_named = lru_cache(maxsize=200_000)(canonical_colour)
 
 
 class RequestError(ValueError):
@@ -48,29 +53,64 @@ class RequestError(ValueError):
 
 
 @dataclass(frozen=True)
+class Labels:
+    """Which of a few distinct labels (colours, sizes) each item carries, as a boolean matrix built once, so that a
+    request's condition is one column lookup over the catalog, not a loop over its items."""
+
+    names: tuple[str, ...]
+    matrix: np.ndarray  # bool [n_items, len(names)]
+
+    @classmethod
+    def of(cls, per_item: list[Iterable[str]]) -> Labels:
+        names = tuple(sorted({label for labels in per_item for label in labels}))
+        column = {name: i for i, name in enumerate(names)}
+        matrix = np.zeros((len(per_item), len(names)), dtype=bool)
+        for row, labels in enumerate(per_item):
+            matrix[row, [column[label] for label in labels]] = True
+        return cls(names, matrix)
+
+    def any_of(self, test: Callable[[str], bool], unknown: bool) -> np.ndarray:
+        """Items carrying a label that passes ``test``; an item with no label at all gets ``unknown``."""
+        hit = self.matrix[:, [i for i, name in enumerate(self.names) if test(name)]].any(axis=1)
+        return hit | ~self.known() if unknown else hit
+
+    def known(self) -> np.ndarray:
+        return self.matrix.any(axis=1)
+
+    def of_item(self, j: int) -> list[str]:
+        return [self.names[i] for i in np.flatnonzero(self.matrix[j])]
+
+
+@dataclass(frozen=True)
 class ItemFacts:
     """What the catalog says about each item, read once, aligned with the items frame it was read from."""
 
-    garments: list[str | None]  # canonical garment names
-    families: list[str | None]
-    colours: list[tuple[str, ...]]  # canonical colour names, as the catalog names them ("dark red")
+    garment_names: tuple[str, ...]  # the distinct canonical garments ...
+    garment_families: tuple[str, ...]  # ... their families ...
+    garments: np.ndarray  # ... and each item's, as an index into them (-1: none could be read)
+    colours: Labels  # canonical colour names, as the catalog names them ("dark red")
+    sizes: Labels  # normalised
     prices: np.ndarray  # float; NaN where unknown
-    sizes: list[frozenset[str]]  # normalised
 
     @classmethod
     def read(cls, items: pd.DataFrame) -> ItemFacts:
         """``items``: columns title, attributes and any of category, colour, price (as ``Store.items`` has them)."""
         rows = items.to_dict("records")
         garments = [_garment_of(row) for row in rows]
+        distinct = sorted({g for g in garments if g is not None}, key=lambda g: g.name)
+        code = {g: i for i, g in enumerate(distinct)}
         prices = pd.to_numeric(items["price"], errors="coerce") if "price" in items else pd.Series(np.nan, items.index)
-        return cls(garments=[g.name if g else None for g in garments],
-                   families=[g.family if g else None for g in garments],
-                   colours=[_colours_of(row) for row in rows],
-                   prices=prices.to_numpy(dtype=float),
-                   sizes=[_sizes_of(row) for row in rows])
+        return cls(garment_names=tuple(g.name for g in distinct), garment_families=tuple(g.family for g in distinct),
+                   garments=np.array([code.get(g, -1) for g in garments], dtype=np.int32),
+                   colours=Labels.of([_colours_of(row) for row in rows]),
+                   sizes=Labels.of([_sizes_of(row) for row in rows]),
+                   prices=prices.to_numpy(dtype=float))
 
     def __len__(self) -> int:
         return len(self.prices)
+
+    def garment_of(self, j: int) -> str | None:
+        return self.garment_names[self.garments[j]] if self.garments[j] >= 0 else None
 
 
 @dataclass
@@ -125,28 +165,28 @@ def request_conditions(facts: ItemFacts, ask: Ask) -> dict[str, np.ndarray]:
     if excluded := ask.exclude.get("garment"):
         out["not garment"] = ~_garment_mask(facts, excluded)
     if ask.colours:
-        out["colour"] = _colour_mask(facts, ask.colours, unknown=True)
+        out["colour"] = facts.colours.any_of(lambda c: _any_colour(c, ask.colours), unknown=True)
     if excluded := ask.exclude.get("color"):
-        out["not colour"] = ~_colour_mask(facts, excluded, unknown=False)
+        out["not colour"] = ~facts.colours.any_of(lambda c: _any_colour(c, excluded), unknown=False)
     if ask.budget is not None:
         out["budget"] = np.isnan(facts.prices) | _within(facts.prices, ask.budget)
     if ask.sizes:
         wanted = {normalise(s) for s in ask.sizes}
-        out["size"] = np.array([not listed or bool(listed & wanted) for listed in facts.sizes])
+        out["size"] = facts.sizes.any_of(wanted.__contains__, unknown=True)
     return out
 
 
 def request_reason(facts: ItemFacts, j: int, ask: Ask) -> str | None:
     """What of the request item j is known to meet, in words: "matches your request: red heels, 45 (under 50)"."""
-    colours = [c for c in facts.colours[j] if any(_same_colour(c, w) for w in ask.colours)] if ask.colours else []
+    colours = [c for c in facts.colours.of_item(j) if _any_colour(c, ask.colours)]
     if not colours and ask.exclude.get("color"):
-        colours = list(facts.colours[j])  # "not black": say what it is instead
-    noun = facts.garments[j] if ask.garments else None
+        colours = facts.colours.of_item(j)  # "not black": say what it is instead
+    noun = facts.garment_of(j) if ask.garments else None
     parts = [" ".join([" or ".join(colours), noun or ""]).strip()]
     price = facts.prices[j]
     if ask.budget is not None and not np.isnan(price):
         parts.append(f"{_money(price, ask.budget.currency)} ({_against(price, ask.budget)})")
-    sizes = sorted(facts.sizes[j] & {normalise(s) for s in ask.sizes})
+    sizes = sorted(set(facts.sizes.of_item(j)) & {normalise(s) for s in ask.sizes})
     if sizes:
         parts.append(f"size {sizes[0].upper()}")
     said = [p for p in parts if p]
@@ -215,9 +255,9 @@ def _unchecked(facts: ItemFacts, ask: Ask, allowed: np.ndarray) -> str | None:
     notes = []
     if ask.budget is not None and np.isnan(facts.prices[rows]).all():
         notes.append(f"no price is listed for these, so '{_bound(ask.budget)}' is not checked")
-    if ask.sizes and not any(facts.sizes[j] for j in rows):
+    if ask.sizes and not facts.sizes.known()[rows].any():
         notes.append(f"no sizes are listed for these, so size {' or '.join(ask.sizes)} is not checked")
-    if (ask.colours or ask.exclude.get("color")) and not any(facts.colours[j] for j in rows):
+    if (ask.colours or ask.exclude.get("color")) and not facts.colours.known()[rows].any():
         notes.append("no colour is listed for these, so the colour is not checked")
     return "; ".join(notes) or None
 
@@ -244,14 +284,13 @@ def _within(prices: np.ndarray, bound: Price) -> np.ndarray:
 def _garment_mask(facts: ItemFacts, wanted: Iterable[str]) -> np.ndarray:
     names = {w for w in wanted if not _is_family(w)}
     families = {canonical_garment(w).family for w in wanted if _is_family(w)}
-    return np.array([g is not None and (g in names or f in families)
-                     for g, f in zip(facts.garments, facts.families, strict=True)], dtype=bool)
+    codes = [i for i, (name, family) in enumerate(zip(facts.garment_names, facts.garment_families, strict=True))
+             if name in names or family in families]
+    return np.isin(facts.garments, codes)
 
 
-def _colour_mask(facts: ItemFacts, wanted: Iterable[str], unknown: bool) -> np.ndarray:
-    wanted = tuple(wanted)
-    return np.array([any(_same_colour(c, w) for c in colours for w in wanted) if colours else unknown
-                     for colours in facts.colours], dtype=bool)
+def _any_colour(colour: str, wanted: Iterable[str]) -> bool:
+    return any(_same_colour(colour, w) for w in wanted)
 
 
 def _is_family(garment: str) -> bool:
@@ -281,32 +320,45 @@ def _texts(row: dict, keys: Iterable[str]) -> list[str]:
 
 
 def _garment_of(row: dict):
-    title = row.get("title") if isinstance(row.get("title"), str) else ""
-    for text in (*_texts(row, GARMENT_KEYS), title):
-        if garment := canonical_garment(text):
+    """From the catalog's category (the first one a vocabulary knows); from the title only for an item that has no
+    category at all: a category the vocabulary does not know ("Perfume") names no garment."""
+    named = _texts(row, GARMENT_KEYS)
+    for text in named:
+        if garment := _garment_named(text):
             return garment
+    return _title_garment(row["title"]) if not named and isinstance(row.get("title"), str) else None
+
+
+def _title_garment(title: str):
+    """The last garment word of a title, as English puts the head noun last ("Puma Men's Excurse White Spectrum
+    Blue Shoe"), with the word before it when together they name a garment ("Tank Top", "T Shirt"). Word by word,
+    so each lookup is cached and no title is matched whole."""
+    words = normalise(title).split()
+    for end in range(len(words), 0, -1):
+        if garment := _garment_named(words[end - 1]):
+            # The last word is a garment, so the pair's lookup ends on it exactly, never in a fuzzy search.
+            pair = _garment_named(" ".join(words[end - 2:end])) if end > 1 else None
+            return pair or garment
     return None
 
 
 def _colours_of(row: dict) -> tuple[str, ...]:
-    named = [c.name for text in _texts(row, COLOUR_KEYS) if (c := canonical_colour(text))]
+    named = [c.name for text in _texts(row, COLOUR_KEYS) if (c := _colour_named(text))]
     if not named and isinstance(row.get("title"), str):
         named = _title_colours(row["title"])
     return tuple(dict.fromkeys(named))
 
 
 def _title_colours(title: str) -> list[str]:
-    """The colour words of a title, two-word names first ("Navy Blue Jacket" is navy, not navy and blue)."""
-    words, found, i = re.findall(r"[A-Za-z]+", title), [], 0
+    """The colour words of a title; a two-word name whose second word is a colour goes first ("Navy Blue Jacket"
+    is navy, not navy and blue; "Light Pink" is light pink)."""
+    words, found, i = normalise(title).split(), [], 0
     while i < len(words):
-        for width in (2, 1):
-            colour = canonical_colour(" ".join(words[i:i + width])) if i + width <= len(words) else None
-            if colour:
-                found.append(colour.name)
-                i += width
-                break
-        else:
-            i += 1
+        pair = i + 1 < len(words) and _colour_named(words[i + 1]) and _colour_named(f"{words[i]} {words[i + 1]}")
+        colour = pair or _colour_named(words[i])
+        if colour:
+            found.append(colour.name)
+        i += 2 if pair else 1
     return found
 
 

@@ -66,11 +66,11 @@ def kept(ask: Ask) -> list[str]:
 
 
 def test_facts_come_from_columns_attributes_and_titles():
-    assert FACTS.colours[0] == ("black",)  # the title, when nothing else names a colour
-    assert FACTS.colours[5] == ("dark red",)  # H&M's colour_group_name
-    assert FACTS.colours[6] == ("navy", "white")  # the colour column and the attributes together
-    assert FACTS.garments[:3] == ["dress", "dress", "t-shirt"] and FACTS.families[5] == "top"
-    assert FACTS.sizes[4] == frozenset({"38", "40"})
+    assert FACTS.colours.of_item(0) == ["black"]  # the title, when nothing else names a colour
+    assert FACTS.colours.of_item(5) == ["dark red"]  # H&M's colour_group_name
+    assert FACTS.colours.of_item(6) == ["navy", "white"]  # the colour column and the attributes together
+    assert [FACTS.garment_of(j) for j in range(4)] == ["dress", "dress", "t-shirt", "heels"]
+    assert FACTS.garment_of(5) == "blouse" and FACTS.sizes.of_item(4) == ["38", "40"]
 
 
 def test_a_family_word_asks_for_the_family_and_a_colour_covers_its_shades():
