@@ -9,8 +9,8 @@ One rule set for every front end: ``Shop.for_ask`` (recommend) and ``Catalog.sea
 Where an item's facts come from (the catalogs Atelier takes name them differently):
 
 - garment: the ``category`` column, else the attributes ``articleType`` (Fashion Product Images) or
-  ``product_type_name`` (H&M), else the title's head noun. A family word ("a top", "shoes") asks for the whole
-  family; a named garment ("a t-shirt") for that garment only.
+  ``product_type_name`` (H&M), or, for an item with no category at all, the title's last garment word. A family
+  word ("a top", "shoes") asks for the whole family; a named garment ("a t-shirt") for that garment only.
 - colours: the ``colour`` column and the attributes ``baseColour``, ``colour_group_name`` or ``colour`` together,
   else the colour words of the title ("Elle Black Dress"). A colour asked for or ruled out covers its shades
   ("red" covers "dark red").
