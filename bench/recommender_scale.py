@@ -130,12 +130,12 @@ def index_recall(model: Recommender, histories: list[tuple[list, list]]) -> dict
 
 
 def feature_latency(model: Recommender, histories: list[tuple[list, list]]) -> dict[str, float]:
-    """p50/p95 of ``_features`` alone (the signals, and for a large catalog the pool): what is left of a request is
-    ``recommend`` ranking the whole catalog (an argsort over every item) and writing the reasons."""
+    """p50/p95 of ``_visit`` alone (the signals, and for a large catalog the pool): what is left of a request is
+    picking the candidates, the ranker's predictions over them and writing the reasons."""
     seconds = []
     for items, times in histories[10:]:
         start = time.perf_counter()
-        model._features(items, times, as_of=max(times) + pd.Timedelta(days=1))
+        model._visit(items, times, as_of=max(times) + pd.Timedelta(days=1))
         seconds.append(time.perf_counter() - start)
     ms = np.array(seconds) * 1e3
     return {"p50_ms": round(float(np.percentile(ms, 50)), 2), "p95_ms": round(float(np.percentile(ms, 95)), 2)}

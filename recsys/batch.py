@@ -48,9 +48,9 @@ def read_interactions(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 def item_signals(frame: pd.DataFrame, encoder=None) -> ItemSignals:
     """ItemSignals for every item in ``frame`` from its attribute columns and ratings (either may be absent)."""
-    grouped = frame.groupby("item_id", sort=True)
-    ids = list(grouped.groups)
-    captions = [_caption(group) for _, group in grouped]
+    ids = sorted(frame["item_id"].unique())
+    colour, category, usage = (_modes(frame, column, ids) for column in ("colour", "category", "rented_for"))
+    captions = [attribute_caption(*named, usage=use) for *named, use in zip(colour, category, usage, strict=True)]
     embeddings = encoder.encode_texts(captions) if encoder is not None else None
     sentiment = counts = None
     if "rating" in frame.columns and frame["rating"].notna().any():
@@ -58,18 +58,18 @@ def item_signals(frame: pd.DataFrame, encoder=None) -> ItemSignals:
         table = item_sentiment(pd.DataFrame({"item_id": frame["item_id"], "sentiment": polarity}).dropna())
         sentiment = table["sentiment"].reindex(ids).to_numpy(np.float32)
         counts = table["n_reviews"].reindex(ids).fillna(0).to_numpy()
-    categories = [_mode(group, "category") or "" for _, group in grouped]
     titles = [c.removeprefix("a photo of a ") for c in captions]
-    return ItemSignals(ids, embeddings, sentiment, counts, titles, categories)
+    return ItemSignals(ids, embeddings, sentiment, counts, titles, [c or "" for c in category])
 
 
-def _caption(group: pd.DataFrame) -> str:
-    return attribute_caption(_mode(group, "colour"), _mode(group, "category"), usage=_mode(group, "rented_for"))
-
-
-def _mode(group: pd.DataFrame, column: str) -> str | None:
-    values = group[column].dropna() if column in group else pd.Series(dtype=object)
-    return str(values.mode().iloc[0]) if len(values) else None
+def _modes(frame: pd.DataFrame, column: str, ids: list[str]) -> list[str | None]:
+    """Each item's most frequent value of ``column`` (the smallest on a tie, as Series.mode), None if it has none."""
+    if column not in frame:
+        return [None] * len(ids)
+    values = frame[["item_id", column]].dropna().astype(str)
+    counts = values.groupby(["item_id", column]).size()  # sorted by item, then value
+    best = counts.groupby(level=0).idxmax().map(lambda pair: pair[1])
+    return [None if pd.isna(v) else v for v in best.reindex(ids)]
 
 
 def _polarity(ratings: pd.Series) -> pd.Series:

@@ -62,7 +62,7 @@ class RecommenderConfig:
     knn_neighbours: int = 100
     co_rental_days: int = 60  # two picks this close by one shopper count as rented together
     recency_half_life_days: float = 180.0  # the profile h weights a rental 180 days older half as much
-    fusion_users: int = 8000  # training shoppers whose held-out last interaction teaches the ranker
+    fusion_users: int = 4000  # training shoppers whose held-out last interaction teaches the ranker
     candidates: int = 100  # each signal puts forward its top items; the ranker orders their union
     trees: int = 200  # the ranker's boosting rounds
     seed: int = 0
@@ -106,7 +106,7 @@ class Recommender(BaseEstimator):
     (item id -> row), ``ranker_`` (the fitted LGBMRanker), ``users_``, ``user_items_``, ``als_``, ``knn_``,
     ``co_``, ``popularity_``, ``counts_``, ``appeal_`` (t(y), or None), ``category_`` (codes, or None),
     ``large_`` (candidate-pool serving) and, for a large catalog, ``content_index_``, ``als_index_``,
-    ``top_popular_``, ``trending_``.
+    ``top_popular_``, ``trending_``, ``trending_counts_``.
     """
 
     def __init__(self, config: RecommenderConfig | None = None):
@@ -167,6 +167,7 @@ class Recommender(BaseEstimator):
         tops = [np.argpartition(-self.counts_.window(when, days), kth)[:cfg.candidates]
                 for when in weeks for days in WINDOWS.values()]
         self.trending_ = np.unique(np.concatenate(tops))
+        self.trending_counts_ = self.counts_.rows(self.trending_)
 
     def _fit_appeal(self) -> np.ndarray | None:
         """t(y): ridge regression from an item's embedding to its smoothed sentiment, so items with an image
@@ -268,8 +269,7 @@ class Recommender(BaseEstimator):
         """A large catalog's pool: each candidate signal's top items, from the indexes and precomputed lists."""
         n = self.config_.candidates
         tops = [self.als_index_.search(user_factor, n)[0], self.top_popular_]
-        trending = self.counts_.rows(self.trending_)
-        tops += [self.trending_[np.argsort(-trending.window(when, days))[:n]] for days in WINDOWS.values()]
+        tops += [self.trending_[np.argsort(-self.trending_counts_.window(when, days))[:n]] for days in WINDOWS.values()]
         if profile is not None and self.content_index_ is not None:
             tops.append(self.content_index_.search(profile, n)[0])
         for scores in (neighbours, co):
@@ -311,32 +311,34 @@ class Recommender(BaseEstimator):
         if not len(chosen):
             return []
         scores = self.ranker_.predict(visit.x[chosen])
-        top = np.argsort(-scores, kind="stable")[:k]
-        contributions = self.ranker_.predict(visit.x[chosen[top]], pred_contrib=True)[:, :-1]
-        return [Recommendation(self.items_.ids[visit.pool[chosen[t]]], round(float(scores[t]), 4),
-                               self._reasons(visit, chosen[t], lifts, history))
-                for t, lifts in zip(top, contributions, strict=True)]
+        top = chosen[np.argsort(-scores, kind="stable")[:k]]
+        contributions = self.ranker_.predict(visit.x[top], pred_contrib=True)[:, :-1]
+        rows = visit.history  # which history pick each recommendation is most often chosen with
+        together = (self.co_[rows][:, visit.pool[top]] + self.knn_.similarity[rows][:, visit.pool[top]]).toarray()
+        by_pool = dict(zip(chosen.tolist(), scores.tolist(), strict=True))
+        return [Recommendation(self.items_.ids[visit.pool[at]], round(by_pool[at], 4),
+                               self._reasons(visit, at, lifts, history, together[:, rank]))
+                for rank, (at, lifts) in enumerate(zip(top, contributions, strict=True))]
 
-    def _reasons(self, visit: _Visit, at: int, lifts: np.ndarray, history: list[str]) -> list[str]:
+    def _reasons(self, visit: _Visit, at: int, lifts: np.ndarray, history: list[str],
+                 together: np.ndarray) -> list[str]:
         """The two kinds of evidence that raised this item's score most, in words (pool position ``at``)."""
         by_kind: dict[str, float] = {}
         for name, lift in zip(FEATURES, lifts, strict=True):
             if name in REASON_KIND and not np.isnan(visit.x[at, COLUMN[name]]):
                 by_kind[REASON_KIND[name]] = by_kind.get(REASON_KIND[name], 0.0) + float(lift)
         ranked = sorted(((lift, kind) for kind, lift in by_kind.items() if lift > 0), reverse=True)
-        texts = (self._reason(kind, visit, at, history) for _, kind in ranked)
+        texts = (self._reason(kind, visit, at, history, together) for _, kind in ranked)
         return [text for text in texts if text][:2]
 
-    def _reason(self, kind: str, visit: _Visit, at: int, history: list[str]) -> str | None:
+    def _reason(self, kind: str, visit: _Visit, at: int, history: list[str], together: np.ndarray) -> str | None:
         j, x, signals = int(visit.pool[at]), visit.x[at], self.items_
         if kind == "looks" and history and signals.embeddings is not None:
             return looks_like_reason(signals, self.index_, history, j)
         if kind == "reviews":
             return review_reason(signals, j)
-        if kind == "together" and history:
-            together = np.asarray((self.co_ + self.knn_.similarity)[visit.history][:, j].todense()).ravel()
-            if together.max() > 0:
-                return f"often chosen with {item_name(signals, self.index_, history[int(np.argmax(together))])}"
+        if kind == "together" and history and together.max() > 0:
+            return f"often chosen with {item_name(signals, self.index_, history[int(np.argmax(together))])}"
         if kind == "rising" and (recent := int(round(np.expm1(x[COLUMN["month"]])))) > 0:
             return f"rising: chosen {recent} times in the last 4 weeks"
         if kind == "popular" and (total := int(round(np.expm1(x[COLUMN["pop"]])))) > 0:
