@@ -426,10 +426,16 @@ def add_recommend(sub) -> None:
 
 
 def cmd_recommend(args) -> None:
-    from recsys import Shop, Store, create_encoder
+    from recsys import Shop, Store, check_request, create_encoder
 
     if sum(x is not None for x in (args.user, args.history, args.text)) != 1:
         raise ValueError("give exactly one of --user, --history or --text")
+    ask = None
+    if args.text is not None:
+        from tryon import ask_from, load_parser
+
+        ask = ask_from(load_parser()(args.text))
+        check_request(ask)  # nonsense, a contradiction, an impossible budget: refused before the store is read
     with Store(args.db) as store:
         shop = Shop.from_store(store, create_encoder())
         if args.user is not None:
@@ -437,9 +443,7 @@ def cmd_recommend(args) -> None:
         elif args.history is not None:
             answer = shop.for_history([i.strip() for i in args.history.split(",") if i.strip()], args.k)
         else:
-            from tryon import ask_from, load_parser
-
-            answer = shop.for_ask(ask_from(load_parser()(args.text)), args.k)
+            answer = shop.for_ask(ask, args.k)
     _note(answer.message)
     titles = dict(zip(shop.items["id"], shop.items["title"], strict=True))
     for rec in answer.items:
