@@ -295,6 +295,9 @@ def test_gradio_client_tries_on_from_words_and_edited_chips(live_url: str):
     assert "polo" in note.lower() and "size L" in note and "burgundy" in note
     # Every recommendation's reasons in full in the note (a gallery caption is cut to one line).
     assert looks and "You might also like" in note and all(item["caption"] in note for item in looks)
+    # Words that name nothing: the try-on stands, and the note says the looks go with the garment instead.
+    _, note, looks = client.predict(handle_file(str(PERSON)), "09163_00", "blorp zzz qwerty", [], api_name="/tryon")
+    assert "Your words name no garment, colour, size, style or budget" in note and looks
     with pytest.raises(AppError, match="upload a photo"):
         client.predict(None, "", "the polo", [], api_name="/tryon")
     with pytest.raises(AppError, match="slot: value"):
