@@ -63,7 +63,8 @@ class Shop:
         if items.empty:
             raise ValueError("the store has no items: run `atelier ingest --items FILE` first")
         ids = items["id"].tolist()
-        signals = ItemSignals(ids, titles=items["title"].tolist())
+        signals = ItemSignals(ids, titles=items["title"].tolist(),
+                              categories=[c if isinstance(c, str) else "" for c in items["category"]])
         if encoder is not None:
             store.embed_items(encoder)
             signals.embeddings = _aligned(ids, *store.embeddings(encoder.name))
