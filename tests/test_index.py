@@ -117,3 +117,14 @@ def test_large_catalog_path_without_embeddings(monkeypatch):
     assert model.content_index_ is None
     recs = model.recommend(["i0", "i4"], k=5)
     assert len(recs) == 5 and not {r.item_id for r in recs} & {"i0", "i4"}
+
+
+def test_a_narrow_filter_in_a_large_catalog_is_served_from_its_own_items(monkeypatch):
+    frame, signals = clustered_shop()
+    monkeypatch.setattr(recommender, "LARGE_CATALOG", 1)
+    model = recommender.Recommender(replace(SMALL, candidates=5)).fit(frame, signals)
+    history = ["i0", "i4", "i8"]  # cluster 0; the request allows three cluster-3 items only
+    allowed = np.isin(signals.ids, ["i3", "i7", "i11"])
+    assert not set(np.flatnonzero(allowed)) <= set(model._visit(history).pool)  # the signals alone miss some
+    recs = model.recommend(history, k=5, allowed=allowed)
+    assert sorted(r.item_id for r in recs) == ["i11", "i3", "i7"]
