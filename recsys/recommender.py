@@ -355,7 +355,9 @@ class Recommender(BaseEstimator):
         if kind == "together" and history and together.max() > 0:
             return f"often chosen with {item_name(signals, self.index_, history[int(np.argmax(together))])}"
         if kind == "rising" and (recent := int(round(np.expm1(x[COLUMN["month"]])))) > 0:
-            return f"rising: chosen {recent} times in the last 4 weeks"
+            quarter = np.expm1(x[COLUMN["quarter"]])  # 13 weeks: rising when the last 4 beat their share of it
+            lead = "rising" if recent > quarter * 4 / 13 else "in demand"
+            return f"{lead}: chosen {recent} times in the last 4 weeks"
         if kind == "popular" and (total := int(round(np.expm1(x[COLUMN["pop"]])))) > 0:
             return f"popular: chosen {total} times"
         if kind == "new" and x[COLUMN["age"]] <= 13:
