@@ -1,6 +1,6 @@
 """Recommender quality on real shoppers: next-rental prediction on RentTheRunway, Atelier against the baselines.
 
-    .venv/bin/python bench/recommender_quality.py [--data ../shared/data] [--shoppers 6000] [--folds 3]
+    .venv/bin/python bench/recommender_quality.py [--data DIR] [--shoppers 6000] [--folds 3] [--embed-captions]
 
 Shoppers with 2 or more rentals are sampled (seeded) and split into folds; each fold's shoppers are absent from
 training, as in the ``atelier recommend-batch`` contract, which this calls. Their last rental by date (ties to
@@ -167,7 +167,8 @@ def main() -> None:
     parser.add_argument("--data", default=str(data_dir()))
     parser.add_argument("--shoppers", type=int, default=6000, help="tested shoppers, sampled (0: all)")
     parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--no-encoder", action="store_true", help="Atelier without the text tower's item embeddings")
+    parser.add_argument("--embed-captions", action="store_true",
+                        help="Atelier with the text tower's caption embeddings (recommend-batch --embed-captions)")
     parser.add_argument("--out", default="bench/results/recommender_quality")
     args = parser.parse_args()
     frame = read_interactions(pd.read_parquet(Path(args.data) / "interactions" / "renttherunway.parquet"), "rtr")
@@ -175,7 +176,7 @@ def main() -> None:
     testable = np.random.default_rng(0).permutation(counts.index[counts >= 2].to_numpy())
     testable = testable[:args.shoppers] if args.shoppers else testable
     folds = np.array_split(testable, args.folds)
-    encoder = None if args.no_encoder else create_encoder()
+    encoder = create_encoder() if args.embed_captions else None
     start = time.time()
     with threadpool_limits(1, "blas"):
         als, grid = tune_als(frame[~frame["user_id"].isin(set(folds[0]))])
