@@ -101,8 +101,6 @@ class _Visit:
     pool: np.ndarray
     x: np.ndarray  # (len(pool), len(FEATURES)) float32, NaN where a signal is missing
     history: np.ndarray  # catalog rows of the history
-    ages_days: np.ndarray  # days from each history pick to the visit
-    when: pd.Timestamp | None
 
 
 class Recommender(BaseEstimator):
@@ -248,9 +246,10 @@ class Recommender(BaseEstimator):
         counts = self.counts_.rows(pool) if self.large_ else self.counts_
         n = len(pool)
         x = np.full((n, len(FEATURES)), np.nan, np.float32)
-        if profile is not None:
-            has = np.abs(self.items_.embeddings[pool]).sum(1) > 0
-            x[has, COLUMN["m"]] = self.items_.embeddings[pool][has] @ profile
+        if profile is not None and self.items_.embeddings is not None:  # a request's words need item embeddings
+            embeddings = self.items_.embeddings[pool]  # one gather: at 100k items this is the request's pool
+            has = np.abs(embeddings).sum(1) > 0
+            x[has, COLUMN["m"]] = embeddings[has] @ profile
         if self.items_.sentiment is not None:
             x[:, COLUMN["s"]] = self.items_.sentiment[pool]
         if self.appeal_ is not None:
@@ -269,7 +268,7 @@ class Recommender(BaseEstimator):
             x[:, COLUMN["category"]] = _category_share(self.category_, idx)[pool]
         x[:, COLUMN["history"]] = len(idx)
         x[:, COLUMN["gap"]] = ages.min() if len(ages) else np.nan
-        return _Visit(pool, x, idx, ages, when)
+        return _Visit(pool, x, idx)
 
     def _pool(self, user_factor: np.ndarray, profile: np.ndarray | None, neighbours: sp.csr_matrix | None,
               co: sp.csr_matrix | None, when: pd.Timestamp | None) -> np.ndarray:
