@@ -467,7 +467,9 @@ def _save_image(image, path: Path) -> None:
 def add_tryon(sub) -> None:
     p = sub.add_parser("tryon", help="draw a garment product photo onto a person photo (CPU, about a second)")
     p.add_argument("--person", required=True, help="photo of one person facing the camera")
-    p.add_argument("--garment", required=True, help="product photo of the garment alone")
+    p.add_argument("--garment", help="product photo of the garment alone; default: the catalog's try-on garment "
+                                     "that the instruction names")
+    p.add_argument("--catalog", help="catalog folder whose tryon/garments.json to choose from (default: the demo)")
     p.add_argument("--category", choices=("upper", "lower", "dress"), help="default: instruction, else photo")
     p.add_argument("--instruction", help='what the shopper typed, e.g. "in burgundy, size L"')
     p.add_argument("--size", help="size to try (letter, EU/UK/US numeric); default: the body size")
@@ -478,22 +480,31 @@ def add_tryon(sub) -> None:
 
 
 def cmd_tryon(args) -> None:
-    from tryon import ask_from, load_parser, load_tryon
+    from dataclasses import replace
+
+    from tryon import ask_from, choose_garment, load_parser, load_tryon, read_wearables
 
     out = Path(args.out)
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp"):
         raise ValueError(f"--out {out}: give a .png, .jpg or .webp file name")
     # The instruction is parsed once, here, into the request the pipeline takes.
     ask = ask_from(load_parser()(args.instruction) if args.instruction else None)
+    garment, category, chosen = args.garment, args.category, None
+    if garment is None:  # the words choose among the catalog's try-on garments, as in the app and the REST API
+        from ui import DEMO_CATALOG
+
+        chosen = choose_garment(ask, read_wearables(Path(args.catalog or DEMO_CATALOG)))
+        garment, category = chosen.garment.image_path, category or chosen.garment.category
+        ask = ask if chosen.recolour else replace(ask, colour=None)
     classifier = None
-    if args.category is None and ask.family is None:  # only then is the encoder needed: it names the category
+    if category is None and ask.family is None:  # only then is the encoder needed: it names the category
         from recsys import create_encoder, garment_classifier
 
         classifier = garment_classifier(create_encoder())
     result = load_tryon(classifier=classifier)(
         person=args.person,
-        garment=args.garment,
-        category=args.category,
+        garment=garment,
+        category=category,
         ask=ask,
         size=args.size,
         body_size=args.body_size,
@@ -502,6 +513,8 @@ def cmd_tryon(args) -> None:
     if args.debug:
         result.debug_image().save(Path(args.debug))
     summary = {"out": str(out), "category": result.category, "size": result.size, "colour": result.colour}
+    if chosen is not None:
+        summary |= {"garment": chosen.garment.id, "title": chosen.garment.title, "message": chosen.message}
     summary["seconds"] = {step: round(value, 3) for step, value in result.timings.items()}
     print(json.dumps(summary, indent=2))
 

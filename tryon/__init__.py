@@ -3,6 +3,7 @@
 parser = load_parser()                                   # trained adapters from the registry
 result = parser("try the red leather jacket on me in M")  # intent, scored spans, normalised request
 ask = ask_from(result)                                   # the request the engines take: garment, colour, size, ...
+choice = choose_garment(ask, wearables)                  # the garment the words name, and how it differs
 pipe = load_tryon(parser=parser, classifier=recsys.garment_classifier(encoder))  # person + garment, fit, compose
 out = pipe(person="me.jpg", garment="shirt.jpg", ask=ask)  # TryOnOutput: image + masks
 """
@@ -10,6 +11,7 @@ out = pipe(person="me.jpg", garment="shirt.jpg", ask=ask)  # TryOnOutput: image 
 from __future__ import annotations
 
 from .ask import Ask, ask_from
+from .choose import Choice, GarmentChoiceError, Wearable, choose_garment, read_wearables
 from .garment import GARMENT_CATEGORIES, GarmentAnalyzer, GarmentError
 from .inference import InstructionParserPipeline, ParseResult, check_text
 from .pipeline import GARMENT_CATEGORY, GarmentClassifier, Parser, TryOn, TryOnError, TryOnOutput, TryOnPipeline
@@ -41,6 +43,11 @@ __all__ = [
     "STYLES",
     "Style",
     "Ask",
+    "Choice",
+    "GarmentChoiceError",
+    "Wearable",
+    "choose_garment",
+    "read_wearables",
     "GarmentClassifier",
     "Parser",
     "Price",

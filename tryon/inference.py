@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from .parser import MAX_TOKENS, InstructionParser, ParserScores, load_tokenizer, load_trained, word_starts
-from .request import Request, build_request, find_negated
+from .request import Request, build_request, find_negated, vocabulary_checked
 from .schema import BIO_LABELS, INTENTS, Entity
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,8 @@ class InstructionParserPipeline:
         words = word_starts(text, offsets.tolist())
         tags = [BIO_LABELS[int(token_probs[j].argmax())] for j, _, _ in words]
         probs = [float(token_probs[j].max()) for j, _, _ in words]
-        entities = find_negated(text, spans_from_tags(text, [(start, end) for _, start, end in words], tags, probs))
+        spans = spans_from_tags(text, [(start, end) for _, start, end in words], tags, probs)
+        entities = find_negated(text, vocabulary_checked(spans))
         intent = INTENTS[int(intent_probs.argmax())]
         request = build_request(text, intent, entities, detect_negation=False)
         return ParseResult(text, intent, float(intent_probs.max()), entities, request)

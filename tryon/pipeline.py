@@ -26,6 +26,7 @@ from PIL import Image
 from atelier_io import ImageError, downscale, load_image
 
 from .ask import Ask, ask_from
+from .choose import FAMILY_CATEGORY
 from .compose import compose
 from .fit import letter_size, plan, size_factors, warp
 from .garment import GARMENT_CATEGORIES, Garment, GarmentAnalyzer, GarmentError
@@ -38,8 +39,6 @@ from .vocab import GARMENT_FAMILY
 MAX_SIDE = 1024
 MIN_SIDE = 128
 GARMENT_CACHE = 32  # analysed product photos kept in memory (about 3 MB each at 768x1024)
-# The request's garment family decides the category when none is given.
-FAMILY_CATEGORY = {"top": "upper", "outerwear": "upper", "bottom": "lower", "dress": "dress", "one-piece": "dress"}
 # Every garment the parser knows that the try-on can draw, with the category it is drawn as: the classes a garment
 # classifier chooses among (recsys.garment_classifier builds one from the encoder).
 GARMENT_CATEGORY = {g: FAMILY_CATEGORY[family] for g, family in GARMENT_FAMILY.items() if family in FAMILY_CATEGORY}

@@ -327,6 +327,25 @@ def _add_global(request: Request, text: str, ent: Entity) -> None:
         _set(request, ent.label, value)
 
 
+# Slots whose values are single vocabulary words the labeller can confuse with one another ("show me the velvet
+# wrap top, boho" once labelled "boho" a COLOR; "navy trousers, minimalist" labelled "navy" a STYLE).
+_WORD_SLOTS = {"COLOR": canonical_colour, "STYLE": canonical_style, "MATERIAL": canonical_material,
+               "PATTERN": canonical_pattern}
+
+
+def vocabulary_checked(entities: list[Entity]) -> list[Entity]:
+    """The spans with a word-slot label corrected by the vocabularies: a span its own slot does not know, that
+    exactly one other word slot knows, takes that slot's label. Anything else is left as the model said."""
+    checked = []
+    for ent in entities:
+        lookup = _WORD_SLOTS.get(ent.label)
+        if lookup is not None and lookup(ent.text) is None:
+            others = [label for label, other in _WORD_SLOTS.items() if label != ent.label and other(ent.text)]
+            ent = replace(ent, label=others[0]) if len(others) == 1 else ent
+        checked.append(ent)
+    return checked
+
+
 def build_request(text: str, intent: str, entities: list[Entity], detect_negation: bool = True) -> Request:
     """The structured request for ``text``: one Item per garment, attributes attached, negated values excluded.
 
@@ -337,6 +356,7 @@ def build_request(text: str, intent: str, entities: list[Entity], detect_negatio
     unknown = sorted({e.label for e in entities} - set(SLOTS))
     if unknown:
         raise ValueError(f"unknown slot labels {unknown}; expected {SLOTS}")
+    entities = vocabulary_checked(entities)
     ordered = sorted(find_negated(text, entities) if detect_negation else entities, key=lambda e: e.start)
     garments = [e for e in ordered if e.label == "GARMENT" and not e.negated]
     request = Request(text, intent)

@@ -92,6 +92,7 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
         progress(0.8, desc="Finding what goes with it")
         details = ", ".join(x for x in (out.size and f"size {out.size}", out.colour, out.style) if x)
         note = f"**{out.garment.title}**{' · ' + details if details else ''} · {out.seconds:.1f} s"
+        note += f"\n\n_{out.message}_" if out.message else ""
         looks, picks = _recommendations(loaded, ask, out.garment.title)
         return out.image, f"{note}\n\n{picks}", looks
 

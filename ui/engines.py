@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +34,20 @@ from recsys import (
     read_products,
 )
 from style import restyle
-from tryon import GARMENT_CATEGORIES, Ask, Parser, ParseResult, TryOn, TryOnOutput, ask_from, load_parser, load_tryon
+from tryon import (
+    Ask,
+    Choice,
+    Parser,
+    ParseResult,
+    TryOn,
+    TryOnOutput,
+    Wearable,
+    ask_from,
+    choose_garment,
+    load_parser,
+    load_tryon,
+    read_wearables,
+)
 
 from . import DEMO_CATALOG
 from .keys import KeyStore, RateLimiter
@@ -46,31 +58,10 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class TryOnProduct:
-    """A product that can be tried on: a front photo of the garment alone, and what the renderer draws it as."""
-
-    id: str
-    title: str
-    category: str  # tryon.GARMENT_CATEGORIES
-    image_path: Path
-
-
-def read_garments(folder: Path) -> list[TryOnProduct]:
-    listing = folder / "tryon" / "garments.json"
-    if not listing.is_file():
-        return []
-    rows = json.loads(listing.read_text())
-    garments = [TryOnProduct(r["id"], r["title"], r["category"], folder / r["image"]) for r in rows]
-    wrong = [g.id for g in garments if g.category not in GARMENT_CATEGORIES or not g.image_path.is_file()]
-    if wrong:
-        raise ValueError(f"{listing}: garments {wrong} have no photo or a category outside {GARMENT_CATEGORIES}")
-    return garments
-
-
-@dataclass
 class TryOnResult:
     image: Image.Image
-    garment: TryOnProduct
+    garment: Wearable
+    message: str | None  # how the garment differs from the request ("no t-shirt here; closest: the polo")
     size: str | None
     colour: str | None
     style: str | None
@@ -86,7 +77,7 @@ class Engines:
     store: Store
     parser: Parser
     tryon: TryOn
-    garments: list[TryOnProduct]
+    garments: list[Wearable]
     data_dir: Path
     # Model calls a minute for each browser address of the public Gradio app (which has no API key to limit).
     app_rate: int = 30
@@ -113,7 +104,7 @@ class Engines:
         start = time.perf_counter()
         folder = Path(catalog or DEMO_CATALOG)
         products = read_products(folder)  # a bad catalog folder fails here, before the slow model loads
-        garments = read_garments(folder)
+        garments = read_wearables(folder)
         db = str(db or default_db())
         if "://" not in db and not Path(db).parent.is_dir():
             private_folder(Path(db).parent)  # a folder of our own: nobody else reads the store
@@ -173,7 +164,7 @@ class Engines:
         parsed = self.parse(text) if text and text.strip() else None
         return parsed, ask_from(parsed).edited(garment=garment, colour=colour, size=size, style=style)
 
-    def garment(self, garment_id: str) -> TryOnProduct:
+    def garment(self, garment_id: str) -> Wearable:
         for garment in self.garments:
             if garment.id == garment_id:
                 return garment
@@ -181,33 +172,36 @@ class Engines:
 
     def try_on(self, person: bytes | Image.Image, garment_id: str | None = None, ask: Ask | None = None,
                user_id: str | None = None, keep_photo: bool = False) -> TryOnResult:
-        """The shopper wearing a garment: ``garment_id``, else the try-on product closest to the request's words.
-        The request (``Engines.ask``) gives the size, colour and a style to restyle the garment into first."""
+        """The shopper wearing a garment: ``garment_id``, else the one the request's words choose
+        (``tryon.choose_garment``: type, then colour and details, then closeness of the words to the titles). The
+        request (``Engines.ask``) gives the size, colour and a style to restyle the garment into first."""
         start = time.perf_counter()
         photo = person if isinstance(person, Image.Image) else decode_upload(person, "person photo")
         if keep_photo and user_id is None:
             raise ValueError("keep_photo needs a user_id to keep the photo under (and to delete it later)")
         ask = ask or Ask()
-        garment = self.garment(garment_id) if garment_id else self.closest_garment(ask)
+        choice = Choice(self.garment(garment_id)) if garment_id else choose_garment(ask, self.garments,
+                                                                                    self.title_similarity)
+        garment = choice.garment
+        if garment_id is None and not choice.recolour:
+            ask = replace(ask, colour=None)  # the chosen garment already has the colour asked for: keep its own look
         garment_image = load_image(garment.image_path)
         with self._lock:
-            if ask.style:  # "make it vintage": restyle the product photo, then draw it on the shopper
-                garment_image = restyle(garment_image, ask.style).image
-            out: TryOnOutput = self.tryon(photo, garment_image, category=garment.category, ask=ask)
+            try:
+                if ask.style:  # "make it vintage": restyle the product photo, then draw it on the shopper
+                    garment_image = restyle(garment_image, ask.style).image
+                out: TryOnOutput = self.tryon(photo, garment_image, category=garment.category, ask=ask)
+            except ValueError as err:  # the error names the garment it was about
+                raise type(err)(f"{garment.title}: {err}") from err
         kept = bool(keep_photo) and self.photos.keep(user_id, photo) is not None
-        return TryOnResult(out.image, garment, out.size, out.colour, ask.style, kept, time.perf_counter() - start)
+        return TryOnResult(out.image, garment, choice.message, out.size, out.colour, ask.style, kept,
+                           time.perf_counter() - start)
 
-    def closest_garment(self, ask: Ask) -> TryOnProduct:
-        """The try-on garment whose title the request's garment and words are closest to (the encoder's text
-        tower)."""
-        if not self.garments:
-            raise ValueError("this catalog has no garments to try on (tryon/garments.json)")
-        words = " ".join(x for x in (ask.garment, ask.text) if x)
-        if not words.strip():
-            raise ValueError("say which garment to try on: pick one, or name it, e.g. 'the polo shirt'")
+    def title_similarity(self, words: str, titles: list[str]) -> list[float]:
+        """How close ``words`` are to each title (the encoder's text tower): the last tie-break of a choice."""
         with self._lock:
-            texts = self.encoder.encode_texts([words] + [g.title for g in self.garments])
-        return self.garments[int((texts[1:] @ texts[0]).argmax())]
+            texts = self.encoder.encode_texts([words, *titles])
+        return (texts[1:] @ texts[0]).tolist()
 
     # --- restyle -----------------------------------------------------------------------------------------
     def restyle(self, image: bytes | Image.Image, style: str | None = None, style_image: bytes | None = None,

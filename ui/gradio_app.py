@@ -11,13 +11,14 @@ from collections.abc import Callable
 import gradio as gr
 
 from recsys import SearchHit
+from tryon import Wearable
 
 from . import DEMO_CATALOG
 from .app_product import product_tab
 from .app_rules import QUEUE_SIZE, allow, read_upload, shown, strip_on_upload
 from .app_shopper import shopper_tab
 from .app_stylist import stylist_tab
-from .engines import Engines, TryOnProduct
+from .engines import Engines
 from .uploads import MAX_RESULTS
 
 GalleryItems = list[tuple[str, str]]
@@ -87,7 +88,7 @@ def _search_tab(engines: Callable[[], Engines]) -> None:
           api_name="search_image")
 
 
-def build_demo(engines: EnginesSource, garments: list[TryOnProduct]) -> gr.Blocks:
+def build_demo(engines: EnginesSource, garments: list[Wearable]) -> gr.Blocks:
     """The UI over ``engines``: the loaded engines, or a function returning them (``create_app`` passes one,
     since it builds the UI before its lifespan loads the models). ``garments``: the try-on garments to offer."""
     get = engines if callable(engines) else lambda: engines

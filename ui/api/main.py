@@ -13,8 +13,10 @@ from fastapi import FastAPI, HTTPException
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
+from tryon import read_wearables
+
 from .. import DEMO_CATALOG
-from ..engines import Engines, read_garments
+from ..engines import Engines
 from ..gradio_app import build_demo
 from ..uploads import MAX_UPLOAD_BYTES
 from .dependencies import NESTED_SCHEMAS, EngineDep
@@ -104,7 +106,7 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
         return app.openapi_schema
 
     app.openapi = openapi
-    garments = engines.garments if engines is not None else read_garments(Path(catalog or DEMO_CATALOG))
+    garments = engines.garments if engines is not None else read_wearables(Path(catalog or DEMO_CATALOG))
     demo = build_demo(lambda: app.state.engines, garments)
     # run_history=False: Gradio would otherwise keep every call's inputs and outputs (admin keys typed into the
     # product tab, new keys, links to shoppers' photos) in the browser's localStorage, readable by any page of

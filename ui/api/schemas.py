@@ -139,6 +139,8 @@ class TryOnRequest(Strict):
 class TryOnResponse(BaseModel):
     image: str = Field(description="the try-on, base64 PNG")
     garment: Garment
+    message: str | None = Field(description="how the garment differs from the request, e.g. 'no t-shirt here; "
+                                            "closest: the Navy polo shirt'; null when it is what was asked")
     parsed: ParseResponse | None
     size: str | None
     colour: str | None

@@ -58,5 +58,6 @@ async def tryon(request: Request, engines: EngineDep, key: WidgetKey) -> TryOnRe
                                          body.keep_photo)
     parsed = ParseResponse.model_validate(parsed.to_dict()) if parsed else None
     return TryOnResponse(image=png_base64(result.image), garment=_garment(request, engines, result.garment.id),
+                         message=result.message,
                          parsed=parsed, size=result.size, colour=result.colour, style=result.style,
                          kept_photo=result.kept_photo, seconds=round(result.seconds, 3))
