@@ -473,7 +473,6 @@ def add_tryon(sub) -> None:
     p.add_argument("--category", choices=("upper", "lower", "dress"), help="default: instruction, else photo")
     p.add_argument("--instruction", help='what the shopper typed, e.g. "in burgundy, size L"')
     p.add_argument("--size", help="size to try (letter, EU/UK/US numeric); default: the body size")
-    p.add_argument("--body-size", help="the size the shopper usually wears (default M)")
     p.add_argument("--out", required=True, help="where to write the result (.png, .jpg, .webp)")
     p.add_argument("--debug", help="also write a debug view (masks, landmarks, key points) to this file")
     p.set_defaults(func=cmd_tryon)
@@ -507,7 +506,6 @@ def cmd_tryon(args) -> None:
         category=category,
         ask=ask,
         size=args.size,
-        body_size=args.body_size,
     )
     _save_image(result.image, out)
     if args.debug:

@@ -6,8 +6,8 @@
     out.image.save("me_in_shirt.png")
 
 ``__call__`` reads top to bottom: check inputs → read the request → analyse the person → analyse the
-garment → fit it to the body → compose. The parser and the garment classifier are components handed in (diffusers'
-way); the pipeline never builds a model of its own. Every step is timed; every refusal is a ``TryOnError`` (a
+garment → read what the person wears (and refuse what cannot be drawn believably) → redraw the worn garment as
+the new one (tryon.redraw). The parser and the garment classifier are components handed in (diffusers' way); the pipeline never builds a model of its own. Every step is timed; every refusal is a ``TryOnError`` (a
 ``ValueError``) whose message names the problem. Photos are processed in memory and never written.
 """
 
@@ -27,11 +27,12 @@ from atelier_io import ImageError, downscale, load_image
 
 from .ask import Ask, ask_from
 from .choose import FAMILY_CATEGORY
-from .compose import compose
-from .fit import letter_size, plan, size_factors, warp
 from .garment import GARMENT_CATEGORIES, Garment, GarmentAnalyzer, GarmentError
 from .inference import ParseResult
+from .parsing import parse_clothing
 from .person import PersonAnalyzer, PersonError
+from .redraw import redraw, refusal
+from .sizes import letter_size
 from .vocab import GARMENT_FAMILY
 
 # Processing size: photos larger than this on their long side are scaled down first (the documented
@@ -54,8 +55,7 @@ class TryOn(Protocol):
     """A person photo and a garment photo in, the try-on out: ``TryOnPipeline`` (``load_tryon()``)."""
 
     def __call__(self, person, garment, category: str | None = None, ask: Ask | None = None,
-                 instruction: str | None = None, size: str | None = None,
-                 body_size: str | None = None) -> TryOnOutput: ...
+                 instruction: str | None = None, size: str | None = None) -> TryOnOutput: ...
 
 
 class GarmentClassifier(Protocol):
@@ -121,7 +121,6 @@ class TryOnPipeline:
         ask: Ask | None = None,
         instruction: str | None = None,
         size: str | None = None,
-        body_size: str | None = None,
     ) -> TryOnOutput:
         timings: dict[str, float] = {}
         clock = time.perf_counter()
@@ -135,7 +134,6 @@ class TryOnPipeline:
         # 1. Check inputs: decode, strip metadata, bound the size.
         person_rgb = self.check_image(person, "person")
         garment_image = Image.fromarray(self.check_image(garment, "garment"))
-        body_letter = self.check_size(body_size, "body_size")
         lap("load")
         # 2. Read the request: category, size and colour the shopper asked for.
         ask = self.check_ask(ask, instruction)
@@ -161,23 +159,25 @@ class TryOnPipeline:
         # 5. Analyse the garment: cut-out and key points (once per product photo and category).
         cloth = self.analyse_garment(garment_image, category, key)
         lap("garment")
-        # 6. Fit the garment to the body.
-        parts = plan(cloth, body, size_factors(size_letter, body_letter))
-        fitted = warp(cloth, parts, person_rgb.shape[:2])
-        lap("fit")
-        # 7. Compose: inpaint, shade, occlude, feather.
-        composite = compose(body, fitted, category, tuple(ask.colour.rgb) if ask.colour else None)
-        lap("compose")
+        # 6. Read what the person wears, and refuse a pairing that cannot be drawn believably.
+        clothing = parse_clothing(body)
+        why = refusal(cloth, clothing, category)
+        if why:
+            raise TryOnError(why)
+        lap("parse")
+        # 7. Redraw the person's own garment region as the new garment, shaded by the old one's folds.
+        image, region = redraw(body, clothing, cloth, category, tuple(ask.colour.rgb) if ask.colour else None)
+        lap("render")
         timings["total"] = sum(timings.values())
         return TryOnOutput(
-            image=Image.fromarray(composite.image),
+            image=Image.fromarray(image),
             category=category,
             size=size_letter,
             colour=ask.colour.name if ask.colour else None,
             person_mask=body.mask,
-            garment_mask=fitted.alpha,
-            removed_mask=composite.removed,
-            front_mask=composite.front,
+            garment_mask=region.astype(np.float32),
+            removed_mask=region,
+            front_mask=body.head | body.hands | clothing.hair,
             landmarks={name: (float(x), float(y)) for name, (x, y) in body.points.items()},
             garment_keypoints={name: (float(x), float(y)) for name, (x, y) in cloth.keypoints.items()},
             timings=timings,

@@ -1,0 +1,343 @@
+"""Draw a garment into the region the person's own garment occupies, shaded by that garment's folds.
+
+The old garment already sits on the body: its outline follows the shoulders and arms, hair and hands lie in front
+of it, its folds are real. So nothing is pasted over the photo: every pixel of the old garment's region takes the
+new garment's colour and print, mapped from the product photo, and keeps the old garment's light and shade.
+
+- body rows: each row of the region between the torso's sides takes the product photo's row at the same height
+  between collar and hem, stretched to the region's width there (a looser old garment gives a looser look);
+- sleeves: each point of a sleeve takes the product photo's sleeve at the same fraction of the way from shoulder to
+  cuff and across, following the arm (shoulder → elbow → wrist);
+- lower garments: each leg (or a skirt as one) row by row from the waist to the hem;
+- shade: the old garment's lightness at fold scale over its lightness at body scale, clipped so that a print or
+  logo on it does not carry over.
+A pairing this cannot draw believably (sleeves or length that differ, a dress on a top and trousers) is refused
+before drawing, by ``refusal``, with what would work.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+from .garment import Garment
+from .parsing import Clothing, _pt
+from .person import Person
+
+_SHADE_CLIP = (0.72, 1.18)
+_SHADE_STRENGTH = 0.85
+SLEEVE_CLASS = (0.15, 0.75)  # Garment.sleeves below the first: sleeveless; below the second: short; else long
+
+
+def garment_sleeves(garment: Garment) -> str:
+    none, short = SLEEVE_CLASS
+    return "none" if garment.sleeves < none else "short" if garment.sleeves < short else "long"
+
+
+def refusal(garment: Garment, clothing: Clothing, category: str, title: str = "this garment") -> str | None:
+    """Why this pairing cannot be drawn believably, with what would work; None when it can."""
+    if category == "dress":
+        if not clothing.dress:
+            return (f"{title} is a dress, and the photo shows a separate top and bottom: drawing a dress over them "
+                    "is not believable yet. Use a photo in a dress, or try a top or trousers")
+        return None
+    if category == "lower":
+        if clothing.dress or clothing.legs == "none":
+            return (f"{title} is worn on the legs, and the photo shows no trousers or skirt to replace; use a photo "
+                    "in trousers or jeans")
+        wants = "full" if garment.legs else clothing.legs
+        if garment.legs and clothing.legs != "full":
+            return (f"{title} runs to the ankles, and the photo shows {clothing.legs}-length legwear: bare legs "
+                    "cannot be covered believably yet. Use a photo in full-length trousers or jeans")
+        if not garment.legs and wants == "full":
+            return f"{title} is a skirt, and the photo shows trousers: use a photo in a skirt"
+        return None
+    if clothing.dress:
+        return (f"{title} is a top, and the photo shows a dress: drawing a top over a dress is not believable yet; "
+                "use a photo in a top and trousers or a skirt")
+    wanted, worn = garment_sleeves(garment), clothing.sleeves
+    if wanted != worn:
+        names = {"none": "no sleeves", "short": "short sleeves", "long": "long sleeves"}
+        return (f"{title} has {names[wanted]} and the photo shows {names[worn]}: arms cannot be redrawn "
+                f"believably yet. Try a garment with {names[worn]}, or a photo in {names[wanted]}")
+    return None
+
+
+def redraw(person: Person, clothing: Clothing, garment: Garment, category: str,
+           colour: tuple[int, int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The photo with the garment drawn into the person's clothing region, and that region (HxW bool)."""
+    texture = _bled(garment.image if colour is None else recolour(garment.image, garment.alpha, colour),
+                    garment.alpha)
+    region = clothing.upper if category != "lower" else clothing.lower
+    if category == "lower":
+        xs, ys = _map_rows(region, garment, ("waist", "hem"), runs=True)
+    else:
+        xs, ys = _map_upper(person, region, garment)
+    drawn = cv2.remap(texture, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    shade = _shading(person, region)
+    lab = cv2.cvtColor(drawn, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab[..., 0] = np.clip(lab[..., 0] * shade, 0, 255)
+    drawn = cv2.cvtColor(lab.astype(np.uint8), cv2.COLOR_LAB2RGB)
+    alpha = cv2.GaussianBlur(region.astype(np.float32), (0, 0), 0.8)
+    alpha = np.maximum(alpha, region)[..., None]  # soft outside the region only: no old pixel inside survives
+    image = person.image.astype(np.float32) * (1 - alpha) + drawn.astype(np.float32) * alpha
+    return np.clip(image, 0, 255).astype(np.uint8), region
+
+
+def recolour(rgb: np.ndarray, alpha: np.ndarray, target: tuple[int, int, int]) -> np.ndarray:
+    """The garment in ``target`` colour (Lab): its median lands on the target, its own lightness variation (print,
+    texture, folds) is kept at reduced amplitude so the colour reads as the one named."""
+    inside = alpha > 0.5
+    if not inside.any():
+        return rgb
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    goal = cv2.cvtColor(np.uint8([[target]]), cv2.COLOR_RGB2LAB).astype(np.float32)[0, 0]
+    median = np.median(lab[inside], axis=0)
+    out = lab.copy()
+    out[..., 0] = goal[0] + (lab[..., 0] - median[0]) * 0.7
+    out[..., 1:] = goal[1:] + (lab[..., 1:] - median[1:]) * 0.25
+    result = cv2.cvtColor(np.clip(out, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+    return np.where(inside[..., None], result, rgb)
+
+
+def _bled(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """The product photo with every backdrop pixel replaced by the nearest garment pixel: a sample that lands a
+    little outside the garment takes its edge colour, never the studio's white."""
+    inside = cv2.erode((alpha > 0.5).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0  # edges blend the backdrop
+    outside = ~inside
+    if not outside.any() or outside.all():
+        return rgb
+    _, (iy, ix) = ndimage.distance_transform_edt(outside, return_indices=True)
+    return rgb[iy, ix]
+
+
+def _map_upper(person: Person, region: np.ndarray, garment: Garment) -> tuple[np.ndarray, np.ndarray]:
+    """Where in the product photo each pixel of a top's (or dress's) region samples: body rows between the torso's
+    sides, sleeves along the arms."""
+    sleeves = region & _sleeve_zone(person, region.shape, garment_sleeves(garment))
+    xs, ys = _map_rows(region & ~sleeves, garment, ("neck", "hem"), runs=False, neckline=_neckline(person, region))
+    if sleeves.any():
+        sx, sy = _map_sleeves(person, sleeves, garment)
+        xs, ys = np.where(sleeves, sx, xs), np.where(sleeves, sy, ys)
+    return xs, ys
+
+
+def _sleeve_zone(person: Person, shape: tuple[int, int], sleeves: str) -> np.ndarray:
+    """Where a sleeve can be: outside the torso (shoulders to hips, widened a little), above the armpits for short
+    sleeves, along the arm (shoulder → elbow → wrist) for long ones; nowhere for a sleeveless garment."""
+    zone = np.zeros(shape, bool)
+    if sleeves == "none":
+        return zone
+    p = person.points
+    margin = 0.1 * person.shoulder_width
+    torso = np.zeros(shape, np.uint8)
+    up = 0.5 * person.torso_length  # the neck and collar above the shoulder joints belong to the body
+    # The shoulder seam sits over the shoulder joint: outside it is sleeve.
+    seam = 0.06 * person.shoulder_width
+    corners = [p["shoulder_l"] + (-seam, -up), p["shoulder_r"] + (seam, -up), p["hip_r"] + (margin, 0),
+               p["hip_l"] + (-margin, 0)]
+    cv2.fillConvexPoly(torso, np.array(corners).astype(np.int32), 1)
+    armpits = float((p["shoulder_l"][1] + p["shoulder_r"][1]) / 2) + 0.3 * person.torso_length
+    if sleeves == "short":  # above the armpits, and the upper arm's cap below them
+        zone[: int(armpits)] = True
+        arms = np.zeros(shape, np.uint8)
+        for side in ("l", "r"):
+            shoulder, elbow = p[f"shoulder_{side}"], p[f"elbow_{side}"]
+            cv2.line(arms, _pt(shoulder), _pt(shoulder + 0.6 * (elbow - shoulder)), 1,
+                     max(int(0.32 * person.shoulder_width), 1))
+        zone |= arms > 0
+    else:
+        arms = np.zeros(shape, np.uint8)
+        for side in ("l", "r"):
+            chain = [_pt(p[f"{part}_{side}"]) for part in ("shoulder", "elbow", "wrist")]
+            cv2.polylines(arms, [np.array(chain, np.int32)], False, 1, max(int(0.3 * person.shoulder_width), 1))
+        zone = arms > 0
+        zone[: int(armpits)] = True
+    return zone & (torso == 0)
+
+
+def _neckline(person: Person, region: np.ndarray) -> tuple[float, float]:
+    """The region's top row and its front neckline's lowest row (the first garment row on the body's centre line)."""
+    rows = np.flatnonzero(region.any(axis=1))
+    centre = int((person.points["shoulder_l"][0] + person.points["shoulder_r"][0]) / 2)
+    column = np.flatnonzero(region[:, max(centre - 2, 0):centre + 3].any(axis=1))
+    top = float(rows[0]) if rows.size else 0.0
+    return top, float(column[0]) if column.size else top
+
+
+def _map_rows(region: np.ndarray, garment: Garment, ends: tuple[str, str], runs: bool,
+              neckline: tuple[float, float] | None = None) -> tuple[np.ndarray, ...]:
+    """Row-by-row mapping of ``region`` onto the garment between the key points ``ends`` (top, bottom). Each row of
+    the region spans its leftmost to rightmost pixel (``runs``: each separate run, e.g. each leg, maps onto the
+    garment's run of the same rank when the counts agree). ``neckline`` (the region's top and its front neckline
+    row) pins the person's neckline to the product's front neckline: a product photo shows the back of the collar
+    above it, which must not land on the chest."""
+    height, width = region.shape
+    k = garment.keypoints
+    g_top = min(k[f"{ends[0]}_l"][1], k[f"{ends[0]}_r"][1])
+    g_bottom = max(k[f"{ends[1]}_l"][1], k[f"{ends[1]}_r"][1])
+    xs = np.zeros(region.shape, np.float32)
+    ys = np.zeros(region.shape, np.float32)
+    rows = np.flatnonzero(region.any(axis=1))
+    if rows.size == 0:
+        return xs, ys
+    top, bottom = rows[0], max(rows[-1], rows[0] + 1)
+    person_rows, garment_rows = [top, bottom], [g_top, g_bottom]
+    if neckline is not None and top < neckline[1] < bottom:
+        person_rows = [top, neckline[1], bottom]
+        garment_rows = [min(k["shoulder_l"][1], k["shoulder_r"][1]), _front_neckline(k), g_bottom]
+    inside = garment.alpha > 0.5
+    spans = _steady_spans(region, rows)
+    for y in rows:
+        gy = float(np.interp(y, person_rows, garment_rows))
+        gy_i = int(np.clip(round(gy), 0, inside.shape[0] - 1))
+        person_runs = _runs(region[y]) if runs else [spans[y]]
+        garment_runs = _runs(inside[gy_i]) if runs else [_body_span(k, gy)]
+        if not garment_runs:
+            garment_runs = [(0, inside.shape[1] - 1)]
+        if len(garment_runs) != len(person_runs):
+            person_runs, garment_runs = [_span(region[y])], [(garment_runs[0][0], garment_runs[-1][1])]
+        for (a, b), (ga, gb) in zip(person_runs, garment_runs, strict=True):
+            columns = np.flatnonzero(region[y])
+            t = (columns - a) / max(b - a, 1)
+            xs[y, columns] = ga + t * (gb - ga)
+            ys[y, columns] = gy
+    return xs, ys
+
+
+def _steady_spans(region: np.ndarray, rows: np.ndarray) -> dict[int, tuple[float, float]]:
+    """Each row's leftmost and rightmost pixel, smoothed down the rows: a span that jumps from one row to the next
+    (a hand at the side, a stray pixel) would shear a print."""
+    raw = np.array([_span(region[y]) for y in rows], np.float32)
+    size = 41  # rows: an arm at the hip hides the side for a few dozen rows
+    smooth = np.stack([ndimage.median_filter(raw[:, i], size=size, mode="nearest") for i in (0, 1)], axis=1)
+    smooth = ndimage.uniform_filter1d(smooth, size=size, axis=0, mode="nearest")
+    return {int(y): (float(a), float(b)) for y, (a, b) in zip(rows, smooth, strict=True)}
+
+
+def _front_neckline(k: dict) -> float:
+    """The product's front neckline row, below the back collar a flat-lay shows: a crew neck is about half as deep
+    as it is wide."""
+    width = abs(k["neck_r"][0] - k["neck_l"][0])
+    return min(k["neck_l"][1], k["neck_r"][1]) + 0.45 * width
+
+
+def _body_span(k: dict, gy: float) -> tuple[float, float]:
+    """The garment's body (sleeves left out) at row ``gy``: between its side lines shoulder → armpit → waist →
+    hem."""
+    def side(s: str) -> float:
+        points = sorted((k[f"{name}_{s}"] for name in ("shoulder", "armpit", "waist", "hem")), key=lambda q: q[1])
+        return float(np.interp(gy, [q[1] for q in points], [q[0] for q in points]))
+
+    return side("l"), side("r")
+
+
+def _map_sleeves(person: Person, sleeves: np.ndarray, garment: Garment) -> tuple[np.ndarray, np.ndarray]:
+    """Each sleeve pixel by its place along its sleeve (0 at the armhole, 1 at the cuff) and across it, onto the
+    same place of the product photo's sleeve on that side. Both sleeves are read in their own principal axes."""
+    xs = np.zeros(sleeves.shape, np.float32)
+    ys = np.zeros(sleeves.shape, np.float32)
+    garment_sleeves_mask = _garment_sleeve_masks(garment)
+    centre_x = float((person.points["shoulder_l"][0] + person.points["shoulder_r"][0]) / 2)
+    columns = np.arange(sleeves.shape[1])[None, :]
+    for side in ("l", "r"):
+        mine = sleeves & ((columns < centre_x) if side == "l" else (columns >= centre_x))
+        theirs = garment_sleeves_mask[side]
+        if mine.sum() < 20 or theirs.sum() < 20:
+            continue
+        yy, xx = np.nonzero(mine)
+        along, across = _sleeve_frame(np.stack([xx, yy], axis=1).astype(np.float32), centre_x)
+        gy, gx = np.nonzero(theirs)
+        g_pixels = np.stack([gx, gy], axis=1).astype(np.float32)
+        frame = _frame(g_pixels, garment.image.shape[1] / 2)
+        g_along, g_across = _project(g_pixels, *frame)
+        a = _unit(along, along) * np.ptp(np.percentile(g_along, [1, 99])) + np.percentile(g_along, 1)
+        # Along the sleeve only: its centre line carries the colour, cuff and trim; the old sleeve's folds
+        # (shading) give it body. Mapping across as well put the body's colour on the sleeves' edges.
+        c = np.full_like(a, np.median(g_across))
+        target = frame[0] + a[:, None] * frame[1] + c[:, None] * frame[2]
+        xs[yy, xx], ys[yy, xx] = target[:, 0], target[:, 1]
+    return xs, ys
+
+
+def _garment_sleeve_masks(garment: Garment) -> dict[str, np.ndarray]:
+    """The product photo's sleeves: garment pixels outside the body's side lines, left and right."""
+    inside = garment.alpha > 0.5
+    rows = np.arange(inside.shape[0])
+    spans = np.array([_body_span(garment.keypoints, float(y)) for y in rows])
+    columns = np.arange(inside.shape[1])[None, :]
+    bottom = max(garment.keypoints["armpit_l"][1], garment.keypoints["armpit_r"][1]) + 0.05 * inside.shape[0]
+    below = rows[:, None] > bottom
+    sleeves_l = inside & (columns < spans[:, :1] - 2) & ~(below & (columns > spans[:, :1] - 0.04 * inside.shape[1]))
+    sleeves_r = inside & (columns > spans[:, 1:] + 2) & ~(below & (columns < spans[:, 1:] + 0.04 * inside.shape[1]))
+    return {"l": sleeves_l, "r": sleeves_r}
+
+
+def _frame(pixels: np.ndarray, centre_x: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Origin, along-axis and across-axis of a sleeve's pixels: the along axis points away from the body's centre
+    line, the across axis upwards, so both sleeves (and photo and person) read the same way."""
+    mean = pixels.mean(axis=0)
+    _, _, vt = np.linalg.svd(pixels - mean, full_matrices=False)
+    along = vt[0] if abs(vt[0][0]) > 1e-6 or True else vt[0]
+    if (mean[0] - centre_x) * along[0] < 0:
+        along = -along
+    across = np.array([-along[1], along[0]])
+    if across[1] > 0:
+        across = -across
+    return mean, along, across
+
+
+def _project(pixels: np.ndarray, origin: np.ndarray, along: np.ndarray, across: np.ndarray):
+    rel = pixels - origin
+    return rel @ along, rel @ across
+
+
+def _sleeve_frame(pixels: np.ndarray, centre_x: float) -> tuple[np.ndarray, np.ndarray]:
+    return _project(pixels, *_frame(pixels, centre_x))
+
+
+def _unit(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    low, high = np.percentile(reference, [1, 99])
+    return np.clip((values - low) / max(high - low, 1e-3), 0, 1)
+
+
+def _centred(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    low, high = np.percentile(reference, [2, 98])
+    return np.clip((values - (low + high) / 2) / max((high - low) / 2, 1e-3), -1, 1)
+
+
+def _shading(person: Person, region: np.ndarray) -> np.ndarray:
+    lightness = cv2.cvtColor(person.image, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) + 1
+    weight = region.astype(np.float32)
+    fold = _masked_blur(lightness, weight, 0.02 * person.torso_length + 1)
+    body = _masked_blur(lightness, weight, 0.25 * person.torso_length + 1)
+    shade = np.clip((fold + 1e-3) / (body + 1e-3), *_SHADE_CLIP) ** _SHADE_STRENGTH
+    shade = cv2.medianBlur(shade.astype(np.float32), 5)
+    return np.where(region, shade, 1.0).astype(np.float32)
+
+
+def _masked_blur(values: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur of ``values`` over the pixels where ``weight`` is 1 (normalised convolution); wide blurs run on
+    a smaller copy."""
+    factor = 4 if sigma > 16 else 2 if sigma > 4 else 1
+    size = (values.shape[1] // factor, values.shape[0] // factor)
+    small_v, small_w = (cv2.resize(x, size, interpolation=cv2.INTER_AREA) for x in (values * weight, weight))
+    sigma = max(sigma / factor, 0.5)
+    blurred = cv2.GaussianBlur(small_v, (0, 0), sigma) / (cv2.GaussianBlur(small_w, (0, 0), sigma) + 1e-3)
+    return cv2.resize(blurred, (values.shape[1], values.shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def _span(row: np.ndarray) -> tuple[int, int] | None:
+    found = np.flatnonzero(row)
+    return (int(found[0]), int(found[-1])) if found.size else None
+
+
+def _runs(row: np.ndarray, min_gap: int = 3) -> list[tuple[int, int]]:
+    found = np.flatnonzero(row)
+    if not found.size:
+        return []
+    breaks = np.flatnonzero(np.diff(found) > min_gap)
+    starts = np.concatenate([[found[0]], found[breaks + 1]])
+    ends = np.concatenate([found[breaks], [found[-1]]])
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
