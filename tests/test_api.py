@@ -13,7 +13,7 @@ from PIL import Image, ImageFile
 
 from ui import DEMO_CATALOG, Engines, create_app
 
-PERSON = DEMO_CATALOG / "tryon" / "people" / "00034_00.jpg"
+PERSON = DEMO_CATALOG / "tryon" / "people" / "00055_00.jpg"
 POLO = "09163_00"
 
 
@@ -85,7 +85,7 @@ def test_keys_are_stored_hashed(engines: Engines, keys):
     with engines.store.engine.connect() as conn:
         stored = " ".join(str(v) for row in conn.exec_driver_sql("SELECT * FROM api_keys").all() for v in row)
     assert keys["admin"] not in stored and keys["widget"] not in stored
-    assert keys["admin"].split("_")[2] not in stored  # not even the secret part
+    assert keys["admin"].split("_", 2)[2] not in stored  # not even the secret part (which may hold "_")
 
 
 def test_rate_limit_is_per_key_with_retry_after(client: TestClient, engines: Engines, keys):
@@ -121,19 +121,32 @@ def test_tryon_json_picks_the_garment_the_words_name_and_reads_size_and_style(cl
 
 def test_tryon_recolours_to_the_colour_asked_for_not_the_one_naming_the_garment(client: TestClient, keys):
     response = client.post("/api/v1/tryon", headers=as_widget(keys), json={
-        "person_image": b64(PERSON.read_bytes()), "instruction": "the grey tank top in burgundy, size L"})
+        "person_image": b64(PERSON.read_bytes()), "instruction": "the black t-shirt in burgundy, size L"})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["garment"]["id"] == "14673_00" and body["colour"] == "burgundy" and body["size"] == "L"
+    assert body["garment"]["id"] == "03032_00" and body["colour"] == "burgundy" and body["size"] == "L"
+    assert body["message"] == "drawn in burgundy (the photo shows black)"
+
+
+def test_tryon_says_which_garment_it_chose_and_why_it_refuses(client: TestClient, keys):
+    def tryon(words: str):
+        return client.post("/api/v1/tryon", headers=as_widget(keys),
+                           json={"person_image": b64(PERSON.read_bytes()), "instruction": words})
+
+    body = tryon("try the red t-shirt on me in size L").json()
+    assert body["garment"]["title"] == "Red T-shirt with a side tie" and body["message"] is None
+    refused = tryon("the grey tank top please")
+    assert refused.status_code == 422 and "Grey Guess logo tank top: this garment has no sleeves" in refused.text
+    assert tryon("blorp zzz qwerty").status_code == 422
 
 
 def test_tryon_multipart_with_an_explicit_garment_and_colour(client: TestClient, keys):
     response = client.post("/api/v1/tryon", headers=as_widget(keys),
                            files={"person_image": ("me.jpg", PERSON.read_bytes(), "image/jpeg")},
-                           data={"garment_id": "14673_00", "colour": "burgundy", "keep_photo": "false"})
+                           data={"garment_id": "09236_00", "colour": "burgundy", "keep_photo": "false"})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["garment"]["id"] == "14673_00" and body["colour"] == "burgundy" and body["style"] is None
+    assert body["garment"]["id"] == "09236_00" and body["colour"] == "burgundy" and body["style"] is None
     assert client.get(body["garment"]["image_url"]).status_code == 200
 
 

@@ -40,7 +40,8 @@ def test_type_beats_colour_and_similar_words():
 
 
 def test_colour_then_details_then_similarity():
-    assert choose_garment(ask("a black t-shirt", ("COLOR", "black"), ("GARMENT", "t-shirt")), CATALOG).garment.id == "tee2"
+    black = ask("a black t-shirt", ("COLOR", "black"), ("GARMENT", "t-shirt"))
+    assert choose_garment(black, CATALOG).garment.id == "tee2"
     picked = choose_garment(ask("the logo tee", ("PATTERN", "logo"), ("GARMENT", "tee")), CATALOG)
     assert picked.garment.id == "tee2" and picked.message is None and not picked.recolour
     by_words = choose_garment(ask("the t-shirt", ("GARMENT", "t-shirt")), CATALOG,

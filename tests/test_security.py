@@ -26,7 +26,7 @@ from PIL import Image, ImageFile
 from ui import DEMO_CATALOG, Engines, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
-PERSON = DEMO_CATALOG / "tryon" / "people" / "00034_00.jpg"
+PERSON = DEMO_CATALOG / "tryon" / "people" / "00055_00.jpg"
 POLO = "09163_00"
 SHOP = "https://shop.example"
 

@@ -272,7 +272,7 @@ def test_gradio_client_calls_image_search(live_url: str, tmp_path):
         client.predict(handle_file(str(truncated)), 3, api_name="/search_image")
 
 
-PERSON = DEMO_CATALOG / "tryon" / "people" / "00034_00.jpg"
+PERSON = DEMO_CATALOG / "tryon" / "people" / "00055_00.jpg"
 
 
 def test_gradio_client_parses_into_editable_chips(live_url: str):

@@ -117,7 +117,7 @@ def _of_kind(ask: Ask, garments: Sequence[Wearable]) -> list[Wearable]:
 
 def _matches(ask: Ask, garment: Wearable) -> tuple[int, int]:
     """(colour matches, other named attributes that match): the colour is what a shopper sees first."""
-    colour = int(ask.colour is not None and garment.colour == ask.colour.name)
+    colour = int(garment.colour in ask.colours)  # "the black t-shirt in burgundy": black names the garment
     wanted = {normalise(d) for d in ask.details}
     pattern = canonical_pattern(garment.pattern) if garment.pattern else None
     sleeves = {_SLEEVE_WORDS.get(d) for d in wanted} - {None}

@@ -7,8 +7,9 @@
 
 ``__call__`` reads top to bottom: check inputs → read the request → analyse the person → analyse the
 garment → read what the person wears (and refuse what cannot be drawn believably) → redraw the worn garment as
-the new one (tryon.redraw). The parser and the garment classifier are components handed in (diffusers' way); the pipeline never builds a model of its own. Every step is timed; every refusal is a ``TryOnError`` (a
-``ValueError``) whose message names the problem. Photos are processed in memory and never written.
+the new one (tryon.redraw). The parser and the garment classifier are components handed in (diffusers' way); the
+pipeline never builds a model of its own. Every step is timed; every refusal is a ``TryOnError`` (a ``ValueError``)
+whose message names the problem. Photos are processed in memory and never written.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ import numpy as np
 from scipy import ndimage
 
 from .garment import Garment
-from .parsing import Clothing, _pt
+from .parsing import Clothing
 from .person import Person
 
 _SHADE_CLIP = (0.72, 1.18)
@@ -37,11 +37,9 @@ def garment_sleeves(garment: Garment) -> str:
 
 def refusal(garment: Garment, clothing: Clothing, category: str, title: str = "this garment") -> str | None:
     """Why this pairing cannot be drawn believably, with what would work; None when it can."""
-    if category == "dress":
-        if not clothing.dress:
-            return (f"{title} is a dress, and the photo shows a separate top and bottom: drawing a dress over them "
-                    "is not believable yet. Use a photo in a dress, or try a top or trousers")
-        return None
+    if category == "dress" and not clothing.dress:
+        return (f"{title} is a dress, and the photo shows a separate top and bottom: drawing a dress over them "
+                "is not believable yet. Use a photo in a dress, or try a top or trousers")
     if category == "lower":
         if clothing.dress or clothing.legs == "none":
             return (f"{title} is worn on the legs, and the photo shows no trousers or skirt to replace; use a photo "
@@ -53,7 +51,7 @@ def refusal(garment: Garment, clothing: Clothing, category: str, title: str = "t
         if not garment.legs and wants == "full":
             return f"{title} is a skirt, and the photo shows trousers: use a photo in a skirt"
         return None
-    if clothing.dress:
+    if clothing.dress and category == "upper":
         return (f"{title} is a top, and the photo shows a dress: drawing a top over a dress is not believable yet; "
                 "use a photo in a top and trousers or a skirt")
     wanted, worn = garment_sleeves(garment), clothing.sleeves
@@ -144,13 +142,13 @@ def _sleeve_zone(person: Person, shape: tuple[int, int], sleeves: str) -> np.nda
         arms = np.zeros(shape, np.uint8)
         for side in ("l", "r"):
             shoulder, elbow = p[f"shoulder_{side}"], p[f"elbow_{side}"]
-            cv2.line(arms, _pt(shoulder), _pt(shoulder + 0.6 * (elbow - shoulder)), 1,
+            cv2.line(arms, _pixel(shoulder), _pixel(shoulder + 0.6 * (elbow - shoulder)), 1,
                      max(int(0.32 * person.shoulder_width), 1))
         zone |= arms > 0
     else:
         arms = np.zeros(shape, np.uint8)
         for side in ("l", "r"):
-            chain = [_pt(p[f"{part}_{side}"]) for part in ("shoulder", "elbow", "wrist")]
+            chain = [_pixel(p[f"{part}_{side}"]) for part in ("shoulder", "elbow", "wrist")]
             cv2.polylines(arms, [np.array(chain, np.int32)], False, 1, max(int(0.3 * person.shoulder_width), 1))
         zone = arms > 0
         zone[: int(armpits)] = True
@@ -341,3 +339,7 @@ def _runs(row: np.ndarray, min_gap: int = 3) -> list[tuple[int, int]]:
     starts = np.concatenate([[found[0]], found[breaks + 1]])
     ends = np.concatenate([found[breaks], [found[-1]]])
     return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+def _pixel(point: np.ndarray) -> tuple[int, int]:
+    return int(round(float(point[0]))), int(round(float(point[1])))
