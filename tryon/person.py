@@ -35,6 +35,7 @@ REQUIRED = {
     "dress": ("shoulder", "hip"),  # the hem of a long dress may run out of the frame, as the body does
 }
 _MIN_VISIBILITY = 0.5
+_MIN_REDNESS = 4  # YCrCb Cr above neutral (128) that skin always shows
 # Below these a garment would be a few dozen pixels wide: not a believable result.
 _MIN_SHOULDER_PX = 40
 _MIN_HEIGHT_FRACTION = 0.25
@@ -288,7 +289,9 @@ def skin_mask(image: np.ndarray, landmarks: np.ndarray, person: np.ndarray) -> n
     inside = (person > 0.5).reshape(-1)  # only the person's pixels can be their skin
     diff = chroma[inside] - mean
     skin = np.zeros(inside.shape, bool)
-    skin[inside] = np.einsum("ij,jk,ik->i", diff, np.linalg.inv(cov), diff) < 9.0
+    # Skin of every tone is a little red (Cr above neutral): grey and white fabric near a pale face's chroma is not.
+    reddish = chroma[inside][:, 0] > 128 + _MIN_REDNESS
+    skin[inside] = (np.einsum("ij,jk,ik->i", diff, np.linalg.inv(cov), diff) < 9.0) & reddish
     skin = skin.reshape(image.shape[:2])
     return cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).astype(bool)
 

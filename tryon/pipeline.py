@@ -162,7 +162,7 @@ class TryOnPipeline:
         lap("garment")
         # 6. Read what the person wears, and refuse a pairing that cannot be drawn believably.
         clothing = parse_clothing(body)
-        why = refusal(cloth, clothing, category)
+        why = refusal(body, cloth, clothing, category)
         if why:
             raise TryOnError(why)
         lap("parse")

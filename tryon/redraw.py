@@ -17,6 +17,8 @@ before drawing, by ``refusal``, with what would work.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 from scipy import ndimage
@@ -26,6 +28,14 @@ from .parsing import Clothing
 from .person import Person
 
 _SHADE_CLIP = (0.72, 1.18)
+ARMPIT_DEPTH = 0.25  # the armpits' depth below the shoulder joints, in torso lengths (average adult)
+# A flat-lay's chest width over the worn garment's width between the torso's sides in the photo: set so that
+# regular tees land at the hips + 0.05-0.15 torso on the untucked tees of the VITON-HD / DressCode persons.
+WRAP = 1.33
+MAX_TOP_HEM = 1.3  # the longest a top reaches, in torso lengths below the shoulder joints (tunic length)
+COLLAR = 0.6  # product rows above neck + COLLAR x neck width show the collar's inside back: never sampled
+MAX_EXTENSION = 0.12  # torso lengths a top is drawn past the worn one's hem, at most
+SHORTER = 0.08  # a product whose hem lands this many torso lengths above the worn one's is refused
 _SHADE_STRENGTH = 0.85
 SLEEVE_CLASS = (0.15, 0.75)  # Garment.sleeves below the first: sleeveless; below the second: short; else long
 
@@ -35,7 +45,8 @@ def garment_sleeves(garment: Garment) -> str:
     return "none" if garment.sleeves < none else "short" if garment.sleeves < short else "long"
 
 
-def refusal(garment: Garment, clothing: Clothing, category: str, title: str = "this garment") -> str | None:
+def refusal(person: Person, garment: Garment, clothing: Clothing, category: str,
+            title: str = "this garment") -> str | None:
     """Why this pairing cannot be drawn believably, with what would work; None when it can."""
     if category == "dress" and not clothing.dress:
         return (f"{title} is a dress, and the photo shows a separate top and bottom: drawing a dress over them "
@@ -59,6 +70,12 @@ def refusal(garment: Garment, clothing: Clothing, category: str, title: str = "t
         names = {"none": "no sleeves", "short": "short sleeves", "long": "long sleeves"}
         return (f"{title} has {names[wanted]} and the photo shows {names[worn]}: arms cannot be redrawn "
                 f"believably yet. Try a garment with {names[worn]}, or a photo in {names[wanted]}")
+    body = clothing.upper & ~_sleeve_zone(person, clothing.upper.shape, worn)
+    fit = fit_top(person, body, garment)
+    if fit.hem < fit.old_hem - SHORTER * person.torso_length:
+        kind = "dress" if category == "dress" else "top"
+        return (f"{title} is shorter than the {kind} in the photo, which would show below it: what lies under it "
+                f"cannot be redrawn believably yet. Try a longer garment, or a photo in a shorter {kind}")
     return None
 
 
@@ -67,13 +84,21 @@ def redraw(person: Person, clothing: Clothing, garment: Garment, category: str,
     """The photo with the garment drawn into the person's clothing region, and that region (HxW bool)."""
     texture = _bled(garment.image if colour is None else recolour(garment.image, garment.alpha, colour),
                     garment.alpha)
-    region = clothing.upper if category != "lower" else clothing.lower
+    worn = region = clothing.upper if category != "lower" else clothing.lower
     if category == "lower":
         xs, ys = _map_rows(region, garment, ("waist", "hem"), runs=True)
     else:
-        xs, ys = _map_upper(person, region, garment)
+        xs, ys, region = _map_upper(person, region, garment, clothing.lower)
     drawn = cv2.remap(texture, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    shade = _shading(person, region)
+    if category != "lower":  # sleeves take the product's sleeve colour along their length, without its grain
+        sleeves = region & _sleeve_zone(person, region.shape, garment_sleeves(garment))
+        soft = cv2.remap(cv2.blur(texture, (15, 15)), xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        drawn = np.where(sleeves[..., None], soft, drawn)
+    shade = _shading(person, worn)
+    continued = region & ~worn
+    if continued.any():  # rows drawn past the worn garment's hem carry on its lower rows' light, not the trousers'
+        shade[continued] = float(np.median(shade[worn & (np.arange(worn.shape[0])[:, None] > _lowest(worn) - 40)]))
+    shade *= _hem_shadow(person, region)
     lab = cv2.cvtColor(drawn, cv2.COLOR_RGB2LAB).astype(np.float32)
     lab[..., 0] = np.clip(lab[..., 0] * shade, 0, 255)
     drawn = cv2.cvtColor(lab.astype(np.uint8), cv2.COLOR_LAB2RGB)
@@ -81,6 +106,21 @@ def redraw(person: Person, clothing: Clothing, garment: Garment, category: str,
     alpha = np.maximum(alpha, region)[..., None]  # soft outside the region only: no old pixel inside survives
     image = person.image.astype(np.float32) * (1 - alpha) + drawn.astype(np.float32) * alpha
     return np.clip(image, 0, 255).astype(np.uint8), region
+
+
+def _lowest(mask: np.ndarray) -> int:
+    rows = np.flatnonzero(mask.any(axis=1))
+    return int(rows[-1]) if rows.size else 0
+
+
+def _hem_shadow(person: Person, region: np.ndarray, depth: int = 8) -> np.ndarray:
+    """A soft shadow the drawn garment casts on what lies just below its edge (on the person only)."""
+    shade = np.ones(region.shape, np.float32)
+    for d in range(1, depth + 1):
+        below = np.zeros_like(region)
+        below[d:] = region[:-d]
+        shade[below & ~region & (person.mask > 0.5)] *= 1 - 0.05 * (1 - d / depth)
+    return np.maximum(shade, 0.7)
 
 
 def recolour(rgb: np.ndarray, alpha: np.ndarray, target: tuple[int, int, int]) -> np.ndarray:
@@ -110,15 +150,114 @@ def _bled(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return rgb[iy, ix]
 
 
-def _map_upper(person: Person, region: np.ndarray, garment: Garment) -> tuple[np.ndarray, np.ndarray]:
-    """Where in the product photo each pixel of a top's (or dress's) region samples: body rows between the torso's
-    sides, sleeves along the arms."""
-    sleeves = region & _sleeve_zone(person, region.shape, garment_sleeves(garment))
-    xs, ys = _map_rows(region & ~sleeves, garment, ("neck", "hem"), runs=False, neckline=_neckline(person, region))
+@dataclass
+class TopFit:
+    """How a top (or dress) product sits on the person: rows of the product per row of the photo, anchored at the
+    chest, and where its hem lands."""
+
+    chest: float  # the person's chest row (armpit level)
+    rows_per_row: float  # product rows per photo row
+    product_chest: float  # the product's chest row (its armpits)
+    hem: float  # the product's hem on the photo (row)
+    old_hem: float  # the worn garment's hem (row)
+
+
+def fit_top(person: Person, region: np.ndarray, garment: Garment) -> TopFit:
+    """The product scaled so its chest (armpit to armpit, flat) wraps the worn garment's chest: a flat-lay shows
+    half the girth, a body seen from the front about 1/WRAP of it; lengths are not foreshortened."""
+    k, p = garment.keypoints, person.points
+    shoulder_y = float((p["shoulder_l"][1] + p["shoulder_r"][1]) / 2)
+    chest = shoulder_y + ARMPIT_DEPTH * person.torso_length
+    widths = region.sum(axis=1)
+    rows = np.flatnonzero(widths > 0.5 * np.median(widths[widths > 0])) if widths.any() else np.array([])
+    old_hem = float(rows[-1]) if rows.size else chest  # the last full-width row: not a strip beside an arm
+    row = int(np.clip(chest, 0, region.shape[0] - 1))
+    span = _span(region[row]) or (0, 1)
+    person_width = max(span[1] - span[0], 1.0)
+    product_width = max(abs(k["armpit_r"][0] - k["armpit_l"][0]), 1.0)
+    product_chest = (k["armpit_l"][1] + k["armpit_r"][1]) / 2
+    rows_per_row = product_width / (WRAP * person_width)
+    product_hem = max(k["hem_l"][1], k["hem_r"][1])
+    hem = chest + (product_hem - product_chest) / rows_per_row
+    if garment.category == "upper":  # ties and strings hanging below a top's hem are not its length
+        hem = min(hem, shoulder_y + MAX_TOP_HEM * person.torso_length)
+    return TopFit(chest, rows_per_row, product_chest, hem, old_hem)
+
+
+def _map_upper(person: Person, region: np.ndarray, garment: Garment,
+               lower: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where in the product photo each pixel of a top's (or dress's) drawn region samples, and that region: the worn
+    garment's region, continued down to the product's hem when the product is longer. Body rows map between the
+    torso's sides, scaled from the chest; sleeves along the arms."""
+    zone = _sleeve_zone(person, region.shape, garment_sleeves(garment))
+    fit = fit_top(person, region & ~zone, garment)
+    region = region & (zone | _torso(person, region.shape, garment.category))  # not shadows beside the arms
+    sleeves = region & zone
+    body = region & ~sleeves
+    # A longer product carries on over the trousers only a little; beyond that it reads as tucked in (a drawn
+    # extension has the straight sides of a box, not the drape of a hem over hips).
+    hem = min(fit.hem, fit.old_hem + MAX_EXTENSION * person.torso_length)
+    drawn = body | _continued(person, body, hem, lower)
+    k = garment.keypoints
+    below_collar = min(k["neck_l"][1], k["neck_r"][1]) + COLLAR * abs(k["neck_r"][0] - k["neck_l"][0])
+    rows = np.flatnonzero(drawn.any(axis=1))
+    product_rows = np.maximum(fit.product_chest + (rows - fit.chest) * fit.rows_per_row, below_collar)
+    xs, ys = _map_spans(drawn, rows, product_rows, k)
     if sleeves.any():
         sx, sy = _map_sleeves(person, sleeves, garment)
         xs, ys = np.where(sleeves, sx, xs), np.where(sleeves, sy, ys)
+    return xs, ys, drawn | sleeves
+
+
+def _continued(person: Person, body: np.ndarray, hem: float, lower: np.ndarray) -> np.ndarray:
+    """The rows between the worn garment's hem and a longer product's hem: the person's outline there, no wider
+    than the worn garment's lower rows (a little flare allowed), over whatever the person wears, but not over the
+    arms or hands hanging beside."""
+    rows = np.flatnonzero(body.any(axis=1))
+    extra = np.zeros_like(body)
+    if not rows.size or hem <= rows[-1] + 2:
+        return extra
+    lower_rows = rows[-max(len(rows) // 4, 1):]
+    a, b = np.median(np.array([_span(body[y]) for y in lower_rows], np.float32), axis=0)
+    flare = 0.08 * (b - a)
+    bottom = int(min(hem, body.shape[0] - 1))
+    extra[lower_rows[0]:bottom + 1, max(int(a - flare), 0):int(b + flare) + 1] = True  # gaps beside a slanted hem
+    hips = float((person.points["hip_l"][1] + person.points["hip_r"][1]) / 2)
+    midriff = person.skin & (np.arange(body.shape[0])[:, None] < hips) & ~person.arms & ~person.hands
+    return extra & ~body & (lower | midriff)  # the trousers or skirt, and a bare midriff; never arms or legs
+
+
+def _map_spans(region: np.ndarray, rows: np.ndarray, product_rows: np.ndarray, k: dict) -> tuple[np.ndarray, ...]:
+    """Each row of ``region`` (its steady span) onto the product's body span at the matching product row."""
+    xs = np.zeros(region.shape, np.float32)
+    ys = np.zeros(region.shape, np.float32)
+    spans = _steady_spans(region, rows)
+    for y, gy in zip(rows, product_rows, strict=True):
+        a, b = spans[int(y)]
+        ga, gb = _body_span(k, float(gy))
+        columns = np.flatnonzero(region[y])
+        xs[y, columns] = ga + (columns - a) / max(b - a, 1) * (gb - ga)
+        ys[y, columns] = gy
     return xs, ys
+
+
+def _torso(person: Person, shape: tuple[int, int], category: str) -> np.ndarray:
+    """Where a top's body (or a dress) can be: between the shoulders and the hips, widened for a loose fit, and for a
+    dress flaring below the hips to the bottom of the photo."""
+    p = person.points
+    wide = 0.22 * person.shoulder_width
+    up = 0.5 * person.torso_length
+    corners = [p["shoulder_l"] + (-0.08 * person.shoulder_width, -up), p["shoulder_r"] + (0.08 * person.shoulder_width,
+               -up), p["hip_r"] + (wide, 0), p["hip_l"] + (-wide, 0)]
+    if category == "dress":
+        flare = float(shape[0]) - float(p["hip_l"][1])
+        corners[2:] = [p["hip_r"] + (wide + 0.4 * flare, flare), p["hip_l"] + (-wide - 0.4 * flare, flare)]
+    else:  # a long top below the hips hangs straight, to tunic length
+        down = (MAX_TOP_HEM - 1) * person.torso_length
+        corners[2:] = [p["hip_r"] + (wide, down), p["hip_l"] + (-wide, down)]
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(mask, np.array(corners).astype(np.int32), 1)
+    return mask > 0
 
 
 def _sleeve_zone(person: Person, shape: tuple[int, int], sleeves: str) -> np.ndarray:
@@ -155,22 +294,10 @@ def _sleeve_zone(person: Person, shape: tuple[int, int], sleeves: str) -> np.nda
     return zone & (torso == 0)
 
 
-def _neckline(person: Person, region: np.ndarray) -> tuple[float, float]:
-    """The region's top row and its front neckline's lowest row (the first garment row on the body's centre line)."""
-    rows = np.flatnonzero(region.any(axis=1))
-    centre = int((person.points["shoulder_l"][0] + person.points["shoulder_r"][0]) / 2)
-    column = np.flatnonzero(region[:, max(centre - 2, 0):centre + 3].any(axis=1))
-    top = float(rows[0]) if rows.size else 0.0
-    return top, float(column[0]) if column.size else top
-
-
-def _map_rows(region: np.ndarray, garment: Garment, ends: tuple[str, str], runs: bool,
-              neckline: tuple[float, float] | None = None) -> tuple[np.ndarray, ...]:
+def _map_rows(region: np.ndarray, garment: Garment, ends: tuple[str, str], runs: bool) -> tuple[np.ndarray, ...]:
     """Row-by-row mapping of ``region`` onto the garment between the key points ``ends`` (top, bottom). Each row of
     the region spans its leftmost to rightmost pixel (``runs``: each separate run, e.g. each leg, maps onto the
-    garment's run of the same rank when the counts agree). ``neckline`` (the region's top and its front neckline
-    row) pins the person's neckline to the product's front neckline: a product photo shows the back of the collar
-    above it, which must not land on the chest."""
+    garment's run of the same rank when the counts agree)."""
     height, width = region.shape
     k = garment.keypoints
     g_top = min(k[f"{ends[0]}_l"][1], k[f"{ends[0]}_r"][1])
@@ -182,9 +309,6 @@ def _map_rows(region: np.ndarray, garment: Garment, ends: tuple[str, str], runs:
         return xs, ys
     top, bottom = rows[0], max(rows[-1], rows[0] + 1)
     person_rows, garment_rows = [top, bottom], [g_top, g_bottom]
-    if neckline is not None and top < neckline[1] < bottom:
-        person_rows = [top, neckline[1], bottom]
-        garment_rows = [min(k["shoulder_l"][1], k["shoulder_r"][1]), _front_neckline(k), g_bottom]
     inside = garment.alpha > 0.5
     spans = _steady_spans(region, rows)
     for y in rows:
@@ -196,8 +320,9 @@ def _map_rows(region: np.ndarray, garment: Garment, ends: tuple[str, str], runs:
             garment_runs = [(0, inside.shape[1] - 1)]
         if len(garment_runs) != len(person_runs):
             person_runs, garment_runs = [_span(region[y])], [(garment_runs[0][0], garment_runs[-1][1])]
+        row = np.flatnonzero(region[y])
         for (a, b), (ga, gb) in zip(person_runs, garment_runs, strict=True):
-            columns = np.flatnonzero(region[y])
+            columns = row if len(person_runs) == 1 else row[(row >= a) & (row <= b)]
             t = (columns - a) / max(b - a, 1)
             xs[y, columns] = ga + t * (gb - ga)
             ys[y, columns] = gy
@@ -212,13 +337,6 @@ def _steady_spans(region: np.ndarray, rows: np.ndarray) -> dict[int, tuple[float
     smooth = np.stack([ndimage.median_filter(raw[:, i], size=size, mode="nearest") for i in (0, 1)], axis=1)
     smooth = ndimage.uniform_filter1d(smooth, size=size, axis=0, mode="nearest")
     return {int(y): (float(a), float(b)) for y, (a, b) in zip(rows, smooth, strict=True)}
-
-
-def _front_neckline(k: dict) -> float:
-    """The product's front neckline row, below the back collar a flat-lay shows: a crew neck is about half as deep
-    as it is wide."""
-    width = abs(k["neck_r"][0] - k["neck_l"][0])
-    return min(k["neck_l"][1], k["neck_r"][1]) + 0.45 * width
 
 
 def _body_span(k: dict, gy: float) -> tuple[float, float]:
@@ -250,7 +368,8 @@ def _map_sleeves(person: Person, sleeves: np.ndarray, garment: Garment) -> tuple
         g_pixels = np.stack([gx, gy], axis=1).astype(np.float32)
         frame = _frame(g_pixels, garment.image.shape[1] / 2)
         g_along, g_across = _project(g_pixels, *frame)
-        a = _unit(along, along) * np.ptp(np.percentile(g_along, [1, 99])) + np.percentile(g_along, 1)
+        low, high = np.percentile(g_along, [8, 92])  # inside the sleeve: its very ends blend the backdrop
+        a = _unit(along, along) * (high - low) + low
         # Along the sleeve only: its centre line carries the colour, cuff and trim; the old sleeve's folds
         # (shading) give it body. Mapping across as well put the body's colour on the sleeves' edges.
         c = np.full_like(a, np.median(g_across))
