@@ -116,12 +116,17 @@ def _split(person: Person, cloth: np.ndarray) -> tuple[np.ndarray, np.ndarray, b
     if _same_garment(lab, chest, thighs):
         return _largest(cloth), np.zeros_like(cloth), True
     upper_model, lower_model = (_colour_model(lab[seed]) for seed in (chest, thighs))
-    pixels = lab[cloth]
+    # Scored at half size (4x fewer pixels; the boundary is smoothed afterwards anyway).
+    small = (width // 2, height // 2)
+    small_lab = cv2.resize(lab, small, interpolation=cv2.INTER_AREA)
+    small_cloth = cv2.resize(cloth.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST) > 0
+    pixels = small_lab[small_cloth]
     odds = upper_model.score_samples(pixels) - lower_model.score_samples(pixels)
     waist = hip_y - 0.15 * torso
-    prior = -(np.nonzero(cloth)[0] - waist) / (0.1 * torso)  # log-odds: upper above the waist, lower below
-    upper = np.zeros_like(cloth)
-    upper[cloth] = odds + np.clip(prior, -8, 8) > 0
+    prior = -(2 * np.nonzero(small_cloth)[0] - waist) / (0.1 * torso)  # log-odds: upper above the waist
+    small_upper = np.zeros(small_cloth.shape, np.float32)
+    small_upper[small_cloth] = odds + np.clip(prior, -8, 8) > 0
+    upper = (cv2.resize(small_upper, (width, height), interpolation=cv2.INTER_LINEAR) > 0.5) & cloth
     upper |= cloth & (rows < waist - 0.3 * torso)  # trousers never reach the chest: a dark sleeve is the top's
     upper = _largest(upper)
     # The lower garment is what joins the thighs; clothing left over above the hips (a trim, a cuff, a shoulder

@@ -36,6 +36,7 @@ MAX_TOP_HEM = 1.3  # the longest a top reaches, in torso lengths below the shoul
 COLLAR = 0.6  # product rows above neck + COLLAR x neck width show the collar's inside back: never sampled
 MAX_EXTENSION = 0.12  # torso lengths a top is drawn past the worn one's hem, at most
 SHORTER = 0.08  # a product whose hem lands this many torso lengths above the worn one's is refused
+LONG_BOTTOM = 2.0  # waist-to-hem over waist width above which a bottom is full length (trousers: 2.6-3.1)
 _SHADE_STRENGTH = 0.85
 SLEEVE_CLASS = (0.15, 0.75)  # Garment.sleeves below the first: sleeveless; below the second: short; else long
 
@@ -55,11 +56,11 @@ def refusal(person: Person, garment: Garment, clothing: Clothing, category: str,
         if clothing.dress or clothing.legs == "none":
             return (f"{title} is worn on the legs, and the photo shows no trousers or skirt to replace; use a photo "
                     "in trousers or jeans")
-        wants = "full" if garment.legs else clothing.legs
-        if garment.legs and clothing.legs != "full":
+        full = garment.legs or _long_bottom(garment)  # flares that touch read as a skirt's outline
+        if full and clothing.legs != "full":
             return (f"{title} runs to the ankles, and the photo shows {clothing.legs}-length legwear: bare legs "
                     "cannot be covered believably yet. Use a photo in full-length trousers or jeans")
-        if not garment.legs and wants == "full":
+        if not full and clothing.legs == "full":
             return f"{title} is a skirt, and the photo shows trousers: use a photo in a skirt"
         return None
     if clothing.dress and category == "upper":
@@ -77,6 +78,14 @@ def refusal(person: Person, garment: Garment, clothing: Clothing, category: str,
         return (f"{title} is shorter than the {kind} in the photo, which would show below it: what lies under it "
                 f"cannot be redrawn believably yet. Try a longer garment, or a photo in a shorter {kind}")
     return None
+
+
+def _long_bottom(garment: Garment) -> bool:
+    """A bottom at least twice as long as its waist is wide: trousers (a maxi skirt is refused for trousers too,
+    rightly: it would need the legs drawn away)."""
+    k = garment.keypoints
+    width = max(abs(k["waist_r"][0] - k["waist_l"][0]), 1.0)
+    return (max(k["hem_l"][1], k["hem_r"][1]) - min(k["waist_l"][1], k["waist_r"][1])) > LONG_BOTTOM * width
 
 
 def redraw(person: Person, clothing: Clothing, garment: Garment, category: str,
