@@ -66,7 +66,7 @@ def page(browser):
 
 @pytest.fixture(scope="module")
 def person_photo() -> Path:
-    photo = PEOPLE / "00034_00.jpg"
+    photo = PEOPLE / "00055_00.jpg"
     assert photo.is_file(), f"demo person photo missing: {photo}"
     return photo
 

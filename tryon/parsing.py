@@ -58,7 +58,27 @@ def parse_clothing(person: Person) -> Clothing:
     rim = cv2.dilate(person.skin.astype(np.uint8), ring) & cv2.dilate((~body).astype(np.uint8), ring)
     cloth = body & ~bare & ~rim.astype(bool)
     upper, lower, dress = _split(person, cloth)
+    upper, lower = _absorb_edges(person, upper, lower, hair), _above_the_shoes(person, lower)
     return Clothing(upper, lower, hair, _sleeves(person, upper), _legs(person, lower), dress)
+
+
+def _absorb_edges(person: Person, upper: np.ndarray, lower: np.ndarray, hair: np.ndarray) -> np.ndarray:
+    """The top's region grown by a few pixels into what touches it that is not head, hair, hands, the bottom or the
+    inside of bare skin: the blended edge pixels of the old garment (a sleeve's hem against the arm, a strap against
+    the backdrop) otherwise stay in view around the new one."""
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
+    grown = cv2.dilate(upper.astype(np.uint8), disc) > 0
+    skin_inside = cv2.erode(person.skin.astype(np.uint8), disc) > 0
+    keep = person.head | person.hands | hair | lower | skin_inside
+    return upper | (grown & (person.mask > 0.5) & ~keep)
+
+
+def _above_the_shoes(person: Person, lower: np.ndarray) -> np.ndarray:
+    """Trousers end at the ankles: below them are shoes."""
+    ankles = float(max(person.points["ankle_l"][1], person.points["ankle_r"][1]))
+    cut = lower.copy()
+    cut[int(max(ankles + 0.02 * person.torso_length, 0)):] = False
+    return cut
 
 
 def hair_mask(person: Person) -> np.ndarray:

@@ -34,7 +34,6 @@ ARMPIT_DEPTH = 0.25  # the armpits' depth below the shoulder joints, in torso le
 WRAP = 1.33
 MAX_TOP_HEM = 1.3  # the longest a top reaches, in torso lengths below the shoulder joints (tunic length)
 COLLAR = 0.6  # product rows above neck + COLLAR x neck width show the collar's inside back: never sampled
-MAX_EXTENSION = 0.12  # torso lengths a top is drawn past the worn one's hem, at most
 SHORTER = 0.08  # a product whose hem lands this many torso lengths above the worn one's is refused
 LONG_BOTTOM = 2.0  # waist-to-hem over waist width above which a bottom is full length (trousers: 2.6-3.1)
 _SHADE_STRENGTH = 0.85
@@ -97,16 +96,13 @@ def redraw(person: Person, clothing: Clothing, garment: Garment, category: str,
     if category == "lower":
         xs, ys = _map_rows(region, garment, ("waist", "hem"), runs=True)
     else:
-        xs, ys, region = _map_upper(person, region, garment, clothing.lower)
+        xs, ys, region = _map_upper(person, region, garment)
     drawn = cv2.remap(texture, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     if category != "lower":  # sleeves take the product's sleeve colour along their length, without its grain
         sleeves = region & _sleeve_zone(person, region.shape, garment_sleeves(garment))
         soft = cv2.remap(cv2.blur(texture, (15, 15)), xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         drawn = np.where(sleeves[..., None], soft, drawn)
     shade = _shading(person, worn)
-    continued = region & ~worn
-    if continued.any():  # rows drawn past the worn garment's hem carry on its lower rows' light, not the trousers'
-        shade[continued] = float(np.median(shade[worn & (np.arange(worn.shape[0])[:, None] > _lowest(worn) - 40)]))
     shade *= _hem_shadow(person, region)
     lab = cv2.cvtColor(drawn, cv2.COLOR_RGB2LAB).astype(np.float32)
     lab[..., 0] = np.clip(lab[..., 0] * shade, 0, 255)
@@ -115,11 +111,6 @@ def redraw(person: Person, clothing: Clothing, garment: Garment, category: str,
     alpha = np.maximum(alpha, region)[..., None]  # soft outside the region only: no old pixel inside survives
     image = person.image.astype(np.float32) * (1 - alpha) + drawn.astype(np.float32) * alpha
     return np.clip(image, 0, 255).astype(np.uint8), region
-
-
-def _lowest(mask: np.ndarray) -> int:
-    rows = np.flatnonzero(mask.any(axis=1))
-    return int(rows[-1]) if rows.size else 0
 
 
 def _hem_shadow(person: Person, region: np.ndarray, depth: int = 8) -> np.ndarray:
@@ -193,20 +184,18 @@ def fit_top(person: Person, region: np.ndarray, garment: Garment) -> TopFit:
     return TopFit(chest, rows_per_row, product_chest, hem, old_hem)
 
 
-def _map_upper(person: Person, region: np.ndarray, garment: Garment,
-               lower: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where in the product photo each pixel of a top's (or dress's) drawn region samples, and that region: the worn
-    garment's region, continued down to the product's hem when the product is longer. Body rows map between the
-    torso's sides, scaled from the chest; sleeves along the arms."""
+def _map_upper(person: Person, region: np.ndarray, garment: Garment) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where in the product photo each pixel of a top's (or dress's) drawn region samples, and that region (the worn
+    garment's, less shadows beside the arms). Body rows map between the torso's sides, scaled from the chest;
+    sleeves along the arms."""
     zone = _sleeve_zone(person, region.shape, garment_sleeves(garment))
     fit = fit_top(person, region & ~zone, garment)
     region = region & (zone | _torso(person, region.shape, garment.category))  # not shadows beside the arms
     sleeves = region & zone
     body = region & ~sleeves
-    # A longer product carries on over the trousers only a little; beyond that it reads as tucked in (a drawn
-    # extension has the straight sides of a box, not the drape of a hem over hips).
-    hem = min(fit.hem, fit.old_hem + MAX_EXTENSION * person.torso_length)
-    drawn = body | _continued(person, body, hem, lower)
+    # A longer product is drawn to the worn garment's hem, as if tucked in: a drawn extension over the trousers
+    # had the straight sides of a box (judged on every such tile), not the drape of a hem over hips.
+    drawn = body
     k = garment.keypoints
     below_collar = min(k["neck_l"][1], k["neck_r"][1]) + COLLAR * abs(k["neck_r"][0] - k["neck_l"][0])
     rows = np.flatnonzero(drawn.any(axis=1))
@@ -216,24 +205,6 @@ def _map_upper(person: Person, region: np.ndarray, garment: Garment,
         sx, sy = _map_sleeves(person, sleeves, garment)
         xs, ys = np.where(sleeves, sx, xs), np.where(sleeves, sy, ys)
     return xs, ys, drawn | sleeves
-
-
-def _continued(person: Person, body: np.ndarray, hem: float, lower: np.ndarray) -> np.ndarray:
-    """The rows between the worn garment's hem and a longer product's hem: the person's outline there, no wider
-    than the worn garment's lower rows (a little flare allowed), over whatever the person wears, but not over the
-    arms or hands hanging beside."""
-    rows = np.flatnonzero(body.any(axis=1))
-    extra = np.zeros_like(body)
-    if not rows.size or hem <= rows[-1] + 2:
-        return extra
-    lower_rows = rows[-max(len(rows) // 4, 1):]
-    a, b = np.median(np.array([_span(body[y]) for y in lower_rows], np.float32), axis=0)
-    flare = 0.08 * (b - a)
-    bottom = int(min(hem, body.shape[0] - 1))
-    extra[lower_rows[0]:bottom + 1, max(int(a - flare), 0):int(b + flare) + 1] = True  # gaps beside a slanted hem
-    hips = float((person.points["hip_l"][1] + person.points["hip_r"][1]) / 2)
-    midriff = person.skin & (np.arange(body.shape[0])[:, None] < hips) & ~person.arms & ~person.hands
-    return extra & ~body & (lower | midriff)  # the trousers or skirt, and a bare midriff; never arms or legs
 
 
 def _map_spans(region: np.ndarray, rows: np.ndarray, product_rows: np.ndarray, k: dict) -> tuple[np.ndarray, ...]:
