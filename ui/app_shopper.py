@@ -18,6 +18,9 @@ CHIP_SLOTS = ("garment", "colour", "size", "style")
 INSTRUCTION_EXAMPLES = ["try the polo on me in M, make it vintage", "the tank top in burgundy, size L",
                         "pink jeans please", "the floral dress but in navy", "show me the velvet wrap top, boho"]
 N_RECOMMENDATIONS = 6
+# Said under every try-on: the render keeps the outline of what the shopper wears (docs: README, try-on).
+PREVIEW_NOTE = ("_A preview of the garment's colour and print on the outline of the top or trousers you wear in the "
+                "photo: its neckline, straps and length may differ from the real garment._")
 
 
 def chips_of(ask: Ask) -> list[str]:
@@ -93,6 +96,7 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
         details = ", ".join(x for x in (out.size and f"size {out.size}", out.colour, out.style) if x)
         note = f"**{out.garment.title}**{' · ' + details if details else ''} · {out.seconds:.1f} s"
         note += f"\n\n_{out.message}_" if out.message else ""
+        note += f"\n\n{PREVIEW_NOTE}"
         looks, picks = _recommendations(loaded, ask, out.garment.title)
         return out.image, f"{note}\n\n{picks}", looks
 
