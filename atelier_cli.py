@@ -506,6 +506,7 @@ def cmd_tryon(args) -> None:
         category=category,
         ask=ask,
         size=args.size,
+        sleeves=chosen.garment.sleeves if chosen else None,
     )
     _save_image(result.image, out)
     if args.debug:

@@ -63,7 +63,8 @@ def run_pairs(pipe, people: dict[str, Path], garments: dict, tiles: Path | None)
             garment = garments[gid]
             row = {"person": stem, "garment": gid, "category": garment.category}
             try:
-                out = pipe(person=path, garment=garment.image_path, category=garment.category)
+                out = pipe(person=path, garment=garment.image_path, category=garment.category,
+                           sleeves=garment.sleeves)
             except TryOnError as err:
                 runs.append(row | {"shown": False, "message": str(err)})
                 continue
@@ -85,7 +86,9 @@ def gallery(pipe, people: dict[str, Path], garments: dict, runs: list[dict], pat
     cols = 8
     sheet = Image.new("RGB", (cols * TILE[0], max(1, -(-len(shown) // cols)) * TILE[1]), "white")
     for i, r in enumerate(shown):
-        out = pipe(person=people[r["person"]], garment=garments[r["garment"]].image_path, category=r["category"])
+        garment = garments[r["garment"]]
+        out = pipe(person=people[r["person"]], garment=garment.image_path, category=r["category"],
+                   sleeves=garment.sleeves)
         tile = out.image.resize(TILE)
         ImageDraw.Draw(tile).text((4, 4), f"{r['person']} + {r['garment']}", fill=(255, 0, 0))
         sheet.paste(tile, ((i % cols) * TILE[0], (i // cols) * TILE[1]))

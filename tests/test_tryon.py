@@ -209,3 +209,13 @@ def test_cli_words_choose_the_catalog_garment(tmp_path, capsys):
     assert summary["title"] == "Red T-shirt with a side tie" and summary["message"] is None and out.is_file()
     assert main(["tryon", "--person", str(PERSON), "--instruction", "blorp zzz qwerty", "--out", str(out)]) == 2
     assert "no garment named in 'blorp zzz qwerty'" in capsys.readouterr().err
+
+
+def test_a_known_sleeve_length_overrides_the_photo(pipe):
+    """The wrap top's tie reads as a long sleeve in its photo; the catalog knows it is short-sleeved."""
+    wrap_top = DEMO / "garments" / "04469_00.jpg"
+    with pytest.raises(TryOnError, match="has long sleeves"):
+        pipe(person=PERSON, garment=wrap_top, category="upper")
+    assert pipe(person=PERSON, garment=wrap_top, category="upper", sleeves="short").image.mode == "RGB"
+    with pytest.raises(TryOnError, match="sleeves must be one of none, short, long"):
+        pipe(person=PERSON, garment=wrap_top, category="upper", sleeves="elbow")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -32,7 +32,7 @@ from .garment import GARMENT_CATEGORIES, Garment, GarmentAnalyzer, GarmentError
 from .inference import ParseResult
 from .parsing import parse_clothing
 from .person import PersonAnalyzer, PersonError
-from .redraw import redraw, refusal
+from .redraw import SLEEVE_LENGTH, redraw, refusal
 from .sizes import letter_size
 from .vocab import GARMENT_FAMILY
 
@@ -56,7 +56,8 @@ class TryOn(Protocol):
     """A person photo and a garment photo in, the try-on out: ``TryOnPipeline`` (``load_tryon()``)."""
 
     def __call__(self, person, garment, category: str | None = None, ask: Ask | None = None,
-                 instruction: str | None = None, size: str | None = None) -> TryOnOutput: ...
+                 instruction: str | None = None, size: str | None = None,
+                 sleeves: str | None = None) -> TryOnOutput: ...
 
 
 class GarmentClassifier(Protocol):
@@ -122,7 +123,10 @@ class TryOnPipeline:
         ask: Ask | None = None,
         instruction: str | None = None,
         size: str | None = None,
+        sleeves: str | None = None,
     ) -> TryOnOutput:
+        """``sleeves`` ("none", "short", "long"): the product's sleeve length when the shop knows it (its catalog
+        listing); otherwise it is measured from the photo, which a tie or a wrap can fool."""
         timings: dict[str, float] = {}
         clock = time.perf_counter()
 
@@ -159,6 +163,10 @@ class TryOnPipeline:
         lap("person")
         # 5. Analyse the garment: cut-out and key points (once per product photo and category).
         cloth = self.analyse_garment(garment_image, category, key)
+        if sleeves is not None:
+            if sleeves not in SLEEVE_LENGTH:
+                raise TryOnError(f"sleeves must be one of {', '.join(SLEEVE_LENGTH)}; got {sleeves!r}")
+            cloth = replace(cloth, sleeves=SLEEVE_LENGTH[sleeves])
         lap("garment")
         # 6. Read what the person wears, and refuse a pairing that cannot be drawn believably.
         clothing = parse_clothing(body)

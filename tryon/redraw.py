@@ -27,7 +27,7 @@ from .garment import Garment
 from .parsing import Clothing
 from .person import Person
 
-_SHADE_CLIP = (0.72, 1.18)
+_SHADE_CLIP = (0.82, 1.12)
 ARMPIT_DEPTH = 0.25  # the armpits' depth below the shoulder joints, in torso lengths (average adult)
 # A flat-lay's chest width over the worn garment's width between the torso's sides in the photo: set so that
 # regular tees land at the hips + 0.05-0.15 torso on the untucked tees of the VITON-HD / DressCode persons.
@@ -38,6 +38,7 @@ SHORTER = 0.08  # a product whose hem lands this many torso lengths above the wo
 LONG_BOTTOM = 2.0  # waist-to-hem over waist width above which a bottom is full length (trousers: 2.6-3.1)
 _SHADE_STRENGTH = 0.85
 SLEEVE_CLASS = (0.15, 0.75)  # Garment.sleeves below the first: sleeveless; below the second: short; else long
+SLEEVE_LENGTH = {"none": 0.0, "short": 0.4, "long": 1.0}  # a known sleeve length as a Garment.sleeves value
 
 
 def garment_sleeves(garment: Garment) -> str:
@@ -102,6 +103,7 @@ def redraw(person: Person, clothing: Clothing, garment: Garment, category: str,
         sleeves = region & _sleeve_zone(person, region.shape, garment_sleeves(garment))
         soft = cv2.remap(cv2.blur(texture, (15, 15)), xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         drawn = np.where(sleeves[..., None], soft, drawn)
+    region = _without_specks(region)
     shade = _shading(person, worn)
     shade *= _hem_shadow(person, region)
     lab = cv2.cvtColor(drawn, cv2.COLOR_RGB2LAB).astype(np.float32)
@@ -111,6 +113,15 @@ def redraw(person: Person, clothing: Clothing, garment: Garment, category: str,
     alpha = np.maximum(alpha, region)[..., None]  # soft outside the region only: no old pixel inside survives
     image = person.image.astype(np.float32) * (1 - alpha) + drawn.astype(np.float32) * alpha
     return np.clip(image, 0, 255).astype(np.uint8), region
+
+
+def _without_specks(region: np.ndarray) -> np.ndarray:
+    """The drawn region without pieces under 1% of its largest: a garment-coloured patch on an arm or in the hair."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(region.astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return region
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    return np.isin(labels, np.flatnonzero(areas >= 0.01 * areas.max()) + 1)
 
 
 def _hem_shadow(person: Person, region: np.ndarray, depth: int = 8) -> np.ndarray:
@@ -408,7 +419,7 @@ def _shading(person: Person, region: np.ndarray) -> np.ndarray:
     lightness = cv2.cvtColor(person.image, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) + 1
     weight = region.astype(np.float32)
     fold = _masked_blur(lightness, weight, 0.02 * person.torso_length + 1)
-    body = _masked_blur(lightness, weight, 0.25 * person.torso_length + 1)
+    body = _masked_blur(lightness, weight, 0.1 * person.torso_length + 1)  # an old logo box is body scale
     shade = np.clip((fold + 1e-3) / (body + 1e-3), *_SHADE_CLIP) ** _SHADE_STRENGTH
     shade = cv2.medianBlur(shade.astype(np.float32), 5)
     return np.where(region, shade, 1.0).astype(np.float32)

@@ -190,7 +190,8 @@ class Engines:
             try:
                 if ask.style:  # "make it vintage": restyle the product photo, then draw it on the shopper
                     garment_image = restyle(garment_image, ask.style).image
-                out: TryOnOutput = self.tryon(photo, garment_image, category=garment.category, ask=ask)
+                out: TryOnOutput = self.tryon(photo, garment_image, category=garment.category, ask=ask,
+                                              sleeves=garment.sleeves)
             except ValueError as err:  # the error names the garment it was about
                 raise type(err)(f"{garment.title}: {err}") from err
         kept = bool(keep_photo) and self.photos.keep(user_id, photo) is not None
