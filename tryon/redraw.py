@@ -28,6 +28,7 @@ from .parsing import Clothing
 from .person import Person
 
 _SHADE_CLIP = (0.82, 1.12)
+PRINT_DISTANCE = 30.0  # 8-bit Lab distance from the worn garment's median colour beyond which a pixel is print
 ARMPIT_DEPTH = 0.25  # the armpits' depth below the shoulder joints, in torso lengths (average adult)
 # A flat-lay's chest width over the worn garment's width between the torso's sides in the photo: set so that
 # regular tees land at the hips + 0.05-0.15 torso on the untucked tees of the VITON-HD / DressCode persons.
@@ -416,8 +417,16 @@ def _centred(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 
 def _shading(person: Person, region: np.ndarray) -> np.ndarray:
-    lightness = cv2.cvtColor(person.image, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) + 1
-    weight = region.astype(np.float32)
+    """The old garment's folds as a multiplier around 1. Its print (a logo box, a stripe: colour far from the
+    garment's own) is left out of both blurs, so it does not carry over as a dark or light patch."""
+    lab = cv2.cvtColor(person.image, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lightness = lab[..., 0] + 1
+    fabric = region.copy()
+    if region.sum() > 100:
+        median = np.median(lab[region], axis=0)
+        fabric &= np.linalg.norm(lab - median, axis=2) < PRINT_DISTANCE
+        fabric = fabric if fabric.sum() > 0.3 * region.sum() else region  # all print: nothing to tell apart
+    weight = fabric.astype(np.float32)
     fold = _masked_blur(lightness, weight, 0.02 * person.torso_length + 1)
     body = _masked_blur(lightness, weight, 0.1 * person.torso_length + 1)  # an old logo box is body scale
     shade = np.clip((fold + 1e-3) / (body + 1e-3), *_SHADE_CLIP) ** _SHADE_STRENGTH
