@@ -95,13 +95,13 @@ def redraw(person: Person, clothing: Clothing, garment: Garment, category: str,
     texture = _bled(garment.image if colour is None else recolour(garment.image, garment.alpha, colour),
                     garment.alpha)
     worn = region = clothing.upper if category != "lower" else clothing.lower
+    sleeves = np.zeros_like(region)
     if category == "lower":
         xs, ys = _map_rows(region, garment, ("waist", "hem"), runs=True)
     else:
-        xs, ys, region = _map_upper(person, region, garment)
+        xs, ys, region, sleeves = _map_upper(person, region, garment)
     drawn = cv2.remap(texture, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    if category != "lower":  # sleeves take the product's sleeve colour along their length, without its grain
-        sleeves = region & _sleeve_zone(person, region.shape, garment_sleeves(garment))
+    if sleeves.any():  # sleeves take the product's sleeve colour along their length, without its grain
         soft = cv2.remap(cv2.blur(texture, (15, 15)), xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         drawn = np.where(sleeves[..., None], soft, drawn)
     region = _without_specks(region)
@@ -196,27 +196,25 @@ def fit_top(person: Person, region: np.ndarray, garment: Garment) -> TopFit:
     return TopFit(chest, rows_per_row, product_chest, hem, old_hem)
 
 
-def _map_upper(person: Person, region: np.ndarray, garment: Garment) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where in the product photo each pixel of a top's (or dress's) drawn region samples, and that region (the worn
-    garment's, less shadows beside the arms). Body rows map between the torso's sides, scaled from the chest;
-    sleeves along the arms."""
+def _map_upper(person: Person, region: np.ndarray, garment: Garment) -> tuple[np.ndarray, ...]:
+    """Where in the product photo each pixel of a top's (or dress's) drawn region samples, that region (the worn
+    garment's, less shadows beside the arms) and its sleeves. Body rows map between the torso's sides, scaled from
+    the chest; sleeves along the arms. A longer product is drawn to the worn garment's hem, as if tucked in: a drawn
+    extension over the trousers had the straight sides of a box (judged on every such tile), not a hem's drape."""
     zone = _sleeve_zone(person, region.shape, garment_sleeves(garment))
     fit = fit_top(person, region & ~zone, garment)
     region = region & (zone | _torso(person, region.shape, garment.category))  # not shadows beside the arms
     sleeves = region & zone
     body = region & ~sleeves
-    # A longer product is drawn to the worn garment's hem, as if tucked in: a drawn extension over the trousers
-    # had the straight sides of a box (judged on every such tile), not the drape of a hem over hips.
-    drawn = body
     k = garment.keypoints
     below_collar = min(k["neck_l"][1], k["neck_r"][1]) + COLLAR * abs(k["neck_r"][0] - k["neck_l"][0])
-    rows = np.flatnonzero(drawn.any(axis=1))
+    rows = np.flatnonzero(body.any(axis=1))
     product_rows = np.maximum(fit.product_chest + (rows - fit.chest) * fit.rows_per_row, below_collar)
-    xs, ys = _map_spans(drawn, rows, product_rows, k)
+    xs, ys = _map_spans(body, rows, product_rows, k)
     if sleeves.any():
         sx, sy = _map_sleeves(person, sleeves, garment)
         xs, ys = np.where(sleeves, sx, xs), np.where(sleeves, sy, ys)
-    return xs, ys, drawn | sleeves
+    return xs, ys, region, sleeves
 
 
 def _map_spans(region: np.ndarray, rows: np.ndarray, product_rows: np.ndarray, k: dict) -> tuple[np.ndarray, ...]:
@@ -224,9 +222,9 @@ def _map_spans(region: np.ndarray, rows: np.ndarray, product_rows: np.ndarray, k
     xs = np.zeros(region.shape, np.float32)
     ys = np.zeros(region.shape, np.float32)
     spans = _steady_spans(region, rows)
-    for y, gy in zip(rows, product_rows, strict=True):
+    product_l, product_r = _body_span(k, product_rows)
+    for y, gy, ga, gb in zip(rows, product_rows, product_l, product_r, strict=True):
         a, b = spans[int(y)]
-        ga, gb = _body_span(k, float(gy))
         columns = np.flatnonzero(region[y])
         xs[y, columns] = ga + (columns - a) / max(b - a, 1) * (gb - ga)
         ys[y, columns] = gy
@@ -307,7 +305,7 @@ def _map_rows(region: np.ndarray, garment: Garment, ends: tuple[str, str], runs:
         gy = float(np.interp(y, person_rows, garment_rows))
         gy_i = int(np.clip(round(gy), 0, inside.shape[0] - 1))
         person_runs = _runs(region[y]) if runs else [spans[y]]
-        garment_runs = _runs(inside[gy_i]) if runs else [_body_span(k, gy)]
+        garment_runs = _runs(inside[gy_i]) if runs else [tuple(map(float, _body_span(k, gy)))]
         if not garment_runs:
             garment_runs = [(0, inside.shape[1] - 1)]
         if len(garment_runs) != len(person_runs):
@@ -331,12 +329,12 @@ def _steady_spans(region: np.ndarray, rows: np.ndarray) -> dict[int, tuple[float
     return {int(y): (float(a), float(b)) for y, (a, b) in zip(rows, smooth, strict=True)}
 
 
-def _body_span(k: dict, gy: float) -> tuple[float, float]:
-    """The garment's body (sleeves left out) at row ``gy``: between its side lines shoulder → armpit → waist →
-    hem."""
-    def side(s: str) -> float:
+def _body_span(k: dict, gy):
+    """The garment's body (sleeves left out) at row(s) ``gy``: between its side lines shoulder → armpit → waist →
+    hem. A float gives floats, an array arrays."""
+    def side(s: str):
         points = sorted((k[f"{name}_{s}"] for name in ("shoulder", "armpit", "waist", "hem")), key=lambda q: q[1])
-        return float(np.interp(gy, [q[1] for q in points], [q[0] for q in points]))
+        return np.interp(gy, [q[1] for q in points], [q[0] for q in points])
 
     return side("l"), side("r")
 
@@ -355,13 +353,14 @@ def _map_sleeves(person: Person, sleeves: np.ndarray, garment: Garment) -> tuple
         if mine.sum() < 20 or theirs.sum() < 20:
             continue
         yy, xx = np.nonzero(mine)
-        along, across = _sleeve_frame(np.stack([xx, yy], axis=1).astype(np.float32), centre_x)
+        pixels = np.stack([xx, yy], axis=1).astype(np.float32)
+        along = _project(pixels, *_frame(pixels, centre_x))[0]
         gy, gx = np.nonzero(theirs)
         g_pixels = np.stack([gx, gy], axis=1).astype(np.float32)
         frame = _frame(g_pixels, garment.image.shape[1] / 2)
         g_along, g_across = _project(g_pixels, *frame)
         low, high = np.percentile(g_along, [8, 92])  # inside the sleeve: its very ends blend the backdrop
-        a = _unit(along, along) * (high - low) + low
+        a = _unit(along) * (high - low) + low
         # Along the sleeve only: its centre line carries the colour, cuff and trim; the old sleeve's folds
         # (shading) give it body. Mapping across as well put the body's colour on the sleeves' edges.
         c = np.full_like(a, np.median(g_across))
@@ -374,7 +373,7 @@ def _garment_sleeve_masks(garment: Garment) -> dict[str, np.ndarray]:
     """The product photo's sleeves: garment pixels outside the body's side lines, left and right."""
     inside = garment.alpha > 0.5
     rows = np.arange(inside.shape[0])
-    spans = np.array([_body_span(garment.keypoints, float(y)) for y in rows])
+    spans = np.stack(_body_span(garment.keypoints, rows.astype(np.float64)), axis=1)
     columns = np.arange(inside.shape[1])[None, :]
     bottom = max(garment.keypoints["armpit_l"][1], garment.keypoints["armpit_r"][1]) + 0.05 * inside.shape[0]
     below = rows[:, None] > bottom
@@ -388,7 +387,7 @@ def _frame(pixels: np.ndarray, centre_x: float) -> tuple[np.ndarray, np.ndarray,
     line, the across axis upwards, so both sleeves (and photo and person) read the same way."""
     mean = pixels.mean(axis=0)
     _, _, vt = np.linalg.svd(pixels - mean, full_matrices=False)
-    along = vt[0] if abs(vt[0][0]) > 1e-6 or True else vt[0]
+    along = vt[0]
     if (mean[0] - centre_x) * along[0] < 0:
         along = -along
     across = np.array([-along[1], along[0]])
@@ -402,18 +401,10 @@ def _project(pixels: np.ndarray, origin: np.ndarray, along: np.ndarray, across: 
     return rel @ along, rel @ across
 
 
-def _sleeve_frame(pixels: np.ndarray, centre_x: float) -> tuple[np.ndarray, np.ndarray]:
-    return _project(pixels, *_frame(pixels, centre_x))
-
-
-def _unit(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    low, high = np.percentile(reference, [1, 99])
+def _unit(values: np.ndarray) -> np.ndarray:
+    """``values`` rescaled to [0, 1] between their 1st and 99th percentiles."""
+    low, high = np.percentile(values, [1, 99])
     return np.clip((values - low) / max(high - low, 1e-3), 0, 1)
-
-
-def _centred(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    low, high = np.percentile(reference, [2, 98])
-    return np.clip((values - (low + high) / 2) / max((high - low) / 2, 1e-3), -1, 1)
 
 
 def _shading(person: Person, region: np.ndarray) -> np.ndarray:
