@@ -42,14 +42,9 @@ class Clothing:
     legs: str  # "full" (to the ankles), "knee", "short" or "none" (bare legs, or a dress)
     dress: bool  # the upper garment runs past the hips as one piece
 
-    @property
-    def hem(self) -> float:
-        """The upper garment's lowest row (its hem), in pixels."""
-        rows = np.flatnonzero(self.upper.any(axis=1))
-        return float(rows[-1]) if rows.size else 0.0
-
 
 def parse_clothing(person: Person) -> Clothing:
+    """What ``person`` wears, as masks and lengths (see the module doc)."""
     body = person.mask > 0.5
     hair = hair_mask(person)
     bare = person.skin | person.head | person.hands | hair
