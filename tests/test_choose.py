@@ -86,3 +86,17 @@ def test_demo_listing_reads_types_and_colours():
     garments = read_wearables(DEMO)
     assert len(garments) >= 6 and all(g.garment and g.colour for g in garments)
     assert {g.category for g in garments} == {"upper", "lower", "dress"}
+
+
+@pytest.mark.parametrize("listing, says", [
+    ("{not json", "not a list of garments"),
+    ('[{"id": "x"}]', "not a list of garments"),
+    ('[{"id": "x", "title": "Red tee", "category": "upper", "image": "../../outside.jpg"}]', "no photo in the catalog"),
+])
+def test_a_bad_listing_is_refused_with_its_path(tmp_path, listing, says):
+    folder = tmp_path / "shop"
+    (folder / "tryon").mkdir(parents=True)
+    (folder / "tryon" / "garments.json").write_text(listing)
+    (tmp_path / "outside.jpg").write_bytes((DEMO / "tryon" / "garments" / "09236_00.jpg").read_bytes())
+    with pytest.raises(ValueError, match=says):
+        read_wearables(folder)

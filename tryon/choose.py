@@ -64,14 +64,22 @@ class Wearable:
 
 
 def read_wearables(folder: Path) -> list[Wearable]:
-    """A catalog folder's try-on garments (``tryon/garments.json``; none when it has no listing)."""
+    """A catalog folder's try-on garments (``tryon/garments.json``; none when it has no listing). A photo must lie
+    inside the folder: a listing is read, not trusted."""
     listing = folder / "tryon" / "garments.json"
     if not listing.is_file():
         return []
-    garments = [Wearable.read(row, folder) for row in json.loads(listing.read_text())]
-    wrong = [g.id for g in garments if g.category not in set(FAMILY_CATEGORY.values()) or not g.image_path.is_file()]
+    try:
+        rows = json.loads(listing.read_text())
+        garments = [Wearable.read(row, folder) for row in rows]
+    except (ValueError, TypeError, KeyError, AttributeError) as err:
+        raise ValueError(f"{listing}: not a list of garments with id, title, category and image ({err})") from err
+    inside = folder.resolve()
+    wrong = [g.id for g in garments if g.category not in set(FAMILY_CATEGORY.values()) or not g.image_path.is_file()
+             or not g.image_path.resolve().is_relative_to(inside)]
     if wrong:
-        raise ValueError(f"{listing}: garments {wrong} have no photo or a category outside upper, lower, dress")
+        raise ValueError(f"{listing}: garments {wrong} have no photo in the catalog folder or a category outside "
+                         "upper, lower, dress")
     return garments
 
 
