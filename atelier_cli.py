@@ -537,7 +537,8 @@ def add_restyle(sub) -> None:
     which.add_argument("--style-image", help="a reference picture whose style to take")
     which.add_argument("--user", help="a shopper's taste: the photos of the items in their history (needs --db)")
     p.add_argument("--db", help="the store for --user (default: atelier.db)", default="atelier.db")
-    p.add_argument("--engine", choices=("neural", "diffusers"), default="neural")
+    p.add_argument("--engine", choices=("recipe", "neural", "diffusers"), default="recipe",
+                   help="recipe: the style's palette, print and fabric (default); neural: Magenta; diffusers")
     p.add_argument("--strength", type=float, default=0.8, help="0..1 (default 0.8)")
     p.add_argument("--preserve-colour", action="store_true", help="keep the garment's own colours")
     p.add_argument("--steps", type=int, help="diffusers: denoising steps")
@@ -567,7 +568,7 @@ def cmd_restyle(args) -> None:
     else:
         style = args.style
     options = {"steps": args.steps, "guidance": args.guidance, "seed": args.seed} if args.engine == "diffusers" else {}
-    done, failed = 0, 0
+    done, failed, applied = 0, 0, set()
     for source in sources:
         target = out / f"{source.stem}.png" if batch else out
         try:
@@ -580,8 +581,9 @@ def cmd_restyle(args) -> None:
             print(f"atelier: skipped {source.name}: {err}", file=sys.stderr)
             continue
         _save_image(result.image, target)
+        applied.add(result.description)
         done += 1
-    print(json.dumps({"restyled": done, "skipped": failed, "out": str(out)}))
+    print(json.dumps({"restyled": done, "skipped": failed, "out": str(out), "applied": sorted(applied)}))
 
 
 def add_forecast(sub) -> None:

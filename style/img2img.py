@@ -6,6 +6,11 @@ local folder saved with ``save_pretrained`` or at a hub id (for example ``stabil
 ``Img2ImgRestyler.from_pretrained()``. Any diffusers image-to-image pipeline instance also works directly:
 ``Img2ImgRestyler(pipeline)``.
 
+With a canny ControlNet (the registry's ``controlnet`` entry, ``ATELIER_WEIGHTS_CONTROLNET``, or
+``from_pretrained(controlnet=...)``) the pipeline is a ControlNet image-to-image one: the garment's edges (its
+silhouette, collar and seams) are handed in as the control image, so a high strength can change the fabric
+without melting the garment's shape.
+
 ``Img2ImgRestyler.__call__`` reads top to bottom like a diffusers pipeline: check inputs, resize to the VAE's
 grid, run the pipeline, resize back and keep every pixel outside the garment mask exactly as it was.
 """
@@ -15,15 +20,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import PIL.Image
 import torch
 
 from tryon import get_style
-from weights import WeightsNotFoundError, env_var, is_hub_id, resolve_pretrained
+from weights import WeightsNotFoundError, env_var, is_hub_id, resolve_pretrained, user_setting
 
 MODEL_ID = "diffusion"  # the registry entry
+CONTROLNET_ID = "controlnet"  # optional: canny edges hold the silhouette
 WEIGHTS_SETTING = env_var(MODEL_ID)  # ATELIER_WEIGHTS_DIFFUSION
+EDGES = (100, 200)  # Canny thresholds of the control image, as canny ControlNets were trained
 WHAT_WORKS = ("a local diffusers folder saved with save_pretrained, or a hub id such as stabilityai/sd-turbo "
               "(no diffusion weights ship with Atelier)")
 VAE_SCALE_FACTOR = 8
@@ -42,6 +50,7 @@ class Img2ImgOptions:
     steps: int = 20
     guidance: float = 7.5
     seed: int | None = 0
+    control: float = 1.0  # how strictly a ControlNet holds the garment's edges (0 = ignore them)
 
 
 class Img2ImgRestyler:
@@ -52,10 +61,12 @@ class Img2ImgRestyler:
 
     @classmethod
     def from_pretrained(
-        cls, path: str | None = None, device: str = "cpu", dtype: torch.dtype = torch.float32
+        cls, path: str | None = None, device: str = "cpu", dtype: torch.dtype = torch.float32,
+        controlnet: str | None = None,
     ) -> Img2ImgRestyler:
         """Load weights from ``path``, a local folder or a hub id; default: the registry's ``diffusion`` entry
-        (``$ATELIER_WEIGHTS_DIFFUSION``)."""
+        (``$ATELIER_WEIGHTS_DIFFUSION``). ``controlnet``: a canny ControlNet's folder or hub id; default: the
+        registry's ``controlnet`` entry when set, else none."""
         if path is None:
             try:
                 path = resolve_pretrained(MODEL_ID)
@@ -70,14 +81,26 @@ class Img2ImgRestyler:
         from diffusers import AutoPipelineForImage2Image  # soft dependency: only users with weights need diffusers
 
         # diffusers 0.42 renamed `torch_dtype` to `dtype` (the old name still works there, with a FutureWarning)
-        dtype_kwarg = "dtype" if _diffusers_version() >= (0, 42) else "torch_dtype"
-        pipeline = AutoPipelineForImage2Image.from_pretrained(path, safety_checker=None, **{dtype_kwarg: dtype})
+        dtype_kwarg = {"dtype" if _diffusers_version() >= (0, 42) else "torch_dtype": dtype}
+        if controlnet is None and user_setting(CONTROLNET_ID) is not None:
+            controlnet = resolve_pretrained(CONTROLNET_ID)  # a missing folder is an error, not "no ControlNet"
+        extra = {}
+        if controlnet is not None:
+            from diffusers import ControlNetModel
+
+            extra["controlnet"] = ControlNetModel.from_pretrained(os.path.expanduser(controlnet), **dtype_kwarg)
+        pipeline = AutoPipelineForImage2Image.from_pretrained(path, safety_checker=None, **dtype_kwarg, **extra)
         pipeline = pipeline.to(device)
         return cls(pipeline)
 
     @property
     def device(self) -> torch.device:
         return self.pipeline.device
+
+    @property
+    def controlled(self) -> bool:
+        """Whether the pipeline takes a ControlNet's control image (the garment's edges)."""
+        return getattr(self.pipeline, "controlnet", None) is not None
 
     def check_inputs(self, image, prompt, mask, options: Img2ImgOptions) -> None:
         if not isinstance(image, PIL.Image.Image):
@@ -90,6 +113,8 @@ class Img2ImgRestyler:
             raise ValueError(f"`steps` must be an integer >= 1, received {options.steps!r}.")
         if options.guidance < 0:
             raise ValueError(f"`guidance` must be >= 0, received {options.guidance}.")
+        if not 0.0 <= options.control <= 2.0:
+            raise ValueError(f"`control` must be in [0.0, 2.0], received {options.control}.")
         if mask is not None:
             expected = (image.height, image.width)
             if np.ndim(mask) != 2 or tuple(np.shape(mask)) != expected:
@@ -121,6 +146,9 @@ class Img2ImgRestyler:
         generator = None
         if options.seed is not None:
             generator = torch.Generator(self.device).manual_seed(options.seed)
+        control = {}
+        if self.controlled:
+            control = {"control_image": edges(work_image), "controlnet_conditioning_scale": options.control}
         result = self.pipeline(
             prompt=prompt,
             image=work_image,
@@ -130,6 +158,7 @@ class Img2ImgRestyler:
             negative_prompt=negative_prompt,
             generator=generator,
             output_type="pil",
+            **control,
         ).images[0]
 
         # 4. Resize back and keep everything outside the garment mask exactly as it was
@@ -157,6 +186,12 @@ def build_prompt(style_description: str, garment: str | None = None, attributes:
         parts.append(look)
     parts += ["studio lighting", "plain background"]
     return ", ".join(parts)
+
+
+def edges(image: PIL.Image.Image) -> PIL.Image.Image:
+    """The canny control image: white edges on black, three channels, as canny ControlNets expect."""
+    grey = cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2GRAY)
+    return PIL.Image.fromarray(cv2.Canny(grey, *EDGES)).convert("RGB")
 
 
 def _diffusers_version() -> tuple[int, int]:

@@ -21,18 +21,17 @@ import numpy as np
 import onnxruntime
 from PIL import Image
 
+from .errors import RestyleError
+
 _STYLE_SIDE = 256  # the style-prediction network's input
 _CONTENT_SIDE = 384  # the transform network's fixed input
-
-
-class RestyleError(ValueError):
-    """A restyle request cannot be served; the message names the input and the problem."""
 
 
 @dataclass
 class RestyleOutput:
     image: Image.Image
     mask: np.ndarray  # HxW float32: where the style was applied (the garment)
+    description: str = ""  # what was applied, in a stylist's words ("vintage: cream, rust; small ditsy floral")
 
 
 class NeuralRestyler:

@@ -1,8 +1,13 @@
-"""One entry point for both restyle engines: ``restyle(image, style, engine="neural" | "diffusers", ...)``.
+"""One entry point for the restyle engines: ``restyle(image, style, engine="recipe" | "neural" | "diffusers", ...)``.
 
 ``style`` is a style name (any word style.STYLES knows: "70s" means vintage), a reference picture (PIL
 image), or a list of pictures (a shopper's history: their taste). The garment is found with tryon's
 cut-out, so only the garment changes; pass ``mask`` to use your own.
+
+- ``recipe`` (the default): the style's recipe (style/recipes.py), or the recipe read from the pictures, drawn as
+  a print and a fabric over the garment's own folds; the output says what was applied ("description").
+- ``neural``: Magenta's arbitrary style network, taking the look of a picture (for a name: its recipe's swatch).
+- ``diffusers``: an image-to-image diffusion pipeline, for users who have the weights (style/img2img.py).
 """
 
 from __future__ import annotations
@@ -15,13 +20,18 @@ from PIL import Image
 from atelier_io import downscale
 from tryon import style_named
 
-from .neural import NeuralRestyler, RestyleError, RestyleOutput
+from .engine import apply_recipe
+from .errors import RestyleError
+from .neural import NeuralRestyler, RestyleOutput
+from .reading import read_style
+from .recipes import RECIPES, Recipe
 from .references import reference_image
 
-ENGINES = ("neural", "diffusers")
+ENGINES = ("recipe", "neural", "diffusers")
 # Photos larger than this on their long side are scaled down first (the documented preprocess): the
 # network works at 384 px, so more pixels only cost time.
 MAX_SIDE = 2048
+READ_SIDE = 512  # reference and history pictures are read at this size: a style is in colours and prints, not pixels
 # Fewer garment pixels than this: nothing to restyle (or the cut-out found no garment).
 _MIN_GARMENT = 0.02
 
@@ -52,6 +62,14 @@ def check_style(style) -> str | Image.Image | list[Image.Image]:
     raise RestyleError(f"style: give a style name, a picture or a list of pictures; got {type(style).__name__}")
 
 
+def describe(name: str, recipe: Recipe, print_name: str | None = None) -> str:
+    """What a recipe applies, in a stylist's words: "vintage: cream, rust, mustard; small ditsy floral; cotton,
+    faded, grain"."""
+    look = print_name or recipe.prints[0]
+    pattern = "plain" if look == "solid" else f"{recipe.scale} {look}"
+    return f"{name}: {', '.join(recipe.palette)}; {pattern}; {', '.join((recipe.fabric, *recipe.finish))}"
+
+
 def garment_mask(image: Image.Image) -> np.ndarray:
     """Where the garment is in a product photo (tryon's cut-out), or RestyleError when nothing separates."""
     from tryon import GarmentError
@@ -68,14 +86,15 @@ def garment_mask(image: Image.Image) -> np.ndarray:
 def restyle(
     image: Image.Image,
     style,
-    engine: str = "neural",
+    engine: str = "recipe",
     strength: float = 0.8,
     preserve_colour: bool = False,
     mask: np.ndarray | None = None,
     **options,
 ) -> RestyleOutput:
-    """Restyle a garment photo. Neural options: ``strength``, ``preserve_colour``. Diffusers options:
-    ``strength``, ``steps``, ``guidance``, ``seed`` (see style.img2img)."""
+    """Restyle a garment photo. Recipe options: ``print_name`` (one of the recipe's prints), ``seed``. Neural:
+    ``strength``, ``preserve_colour``. Diffusers: ``strength``, ``steps``, ``guidance``, ``seed``, ``control``
+    (see style.img2img)."""
     if engine not in ENGINES:
         raise RestyleError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
     if not isinstance(strength, int | float) or not 0.0 <= strength <= 1.0:
@@ -89,6 +108,8 @@ def restyle(
     mask = garment_mask(image) if mask is None else mask
     if engine == "diffusers":
         return _diffusers(image, style, mask, strength, **options)
+    if engine == "recipe":
+        return _recipe(image, style, mask, strength, preserve_colour, **options)
     restyler = _neural()
     if isinstance(style, str):
         vector = restyler.style_vector(reference_image(style))
@@ -97,6 +118,30 @@ def restyle(
     else:
         vector = restyler.style_vector(style)
     return restyler(image, vector, mask, strength=float(strength), preserve_colour=preserve_colour)
+
+
+def _recipe(image: Image.Image, style, mask: np.ndarray, strength: float, preserve_colour: bool,
+            print_name: str | None = None, seed: int = 0) -> RestyleOutput:
+    if isinstance(style, str):
+        recipe, description = RECIPES[style], describe(style, RECIPES[style], print_name)
+    else:
+        pictures = [downscale(p.convert("RGB"), READ_SIDE) for p in (style if isinstance(style, list) else [style])]
+        reading = read_style(pictures, [_mask_or_none(picture) for picture in pictures])
+        recipe, description = reading.recipe, reading.description
+    out = apply_recipe(image, recipe, mask, strength, preserve_colour, print_name, seed)
+    return RestyleOutput(out, mask, description)
+
+
+def _mask_or_none(picture: Image.Image) -> np.ndarray | None:
+    """The garment in a product photo (one on a plain backdrop); None for any other picture (a fabric swatch, a
+    painting, a street photo: all of it is the look)."""
+    from tryon import GarmentError
+
+    try:
+        mask, method = _cutter().cut_out(np.asarray(picture))
+    except GarmentError:
+        return None
+    return mask if method == "classic" and mask.mean() >= _MIN_GARMENT else None
 
 
 def _diffusers(image: Image.Image, style, mask: np.ndarray, strength: float, **options) -> RestyleOutput:

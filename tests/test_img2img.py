@@ -209,3 +209,83 @@ def test_build_prompt_expands_style_names_and_keeps_free_text():
     assert build_prompt("moody goth look", "dress") == (
         "a product photo of a dress, moody goth look, studio lighting, plain background"
     )
+
+
+# --- ControlNet: the garment's canny edges hold its shape ---------------------------------------------------
+def tiny_controlnet():
+    from diffusers import ControlNetModel
+
+    torch.manual_seed(0)
+    controlnet = ControlNetModel(
+        block_out_channels=(32, 64),
+        layers_per_block=2,
+        in_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        cross_attention_dim=32,
+        conditioning_embedding_out_channels=(16, 32),
+    )
+    # A fresh ControlNet's output convolutions are zero (it starts as a no-op); give them weights, as training would
+    with torch.no_grad():
+        for block in (*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block):
+            block.weight.normal_(0, 0.05)
+    return controlnet
+
+
+@pytest.fixture(scope="module")
+def saved(pipeline, tmp_path_factory):
+    """The tiny pipeline and a tiny ControlNet, each saved to its own folder as a user would have them."""
+    folder = tmp_path_factory.mktemp("weights")
+    pipeline.save_pretrained(folder / "sd")
+    tiny_controlnet().save_pretrained(folder / "controlnet")
+    return folder
+
+
+def _garment_photo() -> Image.Image:
+    pixels = np.full((64, 64, 3), 240, np.uint8)
+    pixels[12:52, 16:48] = (180, 30, 40)  # a red block: strong edges for canny
+    return Image.fromarray(pixels)
+
+
+def test_edges_are_the_garments_outline():
+    from style.img2img import edges
+
+    control = np.asarray(edges(_garment_photo()))
+    assert control.shape == (64, 64, 3) and set(np.unique(control)) == {0, 255}
+    assert control[12, 30].any() or control[11, 30].any()  # the top edge of the block
+    assert not control[30, 30].any() and not control[2, 2].any()  # neither inside nor the flat backdrop
+
+
+def test_controlnet_from_the_registry_makes_a_controlled_pipeline(saved, monkeypatch):
+    from style.img2img import CONTROLNET_ID
+
+    monkeypatch.setenv(WEIGHTS_SETTING, str(saved / "sd"))
+    monkeypatch.setenv(f"ATELIER_WEIGHTS_{CONTROLNET_ID.upper()}", str(saved / "controlnet"))
+    loaded = Img2ImgRestyler.from_pretrained()
+    loaded.pipeline.set_progress_bar_config(disable=True)
+    assert loaded.controlled and type(loaded.pipeline).__name__ == "StableDiffusionControlNetImg2ImgPipeline"
+    image, mask = _garment_photo(), np.zeros((64, 64), np.float32)
+    mask[12:52, 16:48] = 1
+    held = np.asarray(loaded(image, "a red shirt", mask=mask, options=FAST)).astype(int)
+    loose = np.asarray(loaded(image, "a red shirt", mask=mask, options=Img2ImgOptions(
+        strength=0.8, steps=2, seed=0, control=0.0))).astype(int)
+    assert held.shape == (64, 64, 3)
+    assert np.abs(held[mask == 0] - np.asarray(image).astype(int)[mask == 0]).max() == 0
+    assert np.abs(held - loose).max() > 0  # the control image reaches the UNet
+
+
+def test_without_a_controlnet_setting_the_pipeline_is_plain(saved, monkeypatch):
+    monkeypatch.setenv(WEIGHTS_SETTING, str(saved / "sd"))
+    monkeypatch.delenv("ATELIER_WEIGHTS_CONTROLNET", raising=False)
+    assert not Img2ImgRestyler.from_pretrained().controlled
+
+
+def test_a_missing_controlnet_folder_is_an_error_not_silence(saved, tmp_path, monkeypatch):
+    monkeypatch.setenv(WEIGHTS_SETTING, str(saved / "sd"))
+    monkeypatch.setenv("ATELIER_WEIGHTS_CONTROLNET", str(tmp_path / "no-controlnet"))
+    with pytest.raises(WeightsNotFoundError, match="no-controlnet"):
+        Img2ImgRestyler.from_pretrained()
+
+
+def test_control_out_of_range_is_refused(restyler):
+    with pytest.raises(ValueError, match="`control`"):
+        restyler(_photo(64, 64), "a shirt", options=Img2ImgOptions(control=3.0))

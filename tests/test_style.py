@@ -1,4 +1,5 @@
-"""The neural restyle engine and restyle() on the demo catalog's real garment photos, and its refusals."""
+"""restyle() on the demo catalog's real garment photos: the recipe engine (the default), the neural engine, a
+reference picture, a shopper's taste, and the refusals."""
 
 from __future__ import annotations
 
@@ -8,7 +9,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from style import PALETTES, STYLES, RestyleError, canonical_style, reference_image, restyle
+from style import (
+    FABRICS,
+    PRINTS,
+    RECIPES,
+    STYLES,
+    RestyleError,
+    apply_recipe,
+    canonical_style,
+    reference_image,
+    restyle,
+)
+from style.engine import FINISHES
+from tryon.vocab_data import COLOURS
 
 GARMENTS = Path(__file__).resolve().parents[1] / "ui" / "demo_catalog" / "tryon" / "garments"
 POLO = GARMENTS / "09163_00.jpg"
@@ -19,8 +32,19 @@ def polo() -> Image.Image:
     return Image.open(POLO).convert("RGB")
 
 
-def test_every_style_has_a_palette_and_a_reproducible_reference():
-    assert {s.name for s in STYLES} == set(PALETTES)
+def test_every_style_has_a_recipe_in_the_vocabularys_words():
+    assert {s.name for s in STYLES} == set(RECIPES)
+    for name, recipe in RECIPES.items():
+        assert recipe.palette and set(recipe.palette) <= set(COLOURS), name
+        assert recipe.prints and set(recipe.prints) <= set(PRINTS), name
+        assert recipe.fabric in FABRICS and set(recipe.finish) <= set(FINISHES), name
+        assert recipe.scale in ("small", "medium", "large"), name
+    # no two styles share palette, first print and fabric: each reads as itself
+    looks = {(r.palette[:2], r.prints[0], r.fabric) for r in RECIPES.values()}
+    assert len(looks) == len(RECIPES)
+
+
+def test_every_style_has_a_reproducible_swatch():
     for name in ("vintage", "minimalist", "boho", "streetwear", "luxe", "preppy", "grunge", "sporty", "gothic",
                  "y2k", "cottagecore"):
         assert canonical_style(name) == name
@@ -54,9 +78,83 @@ def test_strength_and_colour_controls(polo):
 
 
 def test_reference_picture_and_taste(polo):
-    by_picture = restyle(polo, reference_image("coastal"))
+    by_picture = restyle(polo, reference_image("coastal"))  # white, navy and light blue stripes
+    assert by_picture.image.size == polo.size
+    assert "stripe" in by_picture.description and "navy" in by_picture.description
     taste = restyle(polo, [Image.open(GARMENTS / "04469_00.jpg"), Image.open(GARMENTS / "053319_1.jpg")])
-    assert by_picture.image.size == taste.image.size == polo.size
+    assert taste.image.size == polo.size and taste.description
+    neural = restyle(polo, reference_image("coastal"), engine="neural")
+    assert neural.image.size == polo.size
+
+
+def test_a_picture_with_no_readable_style_is_refused(polo):
+    with pytest.raises(RestyleError, match="no readable style"):
+        restyle(polo, Image.new("RGB", (300, 300), (128, 128, 128)))
+
+
+# --- the recipe engine on a garment whose answers are known ---------------------------------------------------
+def _tee(logo: bool = False) -> tuple[Image.Image, np.ndarray]:
+    """A mid-grey "tee" on white with soft vertical folds, and optionally a red logo block on the chest."""
+    height, width = 400, 300
+    mask = np.zeros((height, width), np.float32)
+    mask[60:360, 50:250] = 1
+    folds = 1 + 0.15 * np.sin(np.arange(width) / 9.0)[None, :]
+    pixels = np.full((height, width, 3), 245.0)
+    pixels[mask > 0] = 0
+    pixels += (mask * 120 * folds)[..., None] * np.ones(3)
+    if logo:
+        pixels[120:160, 110:190] = (200, 30, 30)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)), mask
+
+
+def _lab(image: Image.Image) -> np.ndarray:
+    import cv2
+
+    lab = cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2LAB).astype(float)
+    return np.dstack([lab[..., 0] * 100 / 255, lab[..., 1] - 128, lab[..., 2] - 128])
+
+
+def test_recipe_keeps_the_outside_the_folds_and_the_logo():
+    tee, mask = _tee(logo=True)
+    out = apply_recipe(tee, RECIPES["elegant"], mask)  # wine satin, plain
+    before, after = np.asarray(tee).astype(int), np.asarray(out).astype(int)
+    assert np.abs(after - before)[mask == 0].max() == 0
+    np.testing.assert_array_equal(after[130:150, 130:170], before[130:150, 130:170])  # the logo, as it was
+    cloth = (mask > 0) & ~np.pad(np.ones((40, 80), bool), ((120, 240), (110, 110)))
+    rows = slice(200, 340)
+    lightness_before, lightness_after = _lab(tee)[rows, 50:250, 0], _lab(out)[rows, 50:250, 0]
+    folds = np.corrcoef(lightness_before.mean(axis=0), lightness_after.mean(axis=0))[0, 1]
+    assert folds > 0.8  # the same folds, lit the same way
+    assert np.abs(after - before)[cloth].mean() > 20  # ...on another cloth
+
+
+def test_strength_runs_from_the_palette_to_the_full_look():
+    tee, mask = _tee()
+    inside = mask > 0
+    untouched = apply_recipe(tee, RECIPES["preppy"], mask, strength=0.0)
+    assert np.array_equal(np.asarray(untouched), np.asarray(tee))
+    hint = _lab(apply_recipe(tee, RECIPES["preppy"], mask, strength=0.3))  # palette only: navy, no tartan
+    full = _lab(apply_recipe(tee, RECIPES["preppy"], mask, strength=1.0))
+    assert hint[inside][:, 2].mean() < -15  # blue
+    hue_spread = lambda lab: np.std(np.arctan2(lab[inside][:, 2], lab[inside][:, 1]))  # noqa: E731
+    assert hue_spread(full) > 2 * hue_spread(hint)  # navy, green and red threads: the tartan's colours
+
+
+def test_preserve_colour_keeps_the_ground_and_prints_can_be_picked():
+    tee, mask = _tee()
+    kept = _lab(apply_recipe(tee, RECIPES["boho"], mask, preserve_colour=True))
+    assert np.median(np.abs(kept[mask > 0][:, 1:]), axis=0).max() < 8  # still a grey ground under the paisley
+    other = apply_recipe(tee, RECIPES["boho"], mask, print_name="tie-dye")
+    assert not np.array_equal(np.asarray(other), np.asarray(apply_recipe(tee, RECIPES["boho"], mask)))
+    with pytest.raises(RestyleError, match="print 'tartan' is not in this recipe"):
+        apply_recipe(tee, RECIPES["boho"], mask, print_name="tartan")
+
+
+def test_named_styles_say_what_they_apply(polo):
+    out = restyle(polo, "vintage")
+    recipe = RECIPES["vintage"]
+    assert out.description.startswith("vintage: " + ", ".join(recipe.palette))
+    assert recipe.prints[0] in out.description and "faded" in out.description
 
 
 @pytest.mark.parametrize(

@@ -46,11 +46,12 @@ def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
         with gr.Column(scale=2):
             gallery = gr.Gallery(label="Looks", columns=4, height="auto", object_fit="contain", interactive=False,
                                  format="png")
+            applied = gr.Markdown(label="What each look applied")
             download = gr.File(label="Download all (zip of PNGs)", interactive=False)
 
     def run(ids: list[str], files: list[str] | None, names: list[str], ref: str | None, user: str, secret: str,
             power: float, preserve: bool, request: gr.Request,
-            progress=gr.Progress()) -> tuple[list[tuple[Image.Image, str]], str]:
+            progress=gr.Progress()) -> tuple[list[tuple[Image.Image, str]], str, str]:
         loaded = allow(engines(), request)
         if user and user.strip():
             admin(loaded, secret)  # a stored history is staff-only here, as on the REST API
@@ -66,22 +67,24 @@ def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
             raise gr.Error("pick at least one garment and one look (a style, a reference picture or a customer)")
         if len(photos) * len(looks) > MAX_LOOKS:
             raise gr.Error(f"{len(photos)} garments × {len(looks)} looks is over {MAX_LOOKS} at once; pick fewer")
-        results = []
+        results, notes = [], []
         for step, ((title, photo), (kind, look)) in enumerate((p, x) for p in photos for x in looks):
             progress(step / (len(photos) * len(looks)), desc=f"{title}: {look if kind == 'style' else kind}")
             options = {"style": look} if kind == "style" else {"style_image": look} if kind == "reference" else {
                 "user_id": look}
             try:
-                image = loaded.restyle(photo, strength=power, preserve_colour=preserve, **options)
+                out = loaded.restyle(photo, strength=power, preserve_colour=preserve, **options)
             except (KeyError, ValueError) as err:
                 raise gr.Error(f"{title}: {public_message(err)}") from err
-            results.append((image, f"{title} · {look if kind != 'reference' else 'reference picture'}"))
-        return results, _zip(results, zips.name)
+            caption = f"{title} · {look if kind != 'reference' else 'reference picture'}"
+            results.append((out.image, caption))
+            notes.append(f"- **{caption}**: {out.description}")
+        return results, _zip(results, zips.name), "\n".join(notes)
 
     strip_on_upload(uploads)
     strip_on_upload(reference)
     go.click(run, inputs=[picked, uploads, styles, reference, customer, staff_key, strength, keep_colour],
-             outputs=[gallery, download], api_name="restyle")
+             outputs=[gallery, download, applied], api_name="restyle")
 
 
 def _zip(results: list[tuple[Image.Image, str]], folder: str) -> str:

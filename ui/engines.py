@@ -33,7 +33,7 @@ from recsys import (
     garment_classifier,
     read_products,
 )
-from style import restyle
+from style import RestyleOutput, restyle
 from tryon import (
     Ask,
     Choice,
@@ -206,8 +206,9 @@ class Engines:
 
     # --- restyle -----------------------------------------------------------------------------------------
     def restyle(self, image: bytes | Image.Image, style: str | None = None, style_image: bytes | None = None,
-                user_id: str | None = None, strength: float = 0.8, preserve_colour: bool = False) -> Image.Image:
-        """A garment photo in a named style, a reference picture's style, or a customer's taste (their history)."""
+                user_id: str | None = None, strength: float = 0.8, preserve_colour: bool = False) -> RestyleOutput:
+        """A garment photo in a named style, a reference picture's style, or a customer's taste (their history);
+        the output says what was applied ("vintage: cream, rust, ...; small ditsy floral; cotton, faded")."""
         if sum(x is not None for x in (style, style_image, user_id)) != 1:
             raise ValueError("give exactly one of style (a name), style_image or user_id (a customer's taste)")
         photo = image if isinstance(image, Image.Image) else decode_upload(image, "garment photo")
@@ -221,7 +222,7 @@ class Engines:
         else:
             target = style
         with self._lock:
-            return restyle(photo, target, strength=strength, preserve_colour=preserve_colour).image
+            return restyle(photo, target, strength=strength, preserve_colour=preserve_colour)
 
     # --- recommendations, catalog and users ----------------------------------------------------------------
     def recommend(self, user_id: str | None = None, ask: Ask | None = None, history: list[str] | None = None,

@@ -12,6 +12,7 @@ from .registry import (
     resolve,
     resolve_pretrained,
     sha256_of,
+    user_setting,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "resolve",
     "resolve_pretrained",
     "sha256_of",
+    "user_setting",
 ]

@@ -97,6 +97,12 @@ def _override(model_id: str) -> Path | None:
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
 
 
+def user_setting(model_id: str) -> str | None:
+    """What the user set for an optional model (``ATELIER_WEIGHTS_<ID>`` or its config entry), None when unset."""
+    get_entry(model_id)  # KeyError for an unknown id
+    return _override_value(model_id)
+
+
 def is_hub_id(value: str) -> bool:
     """``name`` or ``owner/name`` that is not an existing local path; absolute, ``./``, ``~`` or deeper paths are
     local."""

@@ -163,6 +163,8 @@ class RestyleRequest(Strict):
 class RestyleResponse(BaseModel):
     image: str = Field(description="the restyled garment, base64 PNG")
     style: str = Field(description="the style name, 'reference image' or 'taste of <user>'")
+    description: str = Field(description="what was applied, e.g. 'vintage: cream, rust, mustard, sage, mauve; small "
+                                         "ditsy floral; cotton, faded, grain', or what was read from the pictures")
 
 
 # --- recommend ----------------------------------------------------------------------------------------------

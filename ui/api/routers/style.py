@@ -29,4 +29,4 @@ async def restyle(request: Request, engines: EngineDep, key: WidgetKey) -> Resty
         out = await run_in_threadpool(engines.restyle, image, body.style, body.style_image, body.user_id,
                                       body.strength, body.preserve_colour)
     label = body.style or ("reference image" if body.style_image is not None else f"taste of {body.user_id}")
-    return RestyleResponse(image=png_base64(out), style=label)
+    return RestyleResponse(image=png_base64(out.image), style=label, description=out.description)

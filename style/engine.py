@@ -1,0 +1,319 @@
+"""The recipe engine: redraws a garment photo in a style's recipe (palette, print, fabric, finish) on the CPU.
+
+    out = apply_recipe(photo, RECIPES["vintage"], mask)          # mask: HxW in [0, 1], 1 = garment
+
+The garment keeps what makes it itself: its silhouette (nothing outside the mask changes), its folds and light
+(the photo's own shading multiplies the new fabric), its seams and stitching (the photo's fine detail is put back)
+and its logos and placement prints (kept as they are). What changes is the cloth: the print is drawn flat at the
+garment's real scale, bent a little along the folds, multiplied by the fabric's surface and its response to light,
+then finished (faded, washed, distressed, grain, crisp).
+
+``strength`` runs from a hint to the full look: up to 0.3 the garment only moves towards the palette's ground
+colour; from 0.3 to 0.7 the print and the fabric come in; from 0.7 on it is the whole recipe.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from tryon.vocab_data import COLOURS
+
+from .errors import RestyleError
+from .recipes import Recipe
+from .textures import draw_fabric, draw_print
+
+GARMENT_WIDTH_CM = 60.0  # a flat-lay top or dress is about this wide; sets the print's real scale
+PALETTE_ONLY, FULL_LOOK = 0.3, 0.7
+# A pixel this far off the garment's hue line in a*b* is print or logo, not a fold (see _other_hue).
+PRINT_CHROMA = 18.0
+# ...or this far in lightness; either only where the region's edge is sharp (folds are soft, print edges hard).
+PRINT_LIGHTNESS, SHARP = 30.0, 12.0
+# More of the garment than this is "print" (colour blocks aside): an all-over pattern, which the new print replaces.
+LOGO_SHARE = 0.25
+LOGO_AREA, ALL_OVER = 0.0008, 8  # a logo is bigger than a speck; this many sizeable marks are an all-over print
+BLOCK_SHARE = 0.08  # one region this big is a colour block (a panel, a yoke), not a logo...
+BLOCK_SPREAD = 12.0  # ...if it is one colour: the std of its L* is below this
+MAX_DETAIL = 8.0  # L* units: a seam's shadow, not a colour step
+GREYER = 0.35  # a pixel with less than this share of the ground's chroma along its hue is a grey motif
+DARK = 35.0  # L*: cloth darker than this has its folds' contrast softened (see _shading)
+NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it has no hue line
+FOLD_BEND = 0.004  # the most the print moves along a fold, as a share of the photo's long side (3 px at 768)
+
+
+@dataclass
+class Surface:
+    """What the engine reads from a garment photo before drawing: its light, its fine detail and its logos."""
+
+    shading: np.ndarray  # HxW float32: linear lightness over the garment's median (1 = mid, <1 folds)
+    detail: np.ndarray  # HxW float32: the photo's fine lightness detail (seams, stitching), Lab L units
+    keep: np.ndarray  # HxW float32: logos and placement prints, kept as they are
+    ground: np.ndarray  # (3,) float32 RGB: the garment's own main colour
+    px_per_cm: float
+
+
+def apply_recipe(
+    image: Image.Image, recipe: Recipe, mask: np.ndarray, strength: float = 1.0, preserve_colour: bool = False,
+    print_name: str | None = None, seed: int = 0,
+) -> Image.Image:
+    """``image`` redrawn in ``recipe`` inside ``mask``; ``print_name`` picks one of the recipe's prints (default
+    its first); ``preserve_colour`` keeps the garment's own ground colour under the new print and fabric."""
+    # 1. Check inputs
+    rgb = np.asarray(image.convert("RGB"))
+    if mask.shape != rgb.shape[:2]:
+        raise RestyleError(f"mask must be {rgb.shape[:2]} like the image; got {mask.shape}")
+    if not 0.0 <= strength <= 1.0:
+        raise RestyleError(f"strength must be between 0 and 1; got {strength}")
+    print_name = print_name or recipe.prints[0]
+    if print_name not in recipe.prints:
+        raise RestyleError(f"print {print_name!r} is not in this recipe; it has {', '.join(recipe.prints)}")
+    alpha = np.clip(mask, 0, 1).astype(np.float32)
+    if strength == 0 or not alpha.any():
+        return image.convert("RGB")
+    # 2. Read the garment, then draw the new cloth flat at its real scale
+    surface = read_surface(rgb, alpha > 0.5)
+    colours = palette_rgb(recipe.palette)
+    if preserve_colour:
+        colours[0] = surface.ground
+    drawn = int(np.clip((strength - PALETTE_ONLY) / (FULL_LOOK - PALETTE_ONLY), 0, 1) * 100) / 100
+    seed = zlib.crc32(f"{recipe.palette}{print_name}{seed}".encode())
+    cloth = _cloth(rgb.shape[:2], colours, recipe, print_name, surface, drawn, seed)
+    # 3. Finish, put the seams back, and hand-blend towards the photo for a hint
+    cloth = finish(cloth, recipe.finish, drawn, alpha > 0.5, seed)
+    cloth = _with_detail(cloth, surface.detail)
+    hint = min(1.0, strength / PALETTE_ONLY)
+    new = rgb.astype(np.float32) * (1 - hint) + cloth * hint
+    new = new * (1 - surface.keep[..., None]) + rgb * surface.keep[..., None]
+    # 4. Only the garment changes: outside the mask the photo's own pixels, untouched
+    out = rgb * (1 - alpha[..., None]) + new * alpha[..., None]
+    out = np.where(alpha[..., None] > 0, out, rgb)
+    return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8))
+
+
+def palette_rgb(names: tuple[str, ...]) -> np.ndarray:
+    """(k, 3) float32 RGB of vocabulary colour names."""
+    return np.array([COLOURS[name][0] for name in names], np.float32)
+
+
+def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
+    """The garment's light, fine detail, logos, main colour and scale (pixels per centimetre)."""
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lightness, ab = lab[..., 0] * (100 / 255), lab[..., 1:] - 128
+    ground = _ground(np.concatenate([lightness[garment][:, None], ab[garment]], axis=1))
+    regions, kinds = _print_regions(lightness, ab, ground, garment)
+    plain = garment & (regions == 0)
+    blocks = garment & np.isin(regions, np.flatnonzero(kinds == BLOCK))
+    logos = garment & np.isin(regions, np.flatnonzero(kinds == LOGO))
+    # On an all-over print little plain cloth is left between the motifs to read the folds from: only the
+    # broad light is kept, so that no ghost of the old print shows through
+    all_over = (kinds == MOTIF)[regions].sum() > LOGO_SHARE * garment.sum()
+    shading = _shading(lightness, regions, kinds, garment)
+    if all_over:
+        shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.02 * max(garment.shape)), 0.6, 1.3)
+    return Surface(
+        shading=shading,
+        detail=_detail(lightness, plain | blocks, regions) * (0.5 if all_over else 1.0),
+        keep=cv2.GaussianBlur(logos.astype(np.float32), (0, 0), 0.8) * garment,
+        ground=np.median(rgb[plain if plain.any() else garment], axis=0).astype(np.float32),
+        px_per_cm=_px_per_cm(garment),
+    )
+
+
+def _ground(pixels: np.ndarray) -> np.ndarray:
+    """The cloth's own colour (L*, a*, b*): the most common colour, not the median, which on a busy print falls
+    between the ground and the print. Binned coarsely (a shadow and its lit side share a bin in a*b*)."""
+    bins = np.floor(pixels / (12.0, 6.0, 6.0)).astype(np.int64)
+    keys = (bins[:, 0] * 1000 + bins[:, 1] + 500) * 1000 + bins[:, 2] + 500
+    values, counts = np.unique(keys, return_counts=True)
+    return np.median(pixels[keys == values[np.argmax(counts)]], axis=0)
+
+
+PLAIN, BLOCK, LOGO, MOTIF = range(4)  # what a region of the garment photo is
+
+
+def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
+                   garment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Connected regions far from the ground colour, and what each is: a colour block (a big panel, redrawn
+    with its own folds), a logo or placement print (kept), or a motif of an all-over print (redrawn, its
+    light filled in from around it). Label 0 is the plain ground. A small region counts only if its edge is
+    sharp: a deep fold or a velvet's sheen is as far from the ground as a print, but soft-edged."""
+    hue, greyer = _other_hue(lightness, ab, ground)
+    hue &= garment
+    far = hue | (garment & (greyer | (np.abs(lightness - ground[0]) > PRINT_LIGHTNESS)))
+    count, labels = cv2.connectedComponents(far.astype(np.uint8), connectivity=8)
+    edge = np.abs(lightness - cv2.GaussianBlur(lightness, (0, 0), 2))
+    rim = far & ~cv2.erode(far.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    sharpness = np.bincount(labels[rim], edge[rim], count) / np.maximum(np.bincount(labels[rim], None, count), 1)
+    area = np.bincount(labels.ravel(), None, count)
+    hued = np.bincount(labels.ravel(), hue.ravel(), count) > 0.5 * area  # mostly another hue: print, soft or not
+    grey = np.bincount(labels.ravel(), greyer.ravel(), count) > 0.5 * area
+    kinds = np.where((sharpness < SHARP) & ~hued & ~grey, PLAIN, MOTIF)  # soft-edged, same hue: a fold, a sheen
+    # a panel of one other colour, whatever its edge (a big region of many colours is a print run together)
+    spread = np.sqrt(np.maximum(np.bincount(labels.ravel(), lightness.ravel() ** 2, count) / np.maximum(
+        area, 1) - (np.bincount(labels.ravel(), lightness.ravel(), count) / np.maximum(area, 1)) ** 2, 0))
+    kinds[(area > BLOCK_SHARE * garment.sum()) & (spread < BLOCK_SPREAD)] = BLOCK
+    kinds[0] = PLAIN
+    area = area / max(garment.sum(), 1)
+    motifs = kinds == MOTIF
+    # a logo is another colour, or lighter (ink on cloth); a dark sharp mark is as often the inside of a neckline
+    lighter = np.bincount(labels.ravel(), lightness.ravel(), count) / np.maximum(area * garment.sum(), 1) > (
+        ground[0] + PRINT_LIGHTNESS / 2)
+    sizeable = motifs & (area > LOGO_AREA) & (hued | lighter)
+    if area[motifs].sum() <= LOGO_SHARE and sizeable.sum() < ALL_OVER:  # a few marks, not an all-over print
+        kinds[sizeable] = LOGO
+    labels[np.isin(labels, np.flatnonzero(kinds == PLAIN))] = 0
+    return labels, kinds
+
+
+def _other_hue(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels of another colour than the ground's: off its hue line in a*b* (a highlight or a shadow stays on
+    it), or coloured at all on a grey, black or white ground; and, apart, pixels much greyer than the ground and
+    not much lighter (a grey motif on orange; a highlight goes greyer only as it gets lighter)."""
+    chroma = float(np.linalg.norm(ground[1:]))
+    if chroma < NEUTRAL:
+        return np.linalg.norm(ab, axis=-1) > PRINT_CHROMA / 2, np.zeros(lightness.shape, bool)
+    along = ab @ (ground[1:] / chroma)
+    across = np.abs(ab[..., 0] * ground[2] - ab[..., 1] * ground[1]) / chroma
+    greyer = (along < GREYER * chroma) & (lightness < ground[0] + PRINT_LIGHTNESS) & (chroma > PRINT_CHROMA)
+    return (across > PRINT_CHROMA) | (along < -PRINT_CHROMA / 2), greyer
+
+
+def _shading(lightness: np.ndarray, regions: np.ndarray, kinds: np.ndarray, garment: np.ndarray) -> np.ndarray:
+    """Linear lightness over its region's median (the ground's, or a colour block's own), so folds carry over and
+    colours do not; under logos and motifs it is filled in from around them (normalised blur), so a print does
+    not show through the new cloth as a ghost."""
+    linear = _linear(lightness)
+    ratio = np.ones_like(linear)
+    read = np.zeros_like(garment)
+    # a print's antialiased rim is lighter or darker than the cloth but not far enough to be print: skip it too
+    printed = cv2.dilate(((regions > 0) & ~np.isin(regions, np.flatnonzero(kinds == BLOCK))).astype(np.uint8),
+                         np.ones((9, 9), np.uint8)) > 0
+    for label in (0, *np.flatnonzero(kinds == BLOCK)):
+        region = garment & (regions == label) & ~printed
+        if region.any():  # black cloth: its folds are faint, keep them faint
+            ratio[region] = linear[region] / max(float(np.median(linear[region])), 0.005)
+            read |= region
+    weight = read.astype(np.float32)
+    reach = max(6.0, 0.02 * max(garment.shape))  # wide enough to fill a big motif from its surroundings
+    filled = cv2.GaussianBlur(ratio * weight, (0, 0), reach)
+    spread = cv2.GaussianBlur(weight, (0, 0), reach)
+    filled = np.where(spread > 0.05, filled / np.maximum(spread, 1e-4), 1.0)
+    ratio = cv2.GaussianBlur(np.where(read, ratio, filled), (0, 0), 1.2)
+    # On dark cloth a fold is a small step in lightness but a big ratio, and so is every speck of noise: soften
+    ground = float(np.median(lightness[garment])) if garment.any() else 50.0
+    ratio = np.maximum(ratio, 1e-3) ** float(np.clip(ground / DARK, 0.35, 1.0))
+    return np.clip(ratio, 0.15, 1.8).astype(np.float32)
+
+
+def _linear(lightness: np.ndarray) -> np.ndarray:
+    """CIE L* (0-100) to relative luminance Y (0-1)."""
+    f = (lightness + 16) / 116
+    return np.where(lightness > 8, f**3, lightness / 903.3).astype(np.float32)
+
+
+def _detail(lightness: np.ndarray, read: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """Seams, stitching and edges: the photo's lightness minus a 1.5 px blur, away from the edges of prints and
+    colour blocks (whose steps are colour, not stitching), and no stronger than a seam."""
+    near_print = cv2.dilate((regions > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    inner_edges = near_print & ~cv2.erode((regions > 0).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    high = np.clip(lightness - cv2.GaussianBlur(lightness, (0, 0), 1.5), -MAX_DETAIL, MAX_DETAIL)
+    return np.where(read & ~inner_edges, high, 0).astype(np.float32)
+
+
+def _px_per_cm(garment: np.ndarray) -> float:
+    columns = np.flatnonzero(garment.any(axis=0))
+    return max(1.0, (columns[-1] - columns[0] + 1) / GARMENT_WIDTH_CM) if len(columns) else 1.0
+
+
+def _cloth(shape: tuple[int, int], colours: np.ndarray, recipe: Recipe, print_name: str, surface: Surface,
+           drawn: float, seed: int) -> np.ndarray:
+    """The new cloth lit like the photo: flat print x fabric relief x the fabric's response to the photo's light.
+    ``drawn`` in [0, 1] fades the print and the fabric in (0: the palette's ground colour only)."""
+    flat = draw_print(print_name, shape, colours, surface.px_per_cm, seed, recipe.scale)
+    flat = colours[0] * (1 - drawn) + flat * drawn
+    fabric = draw_fabric(recipe.fabric, shape, surface.px_per_cm, seed)
+    relief = 1 + (fabric.relief - 1) * drawn
+    flat, relief = _bend(flat, relief, surface.shading)
+    light = surface.shading * (1 - drawn) + fabric.shade(surface.shading) * drawn
+    linear = (flat / 255) ** 2.2 * (relief * light)[..., None]
+    return np.clip(linear, 0, 1) ** (1 / 2.2) * 255
+
+
+def _bend(flat: np.ndarray, relief: np.ndarray, shading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shift the print a few pixels along the folds' slope (the broad folds only), so stripes and checks curve
+    with the cloth instead of lying on it like a sticker."""
+    height, width = shading.shape
+    side = max(height, width)
+    soft = cv2.GaussianBlur(shading, (0, 0), 0.015 * side)
+    dy, dx = np.gradient(soft)
+    steepest = float(np.percentile(np.hypot(dx, dy), 99)) + 1e-6
+    scale = FOLD_BEND * side / steepest
+    grid_y, grid_x = np.mgrid[0:height, 0:width].astype(np.float32)
+    map_x, map_y = grid_x + (dx * scale).astype(np.float32), grid_y + (dy * scale).astype(np.float32)
+    bend = [cv2.remap(x, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT) for x in (flat, relief)]
+    return bend[0], bend[1]
+
+
+def finish(cloth: np.ndarray, finishes: tuple[str, ...], amount: float, garment: np.ndarray,
+           seed: int) -> np.ndarray:
+    """Faded, washed, distressed, grain and crisp, applied in Lab; ``amount`` in [0, 1] scales them."""
+    if not finishes or amount == 0:
+        return cloth
+    lab = cv2.cvtColor(np.clip(cloth, 0, 255).astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    rng = np.random.default_rng(seed)
+    for name in finishes:
+        FINISHES[name](lab, amount, garment, rng)
+    return np.clip(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB), 0, 1) * 255
+
+
+def _faded(lab: np.ndarray, amount: float, garment: np.ndarray, rng: np.random.Generator) -> None:
+    """Sun-bleached: blacks lifted, colour drained, a warm cast."""
+    lab[..., 0] += amount * (14 - 0.18 * lab[..., 0])
+    lab[..., 1:] *= 1 - 0.35 * amount
+    lab[..., 2] += 4 * amount
+
+
+def _washed(lab: np.ndarray, amount: float, garment: np.ndarray, rng: np.random.Generator) -> None:
+    """Softer contrast and a little less colour, as after many washes."""
+    lab[..., 0] += amount * 0.12 * (60 - lab[..., 0])
+    lab[..., 1:] *= 1 - 0.15 * amount
+
+
+def _distressed(lab: np.ndarray, amount: float, garment: np.ndarray, rng: np.random.Generator) -> None:
+    """Worn edges: along the hems, cuffs and outline the dye is rubbed off in short horizontal threads (the
+    white weft showing), as on washed flannel and old denim; a few small abrasions elsewhere."""
+    height, width = garment.shape
+    edge = cv2.distanceTransform(garment.astype(np.uint8), cv2.DIST_L2, 3)
+    band = np.exp(-edge / (0.012 * max(height, width)))
+    threads = cv2.GaussianBlur(rng.random((height, width)).astype(np.float32), (0, 0), sigmaX=4, sigmaY=0.7)
+    threads = np.clip((threads - 0.5) / 0.04, 0, 1)  # sparse short streaks
+    spots = cv2.GaussianBlur(rng.random((height, width)).astype(np.float32), (0, 0), 0.01 * max(height, width))
+    spots = np.clip((spots - spots.mean()) / (spots.std() + 1e-6) - 2.2, 0, 1)  # rare small worn patches
+    worn = amount * np.clip(threads * (band + spots), 0, 1)
+    lab[..., 0] += worn * (92 - lab[..., 0]) * 0.6
+    lab[..., 1:] *= 1 - 0.6 * worn[..., None]
+
+
+def _grain(lab: np.ndarray, amount: float, garment: np.ndarray, rng: np.random.Generator) -> None:
+    """Film-like grain on the lightness."""
+    lab[..., 0] += amount * rng.normal(0, 2.5, garment.shape).astype(np.float32)
+
+
+def _crisp(lab: np.ndarray, amount: float, garment: np.ndarray, rng: np.random.Generator) -> None:
+    """A touch more contrast, as a freshly pressed fabric."""
+    mean = float(lab[..., 0][garment].mean()) if garment.any() else 50.0
+    lab[..., 0] = mean + (lab[..., 0] - mean) * (1 + 0.1 * amount)
+
+
+FINISHES = {"faded": _faded, "washed": _washed, "distressed": _distressed, "grain": _grain, "crisp": _crisp}
+
+
+def _with_detail(cloth: np.ndarray, detail: np.ndarray) -> np.ndarray:
+    """Seams and stitching back on the new cloth (its lightness plus the photo's fine detail)."""
+    lab = cv2.cvtColor(np.clip(cloth, 0, 255).astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    lab[..., 0] = np.clip(lab[..., 0] + 0.8 * detail, 0, 100)
+    return np.clip(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB), 0, 1) * 255

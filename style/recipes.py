@@ -1,0 +1,75 @@
+"""What makes a garment read as each style: one recipe per name in the style vocabulary (tryon.STYLES).
+
+A recipe is written for a stylist: a palette of named colours (the vocabulary's, so "rust" means the parser's
+rust), prints in the order they are tried, the fabric the garment is redrawn as, and finishes. The first
+colour is the ground, the others are the print's. ``style.RecipeRestyler`` draws them; see style/textures.py for
+what each print and fabric looks like.
+
+Prints: solid, stripe, pinstripe, tartan, plaid, gingham, ditsy floral, floral, paisley, polka dot, leopard,
+camo, tie-dye, lace, ikat, argyle, herringbone, colour block.
+Fabrics: cotton, jersey, linen, denim, canvas, suede, leather, velvet, satin, sequins, wool, tweed, knit, chiffon,
+technical.
+Finishes: faded (sun-bleached, lifted blacks), washed (softer contrast), distressed (abrasion and nicks), grain
+(film-like noise), crisp (a touch more contrast).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Recipe:
+    palette: tuple[str, ...]  # vocabulary colour names; the first is the ground
+    prints: tuple[str, ...]  # the first is the default; the others are alternatives a stylist can pick
+    fabric: str
+    finish: tuple[str, ...] = ()
+    scale: str = "medium"  # the print's size on the garment: small, medium or large
+    accents: str = ""  # what a stylist would add by hand (and a diffusion prompt can say)
+
+
+# Laid out by hand, one style a block, so a stylist can read and edit them.
+# fmt: off
+RECIPES: dict[str, Recipe] = {
+    "vintage":     Recipe(("cream", "rust", "mustard", "sage", "mauve"), ("ditsy floral", "gingham"),
+                          "cotton", ("faded", "grain"), "large", "peter-pan collar, covered buttons"),
+    "minimalist":  Recipe(("off-white", "light grey", "black"), ("solid",),
+                          "cotton", ("crisp",), "medium", "no trims, hidden placket"),
+    "boho":        Recipe(("cream", "terracotta", "rust", "olive", "mustard"), ("paisley", "tie-dye", "floral"),
+                          "linen", ("washed",), "medium", "fringe, tassels, embroidery"),
+    "streetwear":  Recipe(("grey", "black", "charcoal", "light grey"), ("camo", "colour block"),
+                          "jersey", (), "large", "oversized fit, big logo, drop shoulders"),
+    "classic":     Recipe(("camel", "brown", "cream"), ("herringbone", "solid"),
+                          "wool", ("crisp",), "small", "horn buttons, notch lapels"),
+    "preppy":      Recipe(("navy", "dark green", "red", "mustard"), ("tartan", "argyle", "stripe"),
+                          "cotton", ("crisp",), "medium", "crest, contrast collar"),
+    "sporty":      Recipe(("white", "cobalt", "black", "fluorescent green"), ("colour block", "stripe"),
+                          "technical", (), "large", "piping, side stripes, zip"),
+    "elegant":     Recipe(("wine", "champagne"), ("solid",),
+                          "satin", (), "medium", "draped neckline, self-covered buttons"),
+    "grunge":      Recipe(("dark red", "black", "charcoal"), ("plaid",),
+                          "cotton", ("faded", "distressed"), "large", "rips, safety pins, layered tee"),
+    "gothic":      Recipe(("black", "burgundy"), ("lace", "solid"),
+                          "velvet", (), "small", "silver hardware, corset lacing"),
+    "romantic":    Recipe(("light pink", "white", "rose"), ("floral", "lace"),
+                          "chiffon", (), "medium", "ruffles, bows, puff sleeves"),
+    "y2k":         Recipe(("light pink", "hot pink", "black", "lilac"), ("leopard", "tie-dye"),
+                          "satin", (), "medium", "rhinestones, butterflies, baby-tee fit"),
+    "casual":      Recipe(("grey melange", "navy", "white"), ("solid", "stripe"),
+                          "jersey", ("washed",), "medium", "raglan sleeves, kangaroo pocket"),
+    "business":    Recipe(("charcoal", "light grey"), ("pinstripe", "solid"),
+                          "wool", ("crisp",), "small", "tailored collar, shirt cuffs"),
+    "western":     Recipe(("dark red", "white", "black"), ("paisley", "solid"),
+                          "cotton", ("washed",), "small", "bandana print, yoke, snap buttons, fringe"),
+    "utility":     Recipe(("greenish khaki", "khaki", "olive"), ("solid", "camo"),
+                          "canvas", ("washed",), "large", "cargo pockets, epaulettes, D-rings"),
+    "coastal":     Recipe(("white", "navy", "light blue"), ("stripe",),
+                          "linen", ("washed",), "medium", "rope trim, rolled sleeves"),
+    "ethnic":      Recipe(("crimson", "mustard", "teal", "dark purple", "gold"), ("ikat", "paisley"),
+                          "cotton", (), "medium", "mirror work, embroidered neckline"),
+    "luxe":        Recipe(("gold", "black"), ("solid",),
+                          "sequins", (), "small", "gold hardware, silk lining"),
+    "cottagecore": Recipe(("white", "rose", "sage", "cream"), ("gingham", "ditsy floral"),
+                          "linen", ("washed",), "small", "puff sleeves, smocking, lace trim"),
+}
+# fmt: on
