@@ -113,7 +113,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     all_over = (kinds == MOTIF)[regions].sum() > LOGO_SHARE * garment.sum()
     shading = _shading(lightness, regions, kinds, garment)
     if all_over:
-        shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.02 * max(garment.shape)), 0.6, 1.3)
+        shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.05 * max(garment.shape)), 0.8, 1.15)
     return Surface(
         shading=shading,
         detail=_detail(lightness, plain | blocks, regions) * (0.5 if all_over else 1.0),

@@ -114,8 +114,9 @@ def test_stylist_taste_needs_an_admin_key_and_tells_nothing_about_ids(live_url: 
             client.predict([POLO], None, [], None, customer, secret, 0.8, False, api_name="/restyle")
         answers.append(str(refused.value))
     assert all("admin key" in a for a in answers) and len(set(answers)) == 1
-    looks, _ = client.predict([POLO], None, [], None, "taste-owner", admin_secret, 0.8, False, api_name="/restyle")
-    assert len(looks) == 1
+    looks, _, applied = client.predict([POLO], None, [], None, "taste-owner", admin_secret, 0.8, False,
+                                       api_name="/restyle")
+    assert len(looks) == 1 and "; " in applied  # what was read from the customer's history, in words
     engines.delete_user("taste-owner")
 
 

@@ -202,8 +202,14 @@ def test_cli_restyle_file_and_folder(tmp_path, capsys):
 
     assert main(["restyle", "--image", str(POLO), "--style", "boho", "--out", str(tmp_path / "o.png")]) == 0
     assert Image.open(tmp_path / "o.png").size == Image.open(POLO).size
-    assert main(["restyle", "--image", str(GARMENTS), "--style", "grunge", "--out", str(tmp_path / "all")]) == 0
-    assert len(list((tmp_path / "all").glob("*.png"))) == len(list(GARMENTS.glob("*.jpg")))
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("09163_00.jpg", "04469_00.jpg"):
+        (folder / name).write_bytes((GARMENTS / name).read_bytes())
+    (folder / "broken.jpg").write_bytes(b"not a photo")  # skipped with a message, the batch goes on
+    assert main(["restyle", "--image", str(folder), "--style", "grunge", "--out", str(tmp_path / "all")]) == 0
+    assert sorted(p.name for p in (tmp_path / "all").glob("*.png")) == ["04469_00.png", "09163_00.png"]
+    assert "skipped broken.jpg" in capsys.readouterr().err
     assert main(["restyle", "--image", str(POLO), "--style", "nope", "--out", str(tmp_path / "x.png")]) == 2
     assert "unknown style" in capsys.readouterr().err
 
