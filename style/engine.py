@@ -116,7 +116,8 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.05 * max(garment.shape)), 0.8, 1.15)
     return Surface(
         shading=shading,
-        detail=_detail(lightness, plain | blocks, regions) * (0.5 if all_over else 1.0),
+        # a label's or a rivet's own stitching stays (a flat patch reads as a glitch); an all-over print's does not
+        detail=_detail(lightness, plain | blocks if all_over else garment, regions) * (0.5 if all_over else 1.0),
         keep=cv2.GaussianBlur(logos.astype(np.float32), (0, 0), 0.8) * garment,
         ground=np.median(rgb[plain if plain.any() else garment], axis=0).astype(np.float32),
         px_per_cm=_px_per_cm(garment),

@@ -1,28 +1,39 @@
 """Read a style Recipe from pictures: a stylist's reference picture, or a shopper's product photos (their taste).
 
     reading = read_style([Image.open("reference.jpg")])
-    reading.recipe        # Recipe(palette=("rust", "cream", "mustard"), prints=("ditsy floral",), ...)
-    reading.description   # "warm earth tones (rust, cream, mustard); small ditsy florals"
+    reading.recipe        # Recipe(palette=("navy", "white"), prints=("stripe",), fabric="cotton", scale="medium")
+    reading.description   # "cool neutrals (navy, white); medium stripes"
+    read_style(photos, masks)  # product photos on a backdrop, each with its garment mask (1 = garment)
 
-How it reads, on each picture cropped to its garment mask and shrunk to 256 px (long side):
-- palette: k-means in CIE Lab over the garment's flat pixels (print edges blend two colours, so the steepest are
-  left out) on a grid of at most 128 px, clusters closer than CIEDE2000 8 merged, those under 3% of the area
-  dropped, each named by the nearest vocabulary colour (tryon.vocab_data.COLOURS) in CIEDE2000 with the
-  textile industry's lightness weight (kL=2: shading moves lightness far more than hue). Ground (largest) first.
-- print: texture coverage (how much of the garment holds sharp colour edges) separates prints from plain
-  fabric; the orientation of those edges separates stripes (one direction) and checks (two, at right angles)
-  from the rest; the blobs off the ground colour separate polka dots (many round, equal, evenly spaced blobs),
-  camo (big blobs in 3-4 muted colours) and florals (the rest; small ones are "ditsy floral"). Plain fabric in
-  a few very different large areas is "colour block".
-- scale: the print's period (or motif size) against the garment's width, taken as 60 cm.
-- fabric and finish: only what shows clearly (a denim blue with a fine fleck, a dark gloss, a lifted warm
-  palette); cotton and no finish otherwise.
+How, on each picture cropped to its garment and shrunk to 256 px (long side):
+- light: a product photo's light, plain backdrop is taken as the studio's white (per-channel gain), so a white
+  shirt shot on light grey reads white.
+- palette: k-means (6 clusters, fixed seed) in CIE Lab on a grid of at most 128 px; clusters closer than
+  CIEDE2000 8 merged; clusters of edge pixels lying between two larger colours dropped (a print's edges blend
+  its colours); under 3% of the area dropped. Each is named by the nearest vocabulary colour
+  (tryon.vocab_data.COLOURS) in CIEDE2000, neutral or tinted first (see _nearest_name). Ground (largest) first.
+  Several pictures pool their clusters by garment area.
+- print: how many of the garment's cells hold sharp colour edges (coverage) separates printed from plain; the
+  direction of those edges separates stripes (one direction) and checks (two at right angles) from the rest;
+  the patches in colours clearly off the ground separate polka dots (at least 8 round, equal, evenly spaced),
+  camo (big patches in 3-4 muted, tinted colours) and florals (the rest; small ones are "ditsy floral"). Few
+  edges but big crisp patches is a big print; two very different plain areas with a sharp border are
+  "colour block". Checks: gingham (2 colours), plaid (large), tartan (3 colours or more; the blend where bands
+  cross is not a colour). Thin lines on a dark ground covering most of it: pinstripe.
+- scale: the print's period (the power spectrum's peak; a dot lattice's spacing; for blob prints at most twice
+  the typical patch) against the garment's width, taken as 60 cm: under 3 cm small, over 8 cm large.
+- fabric: cotton unless a plain garment clearly shows otherwise (a mid indigo blue: denim; dark and glossy:
+  leather or velvet; broad highlights on a smooth light fabric: satin). finish: "faded" for a lifted,
+  low-chroma, warm palette.
+- no readable style: a whole picture (no mask) in one flat near-neutral colour raises RestyleError.
 
-Limits: prints it cannot tell apart (paisley, leopard, tie-dye, lace, ikat, argyle, herringbone) come out as the
-nearest class it can read (floral, camo or solid); a print finer than ~1/100 of the garment's width (pinstripes
-on a small photo, melange, knit stitches) is below the working resolution and reads as plain; real colours are
-named with the vocabulary's swatches, so a dark navy under studio light may read as charcoal; shadows on a plain
-garment can add a darker shade to its palette.
+Limits: paisley, leopard, tie-dye, lace, ikat, argyle and herringbone are not told apart (they read as floral,
+camo or solid); prints finer than ~1/100 of the garment (fine shirt stripes, melange, knit stitches, twill) are
+below the working resolution and read as plain; a placement print (a logo, a big motif on a plain tee) reads as
+plain; the vocabulary's swatches are saturated (CSS-like), so a dark navy garment may read as cobalt or
+charcoal and a studio black as charcoal; everything inside the mask counts, so a mask that holds a model's
+skin, hair and other clothes puts them in the palette and the print. Fabric rules are conservative and were
+not checked on labelled fabrics (none were at hand).
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from PIL import Image
+from scipy.spatial import cKDTree
 from skimage.color import deltaE_ciede2000
 from sklearn.cluster import KMeans
 
@@ -49,7 +61,6 @@ _MIN_PIXELS = 64
 _CLUSTERS = 6
 _MERGE_DE = 8.0  # CIEDE2000 below which two clusters are one colour
 _MIN_SHARE = 0.03  # colours under 3% of the area are specks, not palette
-_KL = 2
 _OFF_GROUND = 20.0  # CIEDE2000 from the ground beyond which a colour is print, not the ground's shading
 _GARMENT_CM = 60.0
 _UNNAMED = frozenset({"multicolour", "transparent", "metallic", "skin", "nude"})
@@ -68,12 +79,12 @@ def _vocabulary() -> tuple[tuple[str, ...], np.ndarray]:
 
 _NAMES, _NAME_LAB = _vocabulary()
 _NAME_CHROMA = np.hypot(_NAME_LAB[:, 1], _NAME_LAB[:, 2])
-_NAME_HUE = np.degrees(np.arctan2(_NAME_LAB[:, 2], _NAME_LAB[:, 1])) % 360
-_KC, _GATE, _HUEW, _WP = 2, 6, 30, 1
 
 
 @dataclass(frozen=True)
 class Reading:
+    """The Recipe read from the pictures, and what was read in words for a stylist."""
+
     recipe: Recipe
     description: str  # plain words for a stylist: palette mood + named colours; print (with size); fabric/finish
 
@@ -135,9 +146,10 @@ def _read_picture(image: Image.Image, mask: np.ndarray | None, label: str) -> _P
     print_, size_cm = _print(lab, interior, gradient, magnitude, centres, shares)
     if print_ in ("gingham", "plaid", "tartan"):
         centres, shares = _woven(centres, shares)
+    fabric = _fabric(lab, interior, magnitude) if print_ == "solid" else "cotton"
     # Under one Lab unit of variation is a swatch; a photographed garment varies by more (folds, light, weave).
     flat = mask is None and float(lab[interior].std(axis=0).max()) < 1.0
-    return _Picture(centres, shares, int(interior.sum()), print_, size_cm, "cotton", flat)
+    return _Picture(centres, shares, int(interior.sum()), print_, size_cm, fabric, flat)
 
 
 def _prepare(image: Image.Image, mask: np.ndarray | None, label: str) -> tuple[np.ndarray, np.ndarray]:
@@ -153,10 +165,11 @@ def _prepare(image: Image.Image, mask: np.ndarray | None, label: str) -> tuple[n
         if keep.shape != (h, w):
             raise RestyleError(f"{label}: mask is {keep.shape[1::-1]} but the picture is {w}x{h}; pass one per pixel")
         keep = keep.astype(np.float32) > 0.5
+    tiny = RestyleError(f"{label}: the garment mask covers only {keep.mean():.1%} of the picture, too little to "
+                        "read; pass a mask of the garment (1 = garment) or none")
     if keep.mean() < _MIN_AREA or keep.sum() < _MIN_PIXELS:
-        raise RestyleError(f"{label}: the garment mask covers only {keep.mean():.1%} of the picture, too little "
-                           "to read; pass a mask of the garment (1 = garment) or none")
-    gain = _white_point(rgb, keep) if mask is not None and _WP else np.ones(3, np.float32)
+        raise tiny
+    gain = _white_point(rgb, keep) if mask is not None else np.ones(3, np.float32)
     ys, xs = np.nonzero(keep)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     rgb, keep = rgb[top:bottom, left:right], keep[top:bottom, left:right]
@@ -165,7 +178,10 @@ def _prepare(image: Image.Image, mask: np.ndarray | None, label: str) -> tuple[n
     if factor < 1:
         rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
         keep = cv2.resize(keep.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.5
-    lab = cv2.cvtColor(rgb.astype(np.float32) * (gain / 255), cv2.COLOR_RGB2Lab)  # unclipped: keeps a white shirt's folds
+        if keep.sum() < _MIN_SIDE:  # a scattered mask (specks over a big picture) shrinks to nothing
+            raise tiny
+    # Unclipped after the gain: a white shirt keeps its folds.
+    lab = cv2.cvtColor(rgb.astype(np.float32) * (gain / 255), cv2.COLOR_RGB2Lab)
     return lab, keep
 
 
@@ -193,7 +209,11 @@ def _gradient(lab: np.ndarray) -> np.ndarray:
 def _clusters(lab: np.ndarray, inside: np.ndarray, magnitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Colour clusters of the garment: Lab centres and area shares, largest first."""
     step = max(1, int(np.ceil(max(lab.shape[:2]) / _PALETTE_SIDE)))
-    pixels, steepness = lab[::step, ::step][inside[::step, ::step]], magnitude[::step, ::step][inside[::step, ::step]]
+    grid = np.zeros_like(inside)
+    grid[::step, ::step] = True
+    if (grid & inside).sum() < _CLUSTERS:  # a thin garment can slip between the grid's points
+        grid[:] = True
+    pixels, steepness = lab[grid & inside], magnitude[grid & inside]
     # Each rounded colour once (as an integer key: fast): flat swatches then hold fewer colours than clusters.
     rounded = np.round(pixels).astype(np.int64) + [0, 128, 128]
     keys, first, counts = np.unique((rounded[:, 0] * 256 + rounded[:, 1]) * 256 + rounded[:, 2], return_index=True,
@@ -212,13 +232,16 @@ def _clusters(lab: np.ndarray, inside: np.ndarray, magnitude: np.ndarray) -> tup
 
 
 def _between(c: int, centres: np.ndarray, others: list[int]) -> bool:
-    """Whether colour c lies on the way between two of the others (within 10 Lab units of the segment)."""
+    """Whether colour c lies on the way between two of the others: near the Lab segment joining them (within 10
+    units, or a fifth of its length: a blend of two far colours bows away from the straight line in Lab)."""
     for i in others:
         for j in others:
             if i < j:
                 span = centres[j] - centres[i]
-                t = float(np.dot(centres[c] - centres[i], span) / max(np.dot(span, span), 1e-6))
-                if 0.1 < t < 0.9 and np.linalg.norm(centres[i] + t * span - centres[c]) < 10:
+                length = float(np.linalg.norm(span))
+                t = float(np.dot(centres[c] - centres[i], span)) / max(length**2, 1e-6)
+                off = float(np.linalg.norm(centres[i] + t * span - centres[c]))
+                if 0.1 < t < 0.9 and off < max(10.0, 0.2 * length):
                     return True
     return False
 
@@ -246,11 +269,11 @@ def _print(lab: np.ndarray, inside: np.ndarray, gradient: np.ndarray, magnitude:
     """The print one picture shows, and its period (or motif size) in cm."""
     texture = _texture(lab, inside, gradient, magnitude)
     cm = _GARMENT_CM / max(texture.width_px, 1.0)
-    blobs = _Blobs.of(lab, inside, centres)
+    blobs = _Blobs.of(lab, inside, magnitude, centres)
     # Few cells hold edges: plain fabric, colour blocks, or a print of big patches (camo, big florals).
-    big_print = blobs.share >= 0.15 and blobs.patches >= 4
+    big_print = blobs.share >= 0.15 and blobs.patches >= 4 and blobs.crisp >= 0.5
     if texture.coverage < _PRINTED and not big_print:
-        return ("colour block", 0.0) if _colour_block(centres, shares, blobs) else ("solid", 0.0)
+        return ("colour block", blobs.size * cm) if _colour_block(centres, shares, blobs) else ("solid", 0.0)
     period = texture.period_px * cm
     if texture.across >= 0.2 and texture.along + texture.across >= 0.6:  # two edge directions at right angles
         return _check(centres, shares, period), period
@@ -275,8 +298,8 @@ def _check(centres: np.ndarray, shares: np.ndarray, period_cm: float) -> str:
 
 
 def _woven(centres: np.ndarray, shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A check's own colours: where its bands cross they blend, and a colour between two larger ones is that
-    blend (gingham's pink between white and red), not a colour of the cloth."""
+    """A check's own colours: where its bands cross they blend, and a colour between two others is that blend
+    (gingham's pink between white and red), not a colour of the cloth."""
     main = [i for i in range(len(centres)) if shares[i] >= 0.05]
     keep = np.array([not _between(c, centres, [i for i in main if i != c]) for c in range(len(centres))])
     return centres[keep], shares[keep] / shares[keep].sum()
@@ -290,11 +313,12 @@ class _Blobs:
     share: float  # of the garment's area
     patches: int  # patches of at least 0.5% of the garment
     largest: float  # the largest patch's share of the garment
+    crisp: float  # share of the patches' outline on a sharp edge (print) rather than a soft one (shading, dye)
     size: float  # typical patch diameter in pixels (area-weighted median)
     dot_spacing: float  # centre-to-centre spacing of round, equal, evenly spaced patches; 0 when they are not
 
     @classmethod
-    def of(cls, lab: np.ndarray, inside: np.ndarray, centres: np.ndarray) -> _Blobs:
+    def of(cls, lab: np.ndarray, inside: np.ndarray, magnitude: np.ndarray, centres: np.ndarray) -> _Blobs:
         off = np.flatnonzero(deltaE_ciede2000(centres[:1], centres) >= _OFF_GROUND)
         nearest = np.argmin(np.linalg.norm(lab[..., None, :] - centres, axis=-1), axis=-1)
         off_ground = inside & np.isin(nearest, off)
@@ -302,14 +326,16 @@ class _Blobs:
         real = stats[1:, cv2.CC_STAT_AREA] >= 4  # label 0 is the ground; specks of 1-3 px are noise
         stats, middle = stats[1:][real], middle[1:][real]
         if not len(stats):
-            return cls(0.0, 0, 0.0, 0.0, 0.0)
+            return cls(0.0, 0, 0.0, 0.0, 0.0, 0.0)
+        outline = off_ground & ~cv2.erode(off_ground.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        crisp = float((magnitude[outline] > _EDGE / 2).mean()) if outline.any() else 0.0
         area = stats[:, cv2.CC_STAT_AREA].astype(float)
         garment = float(inside.sum())
         order = np.argsort(area)
         half = np.searchsorted(np.cumsum(area[order]), area.sum() / 2)
         size = float(np.sqrt(4 * area[order][half] / np.pi))
         return cls(float(area.sum() / garment), int((area >= 0.005 * garment).sum()), float(area.max() / garment),
-                   size, _dot_spacing(stats, middle))
+                   crisp, size, _dot_spacing(stats, middle))
 
 
 def _dot_spacing(stats: np.ndarray, middle: np.ndarray) -> float:
@@ -325,18 +351,16 @@ def _dot_spacing(stats: np.ndarray, middle: np.ndarray) -> float:
     dots = round_ & (area > typical / 2.5) & (area < typical * 2.5)
     if dots.sum() < 8 or area[dots].sum() < 0.6 * area.sum():
         return 0.0
-    points = middle[dots]
-    gaps = np.linalg.norm(points[:, None] - points[None], axis=-1)
-    np.fill_diagonal(gaps, np.inf)
-    nearest = gaps.min(axis=1)
+    nearest = cKDTree(middle[dots]).query(middle[dots], k=2)[0][:, 1]
     return float(np.median(nearest)) if nearest.std() < 0.3 * nearest.mean() else 0.0
 
 
 def _colour_block(centres: np.ndarray, shares: np.ndarray, blobs: _Blobs) -> bool:
-    """Plain fabric in large areas of clearly different colours (not a shade of the ground: shadows are)."""
+    """Plain fabric in large areas of clearly different colours with sharp borders (a shade of the ground is a
+    shadow; a soft border is a dip-dye)."""
     big = [c for c, s in zip(centres[1:], shares[1:], strict=True) if s >= 0.15]
     distinct = any(float(deltaE_ciede2000(centres[0], c)) >= 30 for c in big)
-    return distinct and blobs.largest >= 0.1
+    return distinct and blobs.largest >= 0.1 and blobs.crisp >= 0.5
 
 
 def _camo(centres: np.ndarray, shares: np.ndarray, blobs: _Blobs, width_px: float) -> bool:
@@ -366,6 +390,7 @@ class _Texture:
 
 
 def _texture(lab: np.ndarray, inside: np.ndarray, gradient: np.ndarray, magnitude: np.ndarray) -> _Texture:
+    """Coverage on a grid of ~16 cells across the crop, edge directions and the main repeat."""
     strong = (magnitude > _EDGE) & inside
     cell = max(4, round(max(lab.shape[:2]) / 16))
     grid = (max(1, lab.shape[1] // cell), max(1, lab.shape[0] // cell))
@@ -407,6 +432,35 @@ def _period(lab: np.ndarray, inside: np.ndarray) -> float:
     return float(1 / f[peak]) if power[peak] > 0 else 0.0
 
 
+# --- fabric -----------------------------------------------------------------------------------------------------
+def _fabric(lab: np.ndarray, inside: np.ndarray, magnitude: np.ndarray) -> str:
+    """The fabric of a plain garment where its look says so clearly, else cotton. Sheen is how far the brightest
+    1% of the garment rises above its median lightness; a gloss counts only on a smooth garment (fine lightness
+    texture after a 1.5 px blur under 3 units) with almost no sharp edges (zips, trims and logos shine too).
+    - denim: a mid indigo-to-blue ground (hue 250-295, chroma 18-45, lightness 30-60) that is not flat;
+    - velvet: dark and saturated, with the pile's bright crests; leather: dark and near-neutral, with strong
+      highlights; satin: lighter, with broad bright highlights over a wide range of lightness.
+    Twill lines and knit stitches are finer than the working resolution of most photos, so they are not read."""
+    values = lab[inside]
+    lightness, a, b = np.median(values, axis=0)
+    chroma, hue = float(np.hypot(a, b)), float(np.degrees(np.arctan2(b, a)) % 360)
+    fine = float((lab[..., 0] - cv2.GaussianBlur(lab[..., 0], (0, 0), 1.5))[inside].std())
+    if 250 <= hue <= 295 and 18 <= chroma <= 45 and 30 <= lightness <= 60 and fine >= 1.5:
+        return "denim"
+    smooth = fine < 3 and float((magnitude[inside] >= _EDGE).mean()) < 0.03
+    sheen = float(np.percentile(values[:, 0], 99) - lightness)
+    spread = float(np.percentile(values[:, 0], 95) - np.percentile(values[:, 0], 5))
+    if not smooth:
+        return "cotton"
+    if lightness < 30 and chroma >= 20 and sheen >= 25:
+        return "velvet"
+    if lightness < 30 and chroma < 10 and sheen >= 50:
+        return "leather"
+    if lightness >= 30 and sheen >= 20 and spread >= 30:
+        return "satin"
+    return "cotton"
+
+
 # --- pooling, naming, words -----------------------------------------------------------------------------------
 def _pool(pictures: list[_Picture]) -> tuple[np.ndarray, np.ndarray]:
     """All pictures' colour clusters weighted by garment area, merged, specks dropped."""
@@ -433,16 +487,17 @@ def _name(centres: np.ndarray, shares: np.ndarray) -> tuple[tuple[str, ...], np.
 
 
 def _nearest_name(lab: np.ndarray) -> int:
-    d = deltaE_ciede2000(lab[None], _NAME_LAB, kL=_KL, kC=_KC)
-    chroma, hue = np.hypot(lab[1], lab[2]), np.degrees(np.arctan2(lab[2], lab[1])) % 360
-    if _GATE and chroma >= _GATE:
-        d = np.where(_NAME_CHROMA < 3, np.inf, d)
-        if _HUEW:
-            dh = np.abs((_NAME_HUE - hue + 180) % 360 - 180)
-            d2 = np.where(dh <= _HUEW, d, np.inf)
-            if np.isfinite(d2).any():
-                d = d2
-    return int(np.argmin(d))
+    """The vocabulary colour nearest in CIEDE2000, with a shortfall in chroma counted half (kC=2): a photographed
+    fabric is duller than the swatch it was dyed to, seldom brighter. People name neutral or tinted first: an
+    untinted colour (chroma under 5) gets a neutral name, a tinted one (6 or more) never a pure grey."""
+    chroma = float(np.hypot(lab[1], lab[2]))
+    distance = np.where(chroma < _NAME_CHROMA, deltaE_ciede2000(lab[None], _NAME_LAB, kC=2),
+                        deltaE_ciede2000(lab[None], _NAME_LAB))
+    if chroma < 5:
+        distance = np.where(_NAME_CHROMA < 15, distance, np.inf)
+    elif chroma >= 6:
+        distance = np.where(_NAME_CHROMA < 3, np.inf, distance)
+    return int(np.argmin(distance))
 
 
 def _vote(pictures: list[_Picture]) -> tuple[str, float]:
@@ -463,10 +518,10 @@ def _is_flat_neutral(names: tuple[str, ...], centres: np.ndarray, pictures: list
 
 
 def _faded(centres: np.ndarray, shares: np.ndarray) -> bool:
-    """Sun-bleached: low chroma, no deep darks, a warm (yellowish) cast."""
+    """Sun-bleached: several colours, all lifted (no deep darks), low chroma overall, a warm (yellowish) cast."""
     chroma = np.hypot(centres[:, 1], centres[:, 2])
-    return (float(shares @ chroma) < 20 and float(centres[:, 0].min()) > 35 and float(shares @ centres[:, 2]) > 4
-            and len(centres) > 1)
+    lifted = float(centres[:, 0].min()) > 40 and float(centres[0, 0]) < 90  # a white ground is white, not faded
+    return len(centres) > 1 and lifted and float(shares @ chroma) < 15 and float(shares @ centres[:, 2]) > 3
 
 
 _PRINT_WORDS = {"solid": "plain", "stripe": "stripes", "pinstripe": "pinstripes", "gingham": "gingham check",
@@ -488,25 +543,27 @@ def _describe(recipe: Recipe, centres: np.ndarray, shares: np.ndarray) -> str:
 
 
 def _mood(centres: np.ndarray, shares: np.ndarray) -> str:
-    """Palette mood from Lab: warmth (by hue), then lightness and chroma: 'cool dark neutrals', 'warm pastels'."""
+    """Palette mood from Lab, by area: warm or cool (the hue of the chroma there is), then its kind: neutrals (low
+    chroma; very dark colours like navy count too), earth tones (browns, olives, ochres at low chroma), pastels
+    (light, soft), jewel tones (mid lightness, rich), brights (light, rich) or muted tones; 'dark' when the
+    ground or the whole palette is dark."""
     lightness, a, b = centres.T
     chroma, hue = np.hypot(a, b), np.degrees(np.arctan2(b, a)) % 360
     mean_l, mean_c = float(shares @ lightness), float(shares @ chroma)
-    warm_hue = (hue < 100) | (hue >= 330)  # reds, oranges, yellows
-    cool_hue = (hue >= 150) & (hue < 330)  # greens to violets; yellow-greens are neither
-    warm, cool = float(shares @ (chroma * warm_hue)), float(shares @ (chroma * cool_hue))
+    warm = float(shares @ (chroma * ((hue < 100) | (hue >= 330))))  # reds, oranges, yellows
+    cool = float(shares @ (chroma * ((hue >= 150) & (hue < 330))))  # greens to violets; yellow-greens are neither
     warmth = "warm" if warm > max(1.5 * cool, 3) else "cool" if cool > max(1.5 * warm, 3) else ""
+    neutral = float(shares @ ((chroma < 15) | (lightness < 25)))
     earthy = float(shares @ ((hue >= 20) & (hue < 110) & (chroma >= 8) & (chroma < 45) & (lightness < 75)))
-    if mean_c < 12:
-        kind = "dark neutrals" if mean_l < 35 else "light neutrals" if mean_l > 80 else "neutrals"
+    if neutral >= 0.7:
+        kind = "light neutrals" if mean_l > 80 else "neutrals"
     elif earthy >= 0.5:
         kind = "earth tones"
     elif mean_l > 75 and mean_c < 40:
         kind = "pastels"
-    elif mean_c >= 40 and mean_l < 65:
-        kind = "jewel tones"
     elif mean_c >= 40:
-        kind = "brights"
+        kind = "jewel tones" if mean_l < 65 else "brights"
     else:
-        kind = "dark muted tones" if mean_l < 35 else "muted tones"
-    return f"{warmth} {kind}".strip()
+        kind = "muted tones"
+    dark = (lightness[0] < 30 or mean_l < 35) and kind not in ("light neutrals", "pastels", "brights")
+    return " ".join(word for word in (warmth, "dark" if dark else "", kind) if word)

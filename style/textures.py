@@ -668,21 +668,18 @@ def _leopard(job: _Job) -> np.ndarray:
     return _motifs(job, (size, size), [(rosettes, rings), (spots, blobs)])
 
 
-def _hex_net(size: int, cell: float, ground: np.ndarray, colour: np.ndarray, width: float) -> np.ndarray:
-    """Tulle over the lining: a honeycomb of fine threads, stretched a hair so a whole number of cells fills the
-    tile (the net then repeats with it; cells one beyond each edge cover the wrap)."""
-    cols = max(1, round(size / cell))
-    rows = max(1, round(size / (cell * 0.866))) // 2 * 2 or 2
-    cw, rh = size / cols, size / rows
-    hexagon = _ellipse(0, 0, cw / np.sqrt(3), rh / 1.5, 0, np.pi / 6, np.pi / 6 + 2 * np.pi, 6)  # pointy-top
-    j, i = np.mgrid[-1:rows + 1, -1:cols + 1]
-    centres = np.stack([(i + 0.5 * (j % 2)) * cw, j * rh], axis=-1).reshape(-1, 1, 2)
-    ss = 4  # the threads are finer than a pixel: always draw them well oversized
-    canvas = np.empty((size * ss, size * ss, 3), np.uint8)
+def _hex_net(width: int, height: int, ground: np.ndarray, colour: np.ndarray, thread: float) -> np.ndarray:
+    """One repeat of tulle over the lining: a honeycomb of fine threads, one cell wide and two rows tall, drawn
+    8x oversized (the threads are finer than a pixel) with the neighbouring cells around it so it tiles."""
+    ss = 8
+    hexagon = _ellipse(0, 0, width / np.sqrt(3), height / 3, 0, np.pi / 6, np.pi / 6 + 2 * np.pi, 6)  # pointy-top
+    j, i = np.mgrid[-1:3, -1:2]
+    centres = np.stack([(i + 0.5 * (j % 2)) * width, j * height / 2], axis=-1).reshape(-1, 1, 2)
+    canvas = np.empty((height * ss, width * ss, 3), np.uint8)
     canvas[:] = np.round(ground).astype(np.uint8)
     cells = np.round((centres + hexagon) * ss * 8).astype(np.int32)
-    cv2.polylines(canvas, list(cells), True, _cv_colour(colour), max(1, round(width * ss)), cv2.LINE_8, 3)
-    return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32)
+    cv2.polylines(canvas, list(cells), True, _cv_colour(colour), max(1, round(thread * ss)), cv2.LINE_8, 3)
+    return cv2.resize(canvas, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
 def _lace_flower(rng: np.random.Generator, r: float, fill: np.ndarray, cord: np.ndarray, thread: float
@@ -719,14 +716,17 @@ def _lace_flower(rng: np.random.Generator, r: float, fill: np.ndarray, cord: np.
 
 
 def _lace(job: _Job) -> np.ndarray:
+    # Lace threads and tulle cells are millimetres at any print scale; the repeat is a whole number of cells.
+    thread, cell = max(0.3, 0.06 * job.ppc), max(3, round(0.25 * job.ppc))
+    rows = max(4, round(cell * np.sqrt(3)))  # two rows of hexagons
     size = _tile_px(job, 20, 4.5)
-    thread = max(0.3, 0.06 * job.ppc)  # lace threads are under a millimetre at any print scale
+    h, w = -(-size // rows) * rows, -(-size // cell) * cell
     lace = job.ink(0)
-    net = _hex_net(size, max(3.0, 0.25 * job.ppc), job.ground, _mix(job.ground, lace, 0.55), thread)
+    net = _cover(_hex_net(cell, rows, job.ground, _mix(job.ground, lace, 0.55), thread), (h, w), job.rng)
     r = 1.8 * job.cm
     fill = _mix(job.ground, lace, 0.7)  # cloth stitch: dense, but the lining still shows a little
     flowers = [_lace_flower(job.rng, r * job.rng.uniform(0.7, 1.15), fill, lace, thread) for _ in range(6)]
-    return _motifs(job, (size, size), [(_scatter(job.rng, size, size, 2.1 * r, limit=40), flowers)], net)
+    return _motifs(job, (h, w), [(_scatter(job.rng, h, w, 2.1 * r, limit=40), flowers)], net)
 
 
 # ---------------------------------------------------------------------------------------------------------------
