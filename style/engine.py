@@ -6,7 +6,7 @@ The garment keeps what makes it itself: its silhouette (nothing outside the mask
 (the photo's own shading multiplies the new fabric), its seams and stitching (the photo's fine detail is put back)
 and its logos and placement prints (kept as they are). What changes is the cloth: the print is drawn flat at the
 garment's real scale, bent a little along the folds, multiplied by the fabric's surface and its response to light,
-then finished (faded, washed, distressed, grain, crisp).
+then finished (faded, washed, grain, crisp).
 
 ``strength`` runs from a hint to the full look: up to 0.3 the garment only moves towards the palette's ground
 colour; from 0.3 to 0.7 the print and the fabric come in; from 0.7 on it is the whole recipe.
@@ -88,10 +88,23 @@ def apply_recipe(
     hint = min(1.0, strength / PALETTE_ONLY)
     new = rgb.astype(np.float32) * (1 - hint) + cloth * hint
     new = new * (1 - surface.keep[..., None]) + rgb * surface.keep[..., None]
+    new = _soft_rim(new, rgb, alpha > 0.5)
     # 4. Only the garment changes: outside the mask the photo's own pixels, untouched
     out = rgb * (1 - alpha[..., None]) + new * alpha[..., None]
     out = np.where(alpha[..., None] > 0, out, rgb)
     return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8))
+
+
+def _soft_rim(new: np.ndarray, rgb: np.ndarray, garment: np.ndarray) -> np.ndarray:
+    """The garment's outermost pixel ring half new cloth, half backdrop: the photo's own rim there is a mix of
+    the old colour and the backdrop, and kept it draws a dark (or light) outline around the new garment."""
+    ring = garment & ~(cv2.erode(garment.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    around = (cv2.dilate(garment.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0) & ~garment
+    if not ring.any() or not around.any():
+        return new
+    new = new.copy()
+    new[ring] = 0.5 * new[ring] + 0.5 * np.median(rgb[around], axis=0)
+    return new
 
 
 def palette_rgb(names: tuple[str, ...]) -> np.ndarray:
@@ -193,8 +206,13 @@ def _shading(lightness: np.ndarray, regions: np.ndarray, kinds: np.ndarray, garm
     # a print's antialiased rim is lighter or darker than the cloth but not far enough to be print: skip it too
     printed = cv2.dilate(((regions > 0) & ~np.isin(regions, np.flatnonzero(kinds == BLOCK))).astype(np.uint8),
                          np.ones((9, 9), np.uint8)) > 0
+    # ...and so is the seam between two colour blocks, whose in-between colours belong to neither block
+    blocks = np.isin(regions, np.flatnonzero(kinds == BLOCK)).astype(np.uint8)
+    printed |= (cv2.dilate(blocks, np.ones((7, 7), np.uint8)) > 0) & ~(cv2.erode(blocks, np.ones((7, 7), np.uint8)) > 0)
+    # ...and so is the garment's rim, half backdrop: its light is read from further in
+    inner = cv2.erode(garment.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
     for label in (0, *np.flatnonzero(kinds == BLOCK)):
-        region = garment & (regions == label) & ~printed
+        region = inner & (regions == label) & ~printed
         if region.any():  # black cloth: its folds are faint, keep them faint
             ratio[region] = linear[region] / max(float(np.median(linear[region])), 0.005)
             read |= region
@@ -203,7 +221,7 @@ def _shading(lightness: np.ndarray, regions: np.ndarray, kinds: np.ndarray, garm
     filled = cv2.GaussianBlur(ratio * weight, (0, 0), reach)
     spread = cv2.GaussianBlur(weight, (0, 0), reach)
     filled = np.where(spread > 0.05, filled / np.maximum(spread, 1e-4), 1.0)
-    ratio = cv2.GaussianBlur(np.where(read, ratio, filled), (0, 0), 1.2)
+    ratio = cv2.GaussianBlur(np.where(read, ratio, filled), (0, 0), 2.0)  # wide enough to smooth JPEG blocks
     # On dark cloth a fold is a small step in lightness but a big ratio, and so is every speck of noise: soften
     ground = float(np.median(lightness[garment])) if garment.any() else 50.0
     ratio = np.maximum(ratio, 1e-3) ** float(np.clip(ground / DARK, 0.35, 1.0))
@@ -261,7 +279,7 @@ def _bend(flat: np.ndarray, relief: np.ndarray, shading: np.ndarray) -> tuple[np
 
 def finish(cloth: np.ndarray, finishes: tuple[str, ...], amount: float, garment: np.ndarray,
            seed: int) -> np.ndarray:
-    """Faded, washed, distressed, grain and crisp, applied in Lab; ``amount`` in [0, 1] scales them."""
+    """Faded, washed, grain and crisp, applied in Lab; ``amount`` in [0, 1] scales them."""
     if not finishes or amount == 0:
         return cloth
     lab = cv2.cvtColor(np.clip(cloth, 0, 255).astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
@@ -284,21 +302,6 @@ def _washed(lab: np.ndarray, amount: float, garment: np.ndarray, rng: np.random.
     lab[..., 1:] *= 1 - 0.15 * amount
 
 
-def _distressed(lab: np.ndarray, amount: float, garment: np.ndarray, rng: np.random.Generator) -> None:
-    """Worn edges: along the hems, cuffs and outline the dye is rubbed off in short horizontal threads (the
-    white weft showing), as on washed flannel and old denim; a few small abrasions elsewhere."""
-    height, width = garment.shape
-    edge = cv2.distanceTransform(garment.astype(np.uint8), cv2.DIST_L2, 3)
-    band = np.exp(-edge / (0.012 * max(height, width)))
-    threads = cv2.GaussianBlur(rng.random((height, width)).astype(np.float32), (0, 0), sigmaX=4, sigmaY=0.7)
-    threads = np.clip((threads - 0.5) / 0.04, 0, 1)  # sparse short streaks
-    spots = cv2.GaussianBlur(rng.random((height, width)).astype(np.float32), (0, 0), 0.01 * max(height, width))
-    spots = np.clip((spots - spots.mean()) / (spots.std() + 1e-6) - 2.2, 0, 1)  # rare small worn patches
-    worn = amount * np.clip(threads * (band + spots), 0, 1)
-    lab[..., 0] += worn * (92 - lab[..., 0]) * 0.6
-    lab[..., 1:] *= 1 - 0.6 * worn[..., None]
-
-
 def _grain(lab: np.ndarray, amount: float, garment: np.ndarray, rng: np.random.Generator) -> None:
     """Film-like grain on the lightness."""
     lab[..., 0] += amount * rng.normal(0, 2.5, garment.shape).astype(np.float32)
@@ -310,7 +313,7 @@ def _crisp(lab: np.ndarray, amount: float, garment: np.ndarray, rng: np.random.G
     lab[..., 0] = mean + (lab[..., 0] - mean) * (1 + 0.1 * amount)
 
 
-FINISHES = {"faded": _faded, "washed": _washed, "distressed": _distressed, "grain": _grain, "crisp": _crisp}
+FINISHES = {"faded": _faded, "washed": _washed, "grain": _grain, "crisp": _crisp}
 
 
 def _with_detail(cloth: np.ndarray, detail: np.ndarray) -> np.ndarray:

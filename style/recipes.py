@@ -9,8 +9,8 @@ Prints: solid, stripe, pinstripe, tartan, plaid, gingham, ditsy floral, floral, 
 camo, tie-dye, lace, ikat, argyle, herringbone, colour block.
 Fabrics: cotton, jersey, linen, denim, canvas, suede, leather, velvet, satin, sequins, wool, tweed, knit, chiffon,
 technical.
-Finishes: faded (sun-bleached, lifted blacks), washed (softer contrast), distressed (abrasion and nicks), grain
-(film-like noise), crisp (a touch more contrast).
+Finishes: faded (sun-bleached, lifted blacks), washed (softer contrast), grain (film-like noise), crisp (a touch
+more contrast). Rips and frayed edges are accents: drawn, they read as smears, so a stylist adds them by hand.
 """
 
 from __future__ import annotations
@@ -31,32 +31,32 @@ class Recipe:
 # Laid out by hand, one style a block, so a stylist can read and edit them.
 # fmt: off
 RECIPES: dict[str, Recipe] = {
-    "vintage":     Recipe(("cream", "rust", "mustard", "sage", "mauve"), ("ditsy floral", "gingham"),
-                          "cotton", ("faded", "grain"), "large", "peter-pan collar, covered buttons"),
+    "vintage":     Recipe(("mustard", "rust", "cream", "brown"), ("ditsy floral", "gingham"),
+                          "cotton", ("faded", "grain"), "large", "70s: wide collar, covered buttons"),
     "minimalist":  Recipe(("off-white", "light grey", "black"), ("solid",),
                           "cotton", ("crisp",), "medium", "no trims, hidden placket"),
     "boho":        Recipe(("cream", "terracotta", "rust", "olive", "mustard"), ("paisley", "tie-dye", "floral"),
                           "linen", ("washed",), "medium", "fringe, tassels, embroidery"),
     "streetwear":  Recipe(("grey", "black", "charcoal", "light grey"), ("camo", "colour block"),
                           "jersey", (), "large", "oversized fit, big logo, drop shoulders"),
-    "classic":     Recipe(("camel", "brown", "cream"), ("herringbone", "solid"),
-                          "wool", ("crisp",), "small", "horn buttons, notch lapels"),
+    "classic":     Recipe(("camel", "black", "white", "red"), ("tartan", "herringbone"),
+                          "wool", ("crisp",), "large", "heritage check lining, horn buttons, notch lapels"),
     "preppy":      Recipe(("navy", "dark green", "red", "mustard"), ("tartan", "argyle", "stripe"),
                           "cotton", ("crisp",), "medium", "crest, contrast collar"),
     "sporty":      Recipe(("white", "cobalt", "black", "fluorescent green"), ("colour block", "stripe"),
                           "technical", (), "large", "piping, side stripes, zip"),
-    "elegant":     Recipe(("wine", "champagne"), ("solid",),
+    "elegant":     Recipe(("mauve", "champagne"), ("solid",),
                           "satin", (), "medium", "draped neckline, self-covered buttons"),
     "grunge":      Recipe(("dark red", "black", "charcoal"), ("plaid",),
-                          "cotton", ("faded", "distressed"), "large", "rips, safety pins, layered tee"),
+                          "cotton", ("faded",), "large", "rips, safety pins, layered tee"),
     "gothic":      Recipe(("black", "burgundy"), ("lace", "solid"),
                           "velvet", (), "small", "silver hardware, corset lacing"),
     "romantic":    Recipe(("light pink", "white", "rose"), ("floral", "lace"),
                           "chiffon", (), "medium", "ruffles, bows, puff sleeves"),
     "y2k":         Recipe(("light pink", "hot pink", "black", "lilac"), ("leopard", "tie-dye"),
                           "satin", (), "medium", "rhinestones, butterflies, baby-tee fit"),
-    "casual":      Recipe(("grey melange", "navy", "white"), ("solid", "stripe"),
-                          "jersey", ("washed",), "medium", "raglan sleeves, kangaroo pocket"),
+    "casual":      Recipe(("slate", "white"), ("solid", "stripe"),
+                          "denim", ("washed",), "medium", "patch pockets, rolled sleeves, raw hem"),
     "business":    Recipe(("charcoal", "light grey"), ("pinstripe", "solid"),
                           "wool", ("crisp",), "small", "tailored collar, shirt cuffs"),
     "western":     Recipe(("dark red", "white", "black"), ("paisley", "solid"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -80,7 +81,8 @@ def garment_mask(image: Image.Image) -> np.ndarray:
         raise RestyleError(f"image: {err}") from err
     if mask.mean() < _MIN_GARMENT:
         raise RestyleError("image: no garment separates from the background")
-    return mask.astype(np.float32)
+    # the cut-out stops just inside the garment's antialiased edge: take that edge too, or it stays behind
+    return cv2.dilate(mask.astype(np.float32), np.ones((5, 5), np.uint8))
 
 
 def restyle(
@@ -105,7 +107,7 @@ def restyle(
     image = image.convert("RGB")
     if mask is None:  # a given mask fixes the size
         image = downscale(image, MAX_SIDE)
-    mask = garment_mask(image) if mask is None else mask
+        mask = garment_mask(image)
     if engine == "diffusers":
         return _diffusers(image, style, mask, strength, **options)
     if engine == "recipe":
