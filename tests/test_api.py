@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import tempfile
 
 import pytest
@@ -320,6 +321,7 @@ def test_demo_shop_page_is_opt_in_and_embeds_the_widget_with_a_live_widget_key(c
         page = shop.get("/shop/14673_00")
         assert page.status_code == 200 and '<script src="/widget/atelier-tryon.js"' in page.text
         assert 'product="14673_00"' in page.text
+        assert 'href="/shop/14673_00"' not in page.text and 'href="/shop/09163_00"' in page.text  # more to try
         secret = page.text.split('api-key="', 1)[1].split('"', 1)[0]
         key = engines.keys.verify(secret)
         assert key is not None and key.scope == "widget"
@@ -373,3 +375,15 @@ def test_engine_refusals_map_to_4xx_without_server_paths(engines: Engines, keys,
         assert client.post("/api/v1/tryon", json=body).status_code == 401  # the key still comes first
         response = client.post("/api/v1/tryon", json=body, headers=as_widget(keys))
     assert response.status_code == status and response.json()["detail"] == detail
+
+
+# --- the API's own pages ------------------------------------------------------------------------------------------
+def test_docs_pages_and_their_assets_are_served_here(client: TestClient):
+    for path, marker in (("/docs", "swagger-ui"), ("/redoc", "redoc")):
+        page = client.get(path)
+        assert page.status_code == 200 and marker in page.text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert assets and all(a.startswith("/docs/assets/") for a in assets), assets  # no CDN, no web fonts
+        for asset in assets:
+            assert client.get(asset).status_code == 200, asset
+    assert client.get("/docs/assets/../../main.py").status_code == 404

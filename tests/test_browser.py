@@ -300,3 +300,25 @@ def test_widget_on_an_origin_its_key_does_not_list_is_refused(page, live_url, ot
     assert not widget.locator("#result").get_attribute("src")
     assert widget.locator("#go").is_enabled()
     assert not page.errors, page.errors
+
+
+def test_api_docs_render_with_no_request_leaving_the_server(page, live_url):
+    """/docs is Swagger UI from the installed swagger-ui-bundle: every request it makes goes to this server (a CDN
+    would leave the page blank offline), and it lists the API's routes."""
+    from urllib.parse import urlparse
+
+    host = urlparse(live_url).hostname
+    elsewhere: list[str] = []
+
+    def only_here(route):
+        if urlparse(route.request.url).hostname == host:
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_here)
+    page.goto(f"{live_url}/docs")
+    page.locator(".opblock-summary-path", has_text="/api/v1/restyle").first.wait_for(state="visible")
+    assert not elsewhere, elsewhere
+    assert not page.errors, page.errors

@@ -12,6 +12,7 @@ import gradio as gr
 from fastapi import FastAPI, HTTPException
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi_offline import FastAPIOffline
 
 from tryon import read_wearables
 
@@ -26,6 +27,7 @@ from .schemas import Health
 
 UI_PATH = "/app"
 WIDGET = Path(__file__).resolve().parents[1] / "widget"
+DOCS_ASSETS = "/docs/assets"  # Swagger UI's and ReDoc's scripts and styles, from the fastapi-offline package
 DEMO_SHOP_KEY = "demo shop page"  # the widget key the demo shop page embeds; replaced at every start
 DEMO_SHOP_RATE = 30  # a minute and visitor: any visitor of /shop can read this key
 
@@ -58,8 +60,10 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
         yield
         del app.state.engines  # drop the models with the app; reloading happens on the next startup
 
-    app = FastAPI(title="Atelier", summary="Virtual try-on, restyling, search and recommendations for fashion",
-                  version="0.2.0", lifespan=lifespan, max_body_size=APP_BODY)
+    # /docs (Swagger UI) and /redoc are FastAPI's own pages with their scripts from the fastapi-offline package
+    # instead of a CDN, so they work offline and ask no other host.
+    app = FastAPIOffline(title="Atelier", summary="Virtual try-on, restyling, search and recommendations for fashion",
+                         version="0.2.0", lifespan=lifespan, max_body_size=APP_BODY, static_url=DOCS_ASSETS)
     for router in (tryon.router, tryon.photos, style.router, recsys.router, recsys.photos, recsys.users,
                    recsys.catalog):
         app.include_router(router)
@@ -92,7 +96,7 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
         except KeyError as err:
             raise HTTPException(404, "no such garment") from err
         others = "".join(f'<li><a href="/shop/{html.escape(g.id)}">{html.escape(g.title)}</a></li>'
-                         for g in loaded.garments)
+                         for g in loaded.garments if g.id != garment.id)  # "more to try": not this one again
         page = (WIDGET / "shop.html").read_text().format(
             title=html.escape(garment.title), garment_id=html.escape(garment.id), key=app.state.shop_key,
             others=others)
