@@ -31,8 +31,8 @@ class Recipe:
 # Laid out by hand, one style a block, so a stylist can read and edit them.
 # fmt: off
 RECIPES: dict[str, Recipe] = {
-    "vintage":     Recipe(("mustard", "rust", "cream", "brown"), ("ditsy floral", "gingham"),
-                          "cotton", ("faded", "grain"), "large", "70s: wide collar, covered buttons"),
+    "vintage":     Recipe(("rust", "mustard", "cream", "brown"), ("floral", "ditsy floral", "gingham"),
+                          "cotton", ("faded", "grain"), "medium", "70s: wide collar, covered buttons"),
     "minimalist":  Recipe(("off-white", "light grey", "black"), ("solid",),
                           "cotton", ("crisp",), "medium", "no trims, hidden placket"),
     "boho":        Recipe(("cream", "terracotta", "rust", "olive", "mustard"), ("paisley", "tie-dye", "floral"),
@@ -45,7 +45,7 @@ RECIPES: dict[str, Recipe] = {
                           "cotton", ("crisp",), "medium", "crest, contrast collar"),
     "sporty":      Recipe(("white", "cobalt", "black", "fluorescent green"), ("colour block", "stripe"),
                           "technical", (), "large", "piping, side stripes, zip"),
-    "elegant":     Recipe(("mauve", "champagne"), ("solid",),
+    "elegant":     Recipe(("wine", "champagne"), ("solid",),
                           "satin", (), "medium", "draped neckline, self-covered buttons"),
     "grunge":      Recipe(("dark red", "black", "charcoal"), ("plaid",),
                           "cotton", ("faded",), "large", "rips, safety pins, layered tee"),
