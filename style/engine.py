@@ -36,6 +36,7 @@ PRINT_LIGHTNESS, SHARP = 30.0, 12.0
 # More of the garment than this is "print" (colour blocks aside): an all-over pattern, which the new print replaces.
 LOGO_SHARE = 0.25
 LOGO_AREA, ALL_OVER = 0.0008, 8  # a logo is bigger than a speck; this many sizeable marks are an all-over print
+LOGO_CONTRAST = 25.0  # 8-bit Lab units: a kept logo closer than this to the new cloth would read as a ghost
 BLOCK_SHARE = 0.08  # one region this big is a colour block (a panel, a yoke), not a logo...
 BLOCK_SPREAD = 12.0  # ...if it is one colour: the std of its L* is below this
 MAX_DETAIL = 8.0  # L* units: a seam's shadow, not a colour step
@@ -87,12 +88,25 @@ def apply_recipe(
     cloth = _with_detail(cloth, surface.detail)
     hint = min(1.0, strength / PALETTE_ONLY)
     new = rgb.astype(np.float32) * (1 - hint) + cloth * hint
-    new = new * (1 - surface.keep[..., None]) + rgb * surface.keep[..., None]
+    keep = surface.keep if _stands_out(rgb, surface.keep, cloth) else np.zeros_like(surface.keep)
+    new = new * (1 - keep[..., None]) + rgb * keep[..., None]
     new = _soft_rim(new, rgb, alpha > 0.5)
     # 4. Only the garment changes: outside the mask the photo's own pixels, untouched
     out = rgb * (1 - alpha[..., None]) + new * alpha[..., None]
     out = np.where(alpha[..., None] > 0, out, rgb)
     return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8))
+
+
+def _stands_out(rgb: np.ndarray, logos: np.ndarray, cloth: np.ndarray) -> bool:
+    """Whether the kept logos differ from the new cloth around them: a white logo on a new white ground would only
+    be a ghost of itself, so the style does not keep it."""
+    marks = logos > 0.5
+    if not marks.any():
+        return False
+    around = (cv2.dilate(marks.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0) & ~marks
+    lab = [cv2.cvtColor(np.clip(x, 0, 255).astype(np.uint8)[None], cv2.COLOR_RGB2LAB)[0].astype(np.float32)
+           for x in (np.median(rgb[marks], axis=0)[None], np.median(cloth[around], axis=0)[None])]
+    return float(np.linalg.norm(lab[0] - lab[1])) > LOGO_CONTRAST
 
 
 def _soft_rim(new: np.ndarray, rgb: np.ndarray, garment: np.ndarray) -> np.ndarray:

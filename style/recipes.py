@@ -33,7 +33,7 @@ class Recipe:
 RECIPES: dict[str, Recipe] = {
     "vintage":     Recipe(("rust", "mustard", "cream", "brown"), ("floral", "ditsy floral", "gingham"),
                           "cotton", ("faded", "grain"), "medium", "70s: wide collar, covered buttons"),
-    "minimalist":  Recipe(("off-white", "light grey", "black"), ("solid",),
+    "minimalist":  Recipe(("greyish beige", "off-white", "black"), ("solid",),
                           "cotton", ("crisp",), "medium", "no trims, hidden placket"),
     "boho":        Recipe(("cream", "terracotta", "rust", "olive", "mustard"), ("paisley", "tie-dye", "floral"),
                           "linen", ("washed",), "medium", "fringe, tassels, embroidery"),
@@ -43,7 +43,7 @@ RECIPES: dict[str, Recipe] = {
                           "wool", ("crisp",), "large", "heritage check lining, horn buttons, notch lapels"),
     "preppy":      Recipe(("navy", "dark green", "red", "mustard"), ("tartan", "argyle", "stripe"),
                           "cotton", ("crisp",), "medium", "crest, contrast collar"),
-    "sporty":      Recipe(("white", "cobalt", "black", "fluorescent green"), ("colour block", "stripe"),
+    "sporty":      Recipe(("cobalt", "white", "black", "fluorescent green"), ("colour block", "stripe"),
                           "technical", (), "large", "piping, side stripes, zip"),
     "elegant":     Recipe(("wine", "champagne"), ("solid",),
                           "satin", (), "medium", "draped neckline, self-covered buttons"),
