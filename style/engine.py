@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from tryon.vocab_data import COLOURS
+from tryon import COLOUR_RGB
 
 from .errors import RestyleError
 from .recipes import Recipe
@@ -123,7 +123,7 @@ def _soft_rim(new: np.ndarray, rgb: np.ndarray, garment: np.ndarray) -> np.ndarr
 
 def palette_rgb(names: tuple[str, ...]) -> np.ndarray:
     """(k, 3) float32 RGB of vocabulary colour names."""
-    return np.array([COLOURS[name][0] for name in names], np.float32)
+    return np.array([COLOUR_RGB[name] for name in names], np.float32)
 
 
 def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:

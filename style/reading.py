@@ -11,7 +11,7 @@ How, on each picture cropped to its garment and shrunk to 256 px (long side):
 - palette: k-means (6 clusters, fixed seed) in CIE Lab on a grid of at most 128 px; clusters closer than
   CIEDE2000 8 merged; clusters of edge pixels lying between two larger colours dropped (a print's edges blend
   its colours); under 3% of the area dropped. Each is named by the nearest vocabulary colour
-  (tryon.vocab_data.COLOURS) in CIEDE2000, neutral or tinted first (see _nearest_name). Ground (largest) first.
+  (tryon.COLOUR_RGB) in CIEDE2000, neutral or tinted first (see _nearest_name). Ground (largest) first.
   Several pictures pool their clusters by garment area.
 - print: how many of the garment's cells hold sharp colour edges (coverage) separates printed from plain; the
   direction of those edges separates stripes (one direction) and checks (two at right angles) from the rest;
@@ -48,7 +48,7 @@ from scipy.spatial import cKDTree
 from skimage.color import deltaE_ciede2000
 from sklearn.cluster import KMeans
 
-from tryon.vocab_data import COLOURS
+from tryon import COLOUR_RGB
 
 from .errors import RestyleError
 from .recipes import Recipe
@@ -72,8 +72,8 @@ _PRINTED = 0.35  # printed all over: this share of the garment's cells hold prin
 
 
 def _vocabulary() -> tuple[tuple[str, ...], np.ndarray]:
-    names = tuple(n for n in COLOURS if n not in _UNNAMED)
-    rgb = np.array([COLOURS[n][0] for n in names], np.float32)[None] / 255
+    names = tuple(n for n in COLOUR_RGB if n not in _UNNAMED)
+    rgb = np.array([COLOUR_RGB[n] for n in names], np.float32)[None] / 255
     return names, cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)[0]
 
 

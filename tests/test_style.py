@@ -21,7 +21,7 @@ from style import (
     restyle,
 )
 from style.engine import FINISHES
-from tryon.vocab_data import COLOURS
+from tryon import COLOUR_RGB
 
 GARMENTS = Path(__file__).resolve().parents[1] / "ui" / "demo_catalog" / "tryon" / "garments"
 POLO = GARMENTS / "09163_00.jpg"
@@ -35,7 +35,7 @@ def polo() -> Image.Image:
 def test_every_style_has_a_recipe_in_the_vocabularys_words():
     assert {s.name for s in STYLES} == set(RECIPES)
     for name, recipe in RECIPES.items():
-        assert recipe.palette and set(recipe.palette) <= set(COLOURS), name
+        assert recipe.palette and set(recipe.palette) <= set(COLOUR_RGB), name
         assert recipe.prints and set(recipe.prints) <= set(PRINTS), name
         assert recipe.fabric in FABRICS and set(recipe.finish) <= set(FINISHES), name
         assert recipe.scale in ("small", "medium", "large"), name

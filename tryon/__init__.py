@@ -18,7 +18,7 @@ from .pipeline import GARMENT_CATEGORY, GarmentClassifier, Parser, TryOn, TryOnE
 from .request import Item, Request, build_request, find_negated
 from .schema import BIO_LABELS, INTENTS, SLOTS, Entity
 from .styles import STYLES, Style, canonical_style, get_style, style_named
-from .vocab import Price, canonical_colour, canonical_garment, normalise
+from .vocab import COLOUR_RGB, Price, canonical_colour, canonical_garment, normalise
 
 
 def load_parser(path: str | None = None, backend: str = "onnx") -> InstructionParserPipeline:
@@ -35,6 +35,7 @@ def load_tryon(garment_weights: str | None = None, parser: Parser | None = None,
 
 
 __all__ = [
+    "COLOUR_RGB",
     "GARMENT_CATEGORY",
     "BIO_LABELS",
     "GARMENT_CATEGORIES",
