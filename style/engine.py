@@ -84,8 +84,7 @@ def apply_recipe(
     seed = zlib.crc32(f"{recipe.palette}{print_name}{seed}".encode())
     cloth = _cloth(rgb.shape[:2], colours, recipe, print_name, surface, drawn, seed)
     # 3. Finish, put the seams back, and hand-blend towards the photo for a hint
-    cloth = finish(cloth, recipe.finish, drawn, alpha > 0.5, seed)
-    cloth = _with_detail(cloth, surface.detail)
+    cloth = finish(cloth, recipe.finish, drawn, alpha > 0.5, seed, surface.detail)
     hint = min(1.0, strength / PALETTE_ONLY)
     new = rgb.astype(np.float32) * (1 - hint) + cloth * hint
     keep = surface.keep if _stands_out(rgb, surface.keep, cloth) else np.zeros_like(surface.keep)
@@ -181,15 +180,15 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
     grey = np.bincount(labels.ravel(), greyer.ravel(), count) > 0.5 * area
     kinds = np.where((sharpness < SHARP) & ~hued & ~grey, PLAIN, MOTIF)  # soft-edged, same hue: a fold, a sheen
     # a panel of one other colour, whatever its edge (a big region of many colours is a print run together)
-    spread = np.sqrt(np.maximum(np.bincount(labels.ravel(), lightness.ravel() ** 2, count) / np.maximum(
-        area, 1) - (np.bincount(labels.ravel(), lightness.ravel(), count) / np.maximum(area, 1)) ** 2, 0))
+    mean = np.bincount(labels.ravel(), lightness.ravel(), count) / np.maximum(area, 1)
+    spread = np.sqrt(np.maximum(np.bincount(labels.ravel(), lightness.ravel() ** 2, count) / np.maximum(area, 1)
+                                - mean**2, 0))
     kinds[(area > BLOCK_SHARE * garment.sum()) & (spread < BLOCK_SPREAD)] = BLOCK
     kinds[0] = PLAIN
     area = area / max(garment.sum(), 1)
     motifs = kinds == MOTIF
     # a logo is another colour, or lighter (ink on cloth); a dark sharp mark is as often the inside of a neckline
-    lighter = np.bincount(labels.ravel(), lightness.ravel(), count) / np.maximum(area * garment.sum(), 1) > (
-        ground[0] + PRINT_LIGHTNESS / 2)
+    lighter = mean > ground[0] + PRINT_LIGHTNESS / 2
     sizeable = motifs & (area > LOGO_AREA) & (hued | lighter)
     if area[motifs].sum() <= LOGO_SHARE and sizeable.sum() < ALL_OVER:  # a few marks, not an all-over print
         kinds[sizeable] = LOGO
@@ -291,15 +290,16 @@ def _bend(flat: np.ndarray, relief: np.ndarray, shading: np.ndarray) -> tuple[np
     return bend[0], bend[1]
 
 
-def finish(cloth: np.ndarray, finishes: tuple[str, ...], amount: float, garment: np.ndarray,
-           seed: int) -> np.ndarray:
-    """Faded, washed, grain and crisp, applied in Lab; ``amount`` in [0, 1] scales them."""
-    if not finishes or amount == 0:
-        return cloth
+def finish(cloth: np.ndarray, finishes: tuple[str, ...], amount: float, garment: np.ndarray, seed: int,
+           detail: np.ndarray) -> np.ndarray:
+    """Faded, washed, grain and crisp, scaled by ``amount`` in [0, 1], then the photo's seams and stitching put
+    back on the lightness: one pass through Lab for both."""
     lab = cv2.cvtColor(np.clip(cloth, 0, 255).astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
-    rng = np.random.default_rng(seed)
-    for name in finishes:
-        FINISHES[name](lab, amount, garment, rng)
+    if amount > 0:
+        rng = np.random.default_rng(seed)
+        for name in finishes:
+            FINISHES[name](lab, amount, garment, rng)
+    lab[..., 0] = np.clip(lab[..., 0] + 0.8 * detail, 0, 100)
     return np.clip(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB), 0, 1) * 255
 
 
@@ -328,10 +328,3 @@ def _crisp(lab: np.ndarray, amount: float, garment: np.ndarray, rng: np.random.G
 
 
 FINISHES = {"faded": _faded, "washed": _washed, "grain": _grain, "crisp": _crisp}
-
-
-def _with_detail(cloth: np.ndarray, detail: np.ndarray) -> np.ndarray:
-    """Seams and stitching back on the new cloth (its lightness plus the photo's fine detail)."""
-    lab = cv2.cvtColor(np.clip(cloth, 0, 255).astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
-    lab[..., 0] = np.clip(lab[..., 0] + 0.8 * detail, 0, 100)
-    return np.clip(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB), 0, 1) * 255
