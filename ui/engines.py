@@ -205,15 +205,16 @@ class Engines:
         return (texts[1:] @ texts[0]).tolist()
 
     # --- restyle -----------------------------------------------------------------------------------------
-    def restyle(self, image: bytes | Image.Image, style: str | None = None, style_image: bytes | None = None,
+    def restyle(self, image: bytes | Image.Image, style: str | None = None,
+                style_image: bytes | Image.Image | None = None,
                 user_id: str | None = None, strength: float = 0.8, preserve_colour: bool = False) -> RestyleOutput:
         """A garment photo in a named style, a reference picture's style, or a customer's taste (their history);
         the output says what was applied ("vintage: cream, rust, ...; small ditsy floral; cotton, faded")."""
         if sum(x is not None for x in (style, style_image, user_id)) != 1:
             raise ValueError("give exactly one of style (a name), style_image or user_id (a customer's taste)")
         photo = image if isinstance(image, Image.Image) else decode_upload(image, "garment photo")
-        if style_image is not None:
-            target = decode_upload(style_image, "style image")
+        if style_image is not None:  # the stylist tab hands in a picture it already decoded under the upload rules
+            target = style_image if isinstance(style_image, Image.Image) else decode_upload(style_image, "style image")
         elif user_id is not None:
             paths = self.store.history_images(check_user_id(user_id))  # KeyError for an unknown user
             if not paths:
