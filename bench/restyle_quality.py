@@ -7,8 +7,11 @@
   women's-clothing reviews), counted with the parser's style vocabulary, generic words left out ("soft").
 - Seconds per image at 512 px (long side) and at 768x1024, the restyle alone (garment mask given); the cut-out.
 - Inside the garment mask: edge F1 (Canny edges of the restyled photo against the original's, 2 px tolerance)
-  and the recall of the original's edges (the silhouette, collar and seams kept; a new print adds edges, which
-  lowers F1's precision but not the recall). Outside the mask: the largest change on 8-bit channels.
+  and the recall of the original's edges. A new print adds edges (F1's precision falls) and an old print that the
+  style replaces takes its edges away (recall falls), both by design; so F1 is also given for the same recipe
+  drawn as plain cloth (print off) on the garments that are plain to begin with: what is left is the garment's
+  structure (outline, collar, seams, folds) carried through the new cloth and light. Outside the mask: the largest
+  change on 8-bit channels.
 - ``--tiles DIR``: every restyle as DIR/tiles/<shuffled id>.png (the garment photo beside it) and the answers in
   DIR/key.json, for a blind judge; ``--judged FILE`` scores the judge's {id: {"style", "real", "recognisable"}}.
 - Diffusers: one UNet step of an SD-1.5-sized UNet with random weights at 512 px (what a real model's step costs).
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import json
 import os
 import random
@@ -38,11 +42,12 @@ from atelier_io import data_dir
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cpu_model, write_report  # noqa: E402
 
-from style import STYLES, restyle  # noqa: E402
+from style import RECIPES, STYLES, apply_recipe, restyle  # noqa: E402
 from style.restyle import garment_mask  # noqa: E402
 
 # Two VITON-HD tees, a shirt, a print tee, a tank, a knit; two DressCode pieces (trousers, a dress).
 GARMENTS = ("09163_00", "09164_00", "04469_00", "00470_00", "09263_00", "14673_00", "051946_1", "053319_1")
+PRINTED = {"00470_00", "09263_00", "053319_1"}  # an all-over print (florals, chains, cabbages), seen by eye
 N_STYLES = 11
 # Words the vocabulary maps to a style but shoppers mostly use about comfort or fabric ("so soft", "simple").
 GENERIC = {"soft", "comfortable", "comfy", "simple", "clean", "basic", "basics", "relaxed", "smart", "active",
@@ -115,7 +120,10 @@ def main() -> None:
             times["768x1024"].append(seconds)
             result = np.asarray(out.image)
             f1, recall = edge_scores(rgb, result, inside)
+            plain = apply_recipe(photo, dataclasses.replace(RECIPES[name], prints=("solid",)), mask)
             rows.append({"garment": gid, "style": name, "edge_f1": f1, "edge_recall": recall,
+                         "edge_f1_plain_cloth": edge_scores(rgb, np.asarray(plain), inside)[0],
+                         "printed_garment": gid in PRINTED, "printed_look": RECIPES[name].prints[0] != "solid",
                          "outside_max_diff": int(np.abs(result.astype(int) - rgb.astype(int))[mask == 0].max()),
                          "description": out.description})
             row.append(out.image)
@@ -138,13 +146,25 @@ def main() -> None:
 
 
 def summary(rows: list[dict]) -> dict:
+    plain = [r for r in rows if not r["printed_garment"]]
     return {
         "n": len(rows),
         "edge_f1": float(np.mean([r["edge_f1"] for r in rows])),
+        "edge_f1_by_kind": {
+            f"{'printed' if g else 'plain'} garment, {'printed' if p else 'plain'} look": float(np.mean(v))
+            for (g, p), v in sorted(_group(rows, lambda r: (r["printed_garment"], r["printed_look"])).items())},
+        "edge_f1_plain_cloth_on_plain_garments": float(np.mean([r["edge_f1_plain_cloth"] for r in plain])),
         "edge_f1_min": float(min(r["edge_f1"] for r in rows)),
         "edge_recall": float(np.mean([r["edge_recall"] for r in rows])),
         "outside_max_diff": int(max(r["outside_max_diff"] for r in rows)),
     }
+
+
+def _group(rows: list[dict], key) -> dict:
+    groups = collections.defaultdict(list)
+    for r in rows:
+        groups[key(r)].append(r["edge_f1"])
+    return groups
 
 
 def blind_tiles(tiles: list[list[Image.Image]], styles: list[str], folder: Path) -> None:
@@ -226,6 +246,9 @@ def markdown(r: dict) -> str:
         f"| largest change outside the garment mask (8-bit) | {s['outside_max_diff']} |",
         f"| edge F1 inside the mask (mean / worst) | {s['edge_f1']:.3f} / {s['edge_f1_min']:.3f} |",
         f"| the original's edges kept inside the mask (recall) | {s['edge_recall']:.3f} |",
+        *(f"| edge F1, {kind} | {v:.3f} |" for kind, v in s["edge_f1_by_kind"].items()),
+        f"| edge F1, plain garments, the recipe drawn as plain cloth (print off): structure kept | "
+        f"{s['edge_f1_plain_cloth_on_plain_garments']:.3f} |",
     ]
     if j := r["judgement"]:
         lines += [f"| blind judge: intended style named | {j['style_named']:.0%} of {j['n']} |",

@@ -41,6 +41,7 @@ BLOCK_SHARE = 0.08  # one region this big is a colour block (a panel, a yoke), n
 BLOCK_SPREAD = 12.0  # ...if it is one colour: the std of its L* is below this
 MAX_DETAIL = 8.0  # L* units: a seam's shadow, not a colour step
 GREYER = 0.35  # a pixel with less than this share of the ground's chroma along its hue is a grey motif
+CLOTH_LIGHTNESS = (14.0, 95.0)  # L*: the darkest black and the whitest white dyed cloth photographs as
 DARK = 35.0  # L*: cloth darker than this has its folds' contrast softened (see _shading)
 NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it has no hue line
 FOLD_BEND = 0.004  # the most the print moves along a fold, as a share of the photo's long side (3 px at 768)
@@ -121,8 +122,12 @@ def _soft_rim(new: np.ndarray, rgb: np.ndarray, garment: np.ndarray) -> np.ndarr
 
 
 def palette_rgb(names: tuple[str, ...]) -> np.ndarray:
-    """(k, 3) float32 RGB of vocabulary colour names."""
-    return np.array([COLOUR_RGB[name] for name in names], np.float32)
+    """(k, 3) float32 RGB of vocabulary colour names, as dyed cloth photographs: no cloth is as black as (0, 0, 0)
+    or as white as (255, 255, 255), and painted so its folds vanish (light times zero is zero) or clip."""
+    rgb = np.array([[COLOUR_RGB[name] for name in names]], np.float32) / 255
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    lab[..., 0] = np.clip(lab[..., 0], *CLOTH_LIGHTNESS)
+    return np.clip(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)[0] * 255, 0, 255)
 
 
 def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:

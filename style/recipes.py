@@ -43,7 +43,7 @@ RECIPES: dict[str, Recipe] = {
                           "wool", ("crisp",), "large", "heritage check lining, horn buttons, notch lapels"),
     "preppy":      Recipe(("navy", "dark green", "red", "mustard"), ("tartan", "argyle", "stripe"),
                           "cotton", ("crisp",), "medium", "crest, contrast collar"),
-    "sporty":      Recipe(("cobalt", "white", "black", "fluorescent green"), ("colour block", "stripe"),
+    "sporty":      Recipe(("cobalt", "black", "white", "fluorescent green"), ("colour block", "stripe"),
                           "technical", (), "large", "piping, side stripes, zip"),
     "elegant":     Recipe(("wine", "champagne"), ("solid",),
                           "satin", (), "medium", "draped neckline, self-covered buttons"),

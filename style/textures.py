@@ -866,7 +866,8 @@ def _herringbone(job: _Job) -> np.ndarray:
 
 
 def _colour_block(job: _Job) -> np.ndarray:
-    """Two or three broad bands across the garment with straight, crisp seams; sometimes one seam is diagonal."""
+    """Broad bands of the ground and the first print colour with straight, crisp seams, sometimes one diagonal
+    seam; with a second print colour, a centimetre of piping runs along each seam, as on a track top."""
     rng, (h, w) = job.rng, job.shape
     y, x = _grid(job.shape)
     if rng.random() < 0.5:
@@ -874,12 +875,15 @@ def _colour_block(job: _Job) -> np.ndarray:
     else:
         left, tilt = h * rng.uniform(0.4, 0.6), h * rng.uniform(0.15, 0.3) * rng.choice([-1, 1])
         seams = [(left - tilt, left + tilt)]
-    colours = [job.ground, job.ink(0), job.ink(1) if len(job.inks) > 1 else _tone(job.ground)]
+    piping = job.ink(1) if len(job.inks) > 1 else None
+    half = 0.5 * job.ppc  # a centimetre of piping, whatever the print scale
     out = _solid(job)
-    for (y0, y1), colour in zip(seams, colours[1:], strict=False):
+    for i, (y0, y1) in enumerate(seams):
         slope = (y1 - y0) / w
         below = (y - (y0 + slope * x)) / np.sqrt(1 + slope**2)  # signed px distance from the seam
-        out = _mix(out, colour, np.clip(below + 0.5, 0, 1)[..., None])
+        out = _mix(out, job.ink(0) if i % 2 == 0 else job.ground, np.clip(below + 0.5, 0, 1)[..., None])
+        if piping is not None:
+            out = _mix(out, piping, np.clip(half - np.abs(below) + 0.5, 0, 1)[..., None])
     return out.astype(np.float32)
 
 
@@ -1006,13 +1010,14 @@ def _linen(shape: tuple[int, int], ppc: float, rng: np.random.Generator) -> np.n
 
 
 def _denim(shape: tuple[int, int], ppc: float, rng: np.random.Generator) -> np.ndarray:
-    # 3/1 twill: steep diagonal ridges about 2 mm apart, white weft peeking through as short flecks, and the
-    # uneven ring-spun warp as long vertical streaks.
+    # 3/1 twill: diagonal ridges about 2 mm apart, the dyed warp's uneven yarns as short slubs (a long streak
+    # reads as a brush stroke), white weft peeking through as flecks, and the faintest ring-spun streaks.
     y, x = _grid(shape)
-    twill = np.cos(2 * np.pi * (x + 0.5 * y) / max(3.0, 0.2 * ppc))
-    flecks = cv2.blur((rng.random(shape) > 0.985).astype(np.float32), (max(2, round(0.2 * ppc)), 1))
+    twill = np.cos(2 * np.pi * (x + 0.5 * y) / max(4.0, 0.2 * ppc))
+    flecks = cv2.blur((rng.random(shape) > 0.98).astype(np.float32), (max(2, round(0.2 * ppc)), 1))
+    slubs = _noise(rng, shape, 0.6 * ppc, 0.1 * ppc)
     streaks = _noise(rng, shape, 2.5 * ppc, 0.12 * ppc)
-    return 1 + 0.04 * twill + 0.25 * flecks + 0.035 * streaks + 0.01 * _fine(rng, shape)
+    return 1 + 0.04 * twill + 0.3 * flecks + 0.04 * slubs + 0.012 * streaks + 0.015 * _fine(rng, shape)
 
 
 def _canvas(shape: tuple[int, int], ppc: float, rng: np.random.Generator) -> np.ndarray:
@@ -1056,9 +1061,11 @@ def _satin(shape: tuple[int, int], ppc: float, rng: np.random.Generator) -> np.n
 
 
 def _sequins(shape: tuple[int, int], ppc: float, rng: np.random.Generator) -> np.ndarray:
-    """5 mm discs in staggered rows with dark gaps between, each at its own angle to the light: a few flash
-    bright, most sit dim."""
-    pitch = max(4.0, 0.5 * ppc)
+    """8 mm paillettes in staggered rows with dark gaps between (smaller ones are under 4 px on a whole-garment
+    photo and read as pixel noise). Neighbouring discs hang at nearly the same angle, so the light falls on them
+    in drifts that run down the cloth: brighter where it faces the light, dimmer where it turns away, and in a
+    bright drift a few discs blaze."""
+    pitch = max(6.0, 0.8 * ppc)
     row_h = pitch * 0.87
     y, x = _grid(shape)
     row = np.floor(y / row_h).astype(np.int32)
@@ -1066,9 +1073,9 @@ def _sequins(shape: tuple[int, int], ppc: float, rng: np.random.Generator) -> np
     col = np.floor(shifted / pitch).astype(np.int32)
     dx, dy = shifted - (col + 0.5) * pitch, y - (row + 0.5) * row_h
     rows, cols = int(row.max()) + 1, int(col.max()) + 2
-    # A few discs catch the light and blaze (a flash is close to white even on a dark colour); most sit dim.
-    flash = np.where(rng.random((rows, cols)) < 0.08, rng.uniform(2.5, 4.0, (rows, cols)),
-                     rng.uniform(0.6, 0.95, (rows, cols))).astype(np.float32)
+    drift = _noise(rng, (rows, cols), 8 * ppc / row_h, 3 * ppc / pitch)  # 8 cm long, 3 cm wide, in discs
+    facing = 0.6 * drift + 0.8 * rng.standard_normal((rows, cols)).astype(np.float32)
+    flash = np.exp(0.3 * facing) * np.where(facing > 1.8, 1.8, 1.0)
     disc = np.clip(0.48 * pitch - np.sqrt(dx * dx + dy * dy) + 0.5, 0, 1)
     dome = 1 + 0.15 * (dx - dy) / pitch  # a little light-to-dark across each disc: it reads as a disc, not a dot
     return disc * flash[row, col + 1] * dome + (1 - disc) * 0.55

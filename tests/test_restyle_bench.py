@@ -1,0 +1,61 @@
+"""The restyle benchmark's own arithmetic (edge F1, the blind judge's score), on cases whose answer is known."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="module")
+def bench():
+    path = Path(__file__).parents[1] / "bench" / "restyle_quality.py"
+    spec = importlib.util.spec_from_file_location("restyle_quality", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def square(size: int = 64, lo: int = 20, hi: int = 44) -> np.ndarray:
+    img = np.full((size, size, 3), 200, np.uint8)
+    img[lo:hi, lo:hi] = 30
+    return img
+
+
+def test_the_same_edges_score_one(bench):
+    mask = np.ones((64, 64), bool)
+    assert bench.edge_scores(square(), square(), mask) == (1.0, 1.0)
+
+
+def test_edges_gone_score_zero(bench):
+    mask = np.ones((64, 64), bool)
+    f1, recall = bench.edge_scores(square(), np.full((64, 64, 3), 200, np.uint8), mask)
+    assert (f1, recall) == (0.0, 0.0)
+
+
+def test_an_added_print_costs_precision_not_recall(bench):
+    mask = np.ones((64, 64), bool)
+    printed = square()
+    printed[4:10, 4:10] = 30  # a motif the original did not have
+    f1, recall = bench.edge_scores(square(), printed, mask)
+    assert recall == 1.0 and 0.5 < f1 < 1.0
+
+
+def test_edges_outside_the_mask_do_not_count(bench):
+    mask = np.zeros((64, 64), bool)
+    mask[:, :10] = True  # the square's edges lie outside
+    assert bench.edge_scores(square(), np.full((64, 64, 3), 200, np.uint8), mask) == (0.0, 0.0)
+
+
+def test_the_judge_score_counts_against_the_key(bench, tmp_path):
+    key = {"1": {"garment": "g", "style": "boho"}, "2": {"garment": "g", "style": "luxe"}}
+    answers = {"1": {"style": "boho", "real": True, "recognisable": True},
+               "2": {"style": "elegant", "real": False, "recognisable": True}}
+    (tmp_path / "key.json").write_text(json.dumps(key))
+    (tmp_path / "answers.json").write_text(json.dumps(answers))
+    scored = bench.score(tmp_path / "answers.json", tmp_path / "key.json")
+    assert scored["style_named"] == 0.5 and scored["real_fabric"] == 0.5 and scored["recognisable"] == 1.0
+    assert scored["style_named_per_style"] == {"boho": "1/1", "luxe": "0/1"}
