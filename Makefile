@@ -11,7 +11,8 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml requirements-nodeps.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	# scale: Ray Data, so the catalog embedding job's tests (tests/test_embed_job.py) run on every check, not skip
+	$(BIN)/pip install -q -e '.[dev,scale]'
 	$(BIN)/pip install -q --no-deps -r requirements-nodeps.txt
 	$(BIN)/atelier prepare  # ONNX exports happen here once, not in the first `make demo`
 	touch $(STAMP)

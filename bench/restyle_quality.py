@@ -1,7 +1,7 @@
 """Restyling real garment photos (../shared/data/tryon) into the most-asked styles with the recipe engine.
 
-    OMP_NUM_THREADS=2 .venv/bin/python bench/restyle_quality.py [--data ../shared/data] [--tiles DIR]
-        [--judged FILE] [--no-sd15]
+    OMP_NUM_THREADS=2 .venv/bin/python bench/restyle_quality.py [--data ../shared/data] [--tiles DIR] [--no-sd15]
+    .venv/bin/python bench/restyle_quality.py --judged ANSWERS.json --tiles DIR   # score a blind judge
 
 - The styles: the 11 asked for most often in real shopper words (Fashion IQ's edit requests and the
   women's-clothing reviews), counted with the parser's style vocabulary, generic words left out ("soft").
@@ -13,7 +13,8 @@
   structure (outline, collar, seams, folds) carried through the new cloth and light. Outside the mask: the largest
   change on 8-bit channels.
 - ``--tiles DIR``: every restyle as DIR/tiles/<shuffled id>.png (the garment photo beside it) and the answers in
-  DIR/key.json, for a blind judge; ``--judged FILE`` scores the judge's {id: {"style", "real", "recognisable"}}.
+  DIR/key.json, for a blind judge. Then ``--judged FILE --tiles DIR`` scores the judge's
+  {id: {"style", "real", "recognisable"}} into the last report (--out) without restyling again.
 - Diffusers: one UNet step of an SD-1.5-sized UNet with random weights at 512 px (what a real model's step costs).
 Writes bench/results/restyle_quality.{json,md} and docs/restyle_gallery.png.
 """
@@ -97,6 +98,13 @@ def main() -> None:
     ap.add_argument("--out", default="bench/results/restyle_quality.json")
     ap.add_argument("--gallery", default="docs/restyle_gallery.png")
     args = ap.parse_args()
+    if args.judged:
+        if not args.tiles:
+            sys.exit("--judged needs --tiles DIR, the folder whose key.json the judge's answers are scored against")
+        report = json.loads(Path(args.out).read_text())
+        report["judgement"] = score(Path(args.judged), Path(args.tiles) / "key.json")
+        write_report(Path(args.out), report, markdown(report))
+        return
     data = Path(args.data)
     found = {p.stem: p for p in data.glob("tryon/*/*/*.jpg")}
     missing = [g for g in GARMENTS if g not in found]
@@ -138,7 +146,7 @@ def main() -> None:
         "garments": list(GARMENTS), "styles": styles, "asked": dict(asked),
         "seconds": {k: {"p50": float(np.median(v)), "p95": float(np.percentile(v, 95))} for k, v in times.items()},
         "summary": summary(rows),
-        "judgement": score(Path(args.judged), Path(args.tiles) / "key.json") if args.judged else None,
+        "judgement": None,  # scored later from the blind judge's answers: --judged
         "diffusers": {} if args.no_sd15 else {"sd15_unet_step": sd15_step()},
         "rows": rows,
     }
