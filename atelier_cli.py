@@ -607,17 +607,42 @@ def cmd_forecast(args) -> None:
 
 
 def add_trends(sub) -> None:
-    p = sub.add_parser("trends", help="colours, fabrics and categories ranked by Google Trends momentum")
-    p.add_argument("--period", required=True, help="month the forecast starts, YYYY-MM (e.g. 2019-09)")
-    p.add_argument("--top", type=int, default=10, help="terms per kind (default 10)")
-    p.add_argument("--gtrends", help="gtrends.csv (default $ATELIER_DATA/trends/visuelle/gtrends.csv)")
-    p.add_argument("--plot", help="also write the bar charts to this .png")
+    p = sub.add_parser("trends", help="colours, categories, materials and styles ranked by momentum in the store's "
+                                      "interactions (Google Trends momentum with --gtrends/--period)")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--kind", default="all", help="all (default), or one of colour, category, material, style")
+    p.add_argument("--until", help="last day counted, YYYY-MM-DD (default: the latest date in the store)")
+    p.add_argument("--top", type=int, default=10, help="values per kind (default 10)")
+    p.add_argument("--plot", help="also write the plot to this .png")
+    p.add_argument("--period", help="Google Trends: month the forecast starts, YYYY-MM (e.g. 2019-09)")
+    p.add_argument("--gtrends", help="Google Trends: gtrends.csv (default $ATELIER_DATA/trends/visuelle/gtrends.csv)")
     p.set_defaults(func=cmd_trends)
 
 
 def cmd_trends(args) -> None:
+    if args.period or args.gtrends:
+        _google_trends(args)
+        return
+    from recsys import TREND_KINDS, Store, plot_shop_trends, shop_trends
+
+    with Store(args.db) as store:
+        trends = shop_trends(store, TREND_KINDS if args.kind == "all" else (args.kind,), top=args.top,
+                             until=args.until)
+    if args.plot:
+        plot_shop_trends(trends, args.plot)
+    for note in trends.notes:
+        print(f"atelier: {note}", file=sys.stderr)
+    for row in trends.to_frame().itertuples(index=False):
+        print(json.dumps({"kind": row.kind, "rank": row.rank, "value": row.value, "share": round(row.share, 4),
+                          "previous_share": round(row.previous_share, 4), "momentum": round(row.momentum, 4),
+                          "count": row.count, "previous_count": row.previous_count, "until": str(trends.until)}))
+
+
+def _google_trends(args) -> None:
     from recsys import attribute_trends, default_gtrends_path, plot_trends, read_gtrends
 
+    if not args.period:
+        raise ValueError("--gtrends needs --period YYYY-MM (the month the forecast starts)")
     ranking = attribute_trends(read_gtrends(args.gtrends or default_gtrends_path()), args.period, top=args.top)
     if args.plot:
         plot_trends(ranking, args.plot)

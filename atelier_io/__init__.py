@@ -6,15 +6,22 @@
     with replacing("model.pt") as tmp:       # for writers that want a path (torch.save, np.save, ...)
         torch.save(state, tmp)
     data_dir()                               # $ATELIER_DATA, else ../shared/data
+    __getattr__ = lazy_exports(__name__, {".module": ["name", ...]})   # a package's names, imported on first use
+
+The image functions (numpy, Pillow) load on first use: the command line imports this package for its file writes.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .files import atomic_write, replacing
-from .images import MAX_BYTES, MAX_PIXELS, ImageError, downscale, load_image
+from .lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .images import MAX_BYTES, MAX_PIXELS, ImageError, downscale, load_image
 
 
 def data_dir(value: str | Path | None = None) -> Path:
@@ -22,5 +29,7 @@ def data_dir(value: str | Path | None = None) -> Path:
     return Path(value or os.environ.get("ATELIER_DATA", "../shared/data"))
 
 
-__all__ = ["MAX_BYTES", "MAX_PIXELS", "ImageError", "atomic_write", "data_dir", "downscale", "load_image",
-           "replacing"]
+__getattr__ = lazy_exports(__name__, {".images": ["MAX_BYTES", "MAX_PIXELS", "ImageError", "downscale", "load_image"]})
+
+__all__ = ["MAX_BYTES", "MAX_PIXELS", "ImageError", "atomic_write", "data_dir", "downscale", "lazy_exports",
+           "load_image", "replacing"]

@@ -11,32 +11,63 @@
     class_prototypes(encoder, ["dress", "jeans"])  # zero-shot classes: mean prompt embeddings [n, d]
     TrendForecaster().fit(train, gtrends).predict(new)  # 12 weekly sales of new products (VISUELLE columns)
     attribute_trends(gtrends, "2019-09", top=10)    # colours, fabrics, categories by Google Trends momentum
+    shop_trends(store, top=5)                       # colours, categories, materials, styles by the shop's own momentum
+
+Importing ``recsys`` is cheap: each name imports its module on first use, so ``from recsys import Store`` loads the
+store without torch, scikit-learn or the encoders.
 """
 
-from .backends import Encoder, OpenClipEncoder, TorchEncoder
-from .batch import recommend_batch
-from .catalog import Catalog, Product, SearchHit, SearchResult, list_images, read_products
-from .content import ContentRecommender
-from .factory import create_encoder, list_encoders
-from .filters import RequestError, check_request
-from .holdout import hold_out_last, last_interactions
-from .ingest import ID_PATTERN, StoreError, read_table
-from .prompts import class_prototypes, garment_classifier
-from .recommender import ItemSignals, Recommendation, Recommender, RecommenderConfig
-from .sentiment import SentimentScorer, item_sentiment, load_sentiment
-from .service import Recommendations, Shop
-from .store import Store, default_db
-from .trends import (
-    TrendForecaster,
-    TrendRanking,
-    TrendScore,
-    attribute_trends,
-    default_gtrends_path,
-    forecast_files,
-    plot_trends,
-    read_gtrends,
-)
-from .trends import read_products_csv as read_sales_csv
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from atelier_io import lazy_exports
+
+if TYPE_CHECKING:
+    from .backends import Encoder, OpenClipEncoder, TorchEncoder
+    from .batch import recommend_batch
+    from .catalog import Catalog, Product, SearchHit, SearchResult, list_images, read_products
+    from .content import ContentRecommender
+    from .factory import create_encoder, list_encoders
+    from .filters import RequestError, check_request
+    from .holdout import hold_out_last, last_interactions
+    from .ingest import ID_PATTERN, StoreError, read_table
+    from .interaction_trends import TREND_KINDS, ShopTrends, ValueTrend, plot_shop_trends, shop_trends
+    from .prompts import class_prototypes, garment_classifier
+    from .recommender import ItemSignals, Recommendation, Recommender, RecommenderConfig
+    from .sentiment import SentimentScorer, item_sentiment, load_sentiment
+    from .service import Recommendations, Shop
+    from .store import Store, StoreUnavailable, default_db
+    from .trends import (
+        TrendForecaster,
+        TrendRanking,
+        TrendScore,
+        attribute_trends,
+        default_gtrends_path,
+        forecast_files,
+        plot_trends,
+        read_gtrends,
+    )
+    from .trends import read_products_csv as read_sales_csv
+
+__getattr__ = lazy_exports(__name__, {
+    ".backends": ["Encoder", "OpenClipEncoder", "TorchEncoder"],
+    ".batch": ["recommend_batch"],
+    ".catalog": ["Catalog", "Product", "SearchHit", "SearchResult", "list_images", "read_products"],
+    ".content": ["ContentRecommender"],
+    ".factory": ["create_encoder", "list_encoders"],
+    ".filters": ["RequestError", "check_request"],
+    ".holdout": ["hold_out_last", "last_interactions"],
+    ".ingest": ["ID_PATTERN", "StoreError", "read_table"],
+    ".interaction_trends": ["TREND_KINDS", "ShopTrends", "ValueTrend", "plot_shop_trends", "shop_trends"],
+    ".prompts": ["class_prototypes", "garment_classifier"],
+    ".recommender": ["ItemSignals", "Recommendation", "Recommender", "RecommenderConfig"],
+    ".sentiment": ["SentimentScorer", "item_sentiment", "load_sentiment"],
+    ".service": ["Recommendations", "Shop"],
+    ".store": ["Store", "StoreUnavailable", "default_db"],
+    ".trends": ["TrendForecaster", "TrendRanking", "TrendScore", "attribute_trends", "default_gtrends_path",
+                "forecast_files", "plot_trends", "read_gtrends", "read_products_csv as read_sales_csv"],
+})
 
 __all__ = [
     "ID_PATTERN",
@@ -54,13 +85,17 @@ __all__ = [
     "SearchHit",
     "SearchResult",
     "SentimentScorer",
+    "ShopTrends",
     "Shop",
     "Store",
     "StoreError",
+    "StoreUnavailable",
+    "TREND_KINDS",
     "TorchEncoder",
     "TrendForecaster",
     "TrendRanking",
     "TrendScore",
+    "ValueTrend",
     "attribute_trends",
     "check_request",
     "class_prototypes",
@@ -75,10 +110,12 @@ __all__ = [
     "item_sentiment",
     "list_encoders",
     "load_sentiment",
+    "plot_shop_trends",
     "plot_trends",
     "read_gtrends",
     "read_products",
     "read_sales_csv",
     "read_table",
     "recommend_batch",
+    "shop_trends",
 ]

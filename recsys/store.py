@@ -1,6 +1,7 @@
 """The recommender's store: users, items, reviews, interactions and cached item embeddings in one database.
 
-SQLite by default (a file path, or ``$ATELIER_DB``); any SQLAlchemy URL (``postgresql://...``) works too.
+SQLite by default (a file path, or ``$ATELIER_DB``); PostgreSQL through a URL (``postgresql+psycopg://...``). Opening a
+store brings its schema up to date with the Alembic migrations in ``recsys/migrations`` (docs/store.md).
 
     store = Store("atelier.db")
     store.ingest(items=read_table("items.csv"), image_dir="images", reviews=read_table("reviews.jsonl"))
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -25,7 +27,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
+from alembic import command
+from alembic.config import Config
+from alembic.util import CommandError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from tqdm import tqdm
 
 from .ingest import ID_REGEX, ID_RULE, StoreError, first_few, interaction_rows, item_rows, review_rows
@@ -75,6 +80,13 @@ EMBEDDINGS = sa.Table(
 )
 TABLES = (USERS, ITEMS, REVIEWS, INTERACTIONS, EMBEDDINGS)
 CHUNK = 500  # keys per IN (...) query: well under every backend's bound-parameter limit
+MIGRATIONS = Path(__file__).with_name("migrations")
+CONNECT_TIMEOUT = 5  # seconds: a server that does not answer fails a request quickly instead of hanging it
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached (down, unreachable, refusing the connection). Transient: the server answers
+    503 and the next request tries again."""
 
 
 @dataclass
@@ -164,20 +176,62 @@ def _url(db: str | Path) -> str:
     return f"sqlite:///{path}"
 
 
+def shown(db: str | Path) -> str:
+    """``db`` as messages and logs may show it: a URL's password masked."""
+    try:
+        return sa.make_url(str(db)).render_as_string(hide_password=True) if "://" in str(db) else str(db)
+    except ArgumentError:  # not parsable, so the password cannot be found: show the scheme only
+        return str(db).split("://")[0] + "://..."
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())  # drivers' messages span lines (libpq adds a hint on the next)
+
+
+def _raise_unavailable(url: str) -> Callable[[sa.engine.ExceptionContext], None]:
+    def handle_error(context: sa.engine.ExceptionContext) -> None:
+        # A failed pre-ping is expected (the pool then reconnects); a failed connect or a dropped connection is not
+        if not context.is_pre_ping and (context.connection is None or context.is_disconnect):
+            raise StoreUnavailable(f"cannot reach the store at {url}: {_one_line(context.original_exception)}")
+    return handle_error
+
+
+def open_engine(db: str | Path) -> sa.Engine:
+    """An engine for ``db`` (a SQLite path or a SQLAlchemy URL) that raises ``StoreUnavailable`` when the database
+    cannot be reached. No schema work: ``Store`` migrates."""
+    url = sa.make_url(_url(db))
+    if url.get_backend_name() == "sqlite":
+        engine = sa.create_engine(url)
+        sa.event.listen(engine, "connect", _sqlite_foreign_keys)
+    else:
+        # pool_pre_ping: a connection the server dropped (a restart) is replaced, not handed to a request
+        timeout = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT}
+        engine = sa.create_engine(url, pool_pre_ping=True, connect_args=timeout)
+    sa.event.listen(engine, "handle_error", _raise_unavailable(shown(url)))
+    return engine
+
+
+def _migrate(engine: sa.Engine) -> None:
+    """Upgrade the schema to the newest migration: a new database gets every table, an old one what it lacks."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
 class Store:
     """The recommender's database. ``db``: a SQLite file path or any SQLAlchemy URL (default: ``default_db()``);
-    the tables are created if missing."""
+    its schema is migrated to the newest version. ``StoreUnavailable`` if the database cannot be reached."""
 
     def __init__(self, db: str | Path | None = None):
         target = db if db is not None else default_db()
         try:
-            self.url = _url(target)
-            self.engine = sa.create_engine(self.url)
-            if self.engine.dialect.name == "sqlite":
-                sa.event.listen(self.engine, "connect", _sqlite_foreign_keys)
-            metadata.create_all(self.engine)
-        except (SQLAlchemyError, ImportError, OSError) as err:
-            raise RuntimeError(f"cannot open the store at {target}: {err}") from err
+            self.engine = open_engine(target)
+            self.url = self.engine.url.render_as_string(hide_password=False)
+            _migrate(self.engine)
+        except (SQLAlchemyError, CommandError, ImportError, OSError) as err:
+            raise RuntimeError(f"cannot open the store at {shown(target)}: {_one_line(err)}") from err
 
     def close(self) -> None:
         self.engine.dispose()

@@ -46,6 +46,25 @@ def data_dir() -> Path:
     return require_data()
 
 
+# --- databases: every store test runs on SQLite and on a real PostgreSQL server -----------------------------------
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server for the session (tests/pg.py), or a skip saying why there is none."""
+    from pg import PgServer
+
+    server = PgServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """Where a test's store lives: a new SQLite file, then a new database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "atelier.db")
+    return request.getfixturevalue("postgres").new_database()
+
+
 # --- the service: one set of engines, keys and live server for every service test (loading takes seconds) -----
 @pytest.fixture(scope="session")
 def service_engines(tmp_path_factory):

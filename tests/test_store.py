@@ -1,5 +1,6 @@
-"""The recommender's store on a real SQLite file: ingestion and read-back, upserts, all-or-nothing failures, bad
-input named in the error, cascading user deletion, incremental embeddings with the real encoder, and the CLI."""
+"""The recommender's store on a real SQLite file and on a real PostgreSQL server (the ``db_url`` fixture): ingestion
+and read-back, upserts, all-or-nothing failures, bad input named in the error, cascading user deletion,
+incremental embeddings with the real encoder, and the CLI."""
 
 from __future__ import annotations
 
@@ -64,8 +65,8 @@ def images(tmp_path) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path, images) -> Store:
-    with Store(tmp_path / "atelier.db") as store:
+def store(db_url, images) -> Store:
+    with Store(db_url) as store:
         store.ingest(items=item_frame(), image_dir=images, reviews=review_frame(), interactions=interaction_frame())
         yield store
 
@@ -104,12 +105,12 @@ def test_ingest_and_read_back(store, images):
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
-def test_read_table_formats(tmp_path, suffix):
+def test_read_table_formats(tmp_path, db_url, suffix):
     frame = pd.DataFrame({"id": ["007", "8"], "title": ["Trench coat", "Loafers"], "price": [120.0, 80.5]})
     path = tmp_path / f"items{suffix}"
     {".csv": lambda: frame.to_csv(path, index=False), ".parquet": lambda: frame.to_parquet(path),
      ".jsonl": lambda: frame.to_json(path, orient="records", lines=True)}[suffix]()
-    with Store(tmp_path / "s.db") as store:
+    with Store(db_url) as store:
         store.ingest_items(read_table(path))
         items = store.items()
     assert list(items["id"]) == ["007", "8"]  # a CSV id keeps its leading zeros
@@ -254,8 +255,8 @@ def test_default_db_and_bad_urls(monkeypatch, tmp_path):
         Store("nosuchdialect://somewhere")
 
 
-def test_cli_ingest_and_delete_user(tmp_path, images, capsys):
-    db = str(tmp_path / "cli.db")
+def test_cli_ingest_and_delete_user(tmp_path, db_url, images, capsys):
+    db = db_url
     item_frame().to_csv(tmp_path / "items.csv", index=False)
     interaction_frame().to_parquet(tmp_path / "interactions.parquet")
     argv = ["ingest", "--db", db, "--items", str(tmp_path / "items.csv"), "--images", str(images),

@@ -6,24 +6,47 @@ ask = ask_from(result)                                   # the request the engin
 choice = choose_garment(ask, wearables)                  # the garment the words name, and how it differs
 pipe = load_tryon(parser=parser, classifier=recsys.garment_classifier(encoder))  # person + garment, fit, compose
 out = pipe(person="me.jpg", garment="shirt.jpg", ask=ask)  # TryOnOutput: image + masks
+
+Importing ``tryon`` is cheap: each name imports its module on first use, so the vocabulary and ``Ask`` load without
+the try-on's image stack or torch.
 """
 
 from __future__ import annotations
 
-from .ask import Ask, ask_from
-from .choose import Choice, GarmentChoiceError, Wearable, choose_garment, read_wearables
-from .garment import GARMENT_CATEGORIES, GarmentAnalyzer, GarmentError
-from .inference import InstructionParserPipeline, ParseResult, check_text
-from .pipeline import GARMENT_CATEGORY, GarmentClassifier, Parser, TryOn, TryOnError, TryOnOutput, TryOnPipeline
-from .request import Item, Request, build_request, find_negated
-from .schema import BIO_LABELS, INTENTS, SLOTS, Entity
-from .styles import STYLES, Style, canonical_style, get_style, style_named
-from .vocab import COLOUR_RGB, Price, canonical_colour, canonical_garment, normalise
+from typing import TYPE_CHECKING
+
+from atelier_io import lazy_exports
+
+if TYPE_CHECKING:
+    from .ask import Ask, ask_from
+    from .choose import Choice, GarmentChoiceError, Wearable, choose_garment, read_wearables
+    from .garment import GARMENT_CATEGORIES, GarmentAnalyzer, GarmentError
+    from .inference import InstructionParserPipeline, ParseResult, check_text
+    from .pipeline import GARMENT_CATEGORY, GarmentClassifier, Parser, TryOn, TryOnError, TryOnOutput, TryOnPipeline
+    from .request import Item, Request, build_request, find_negated
+    from .schema import BIO_LABELS, INTENTS, SLOTS, Entity
+    from .styles import STYLES, Style, canonical_style, get_style, style_named
+    from .vocab import COLOUR_RGB, Price, canonical_colour, canonical_garment, normalise
+
+__getattr__ = lazy_exports(__name__, {
+    ".ask": ["Ask", "ask_from"],
+    ".choose": ["Choice", "GarmentChoiceError", "Wearable", "choose_garment", "read_wearables"],
+    ".garment": ["GARMENT_CATEGORIES", "GarmentAnalyzer", "GarmentError"],
+    ".inference": ["InstructionParserPipeline", "ParseResult", "check_text"],
+    ".pipeline": ["GARMENT_CATEGORY", "GarmentClassifier", "Parser", "TryOn", "TryOnError", "TryOnOutput",
+                  "TryOnPipeline"],
+    ".request": ["Item", "Request", "build_request", "find_negated"],
+    ".schema": ["BIO_LABELS", "INTENTS", "SLOTS", "Entity"],
+    ".styles": ["STYLES", "Style", "canonical_style", "get_style", "style_named"],
+    ".vocab": ["COLOUR_RGB", "Price", "canonical_colour", "canonical_garment", "normalise"],
+})
 
 
 def load_parser(path: str | None = None, backend: str = "onnx") -> InstructionParserPipeline:
     """The instruction parser; ``path`` overrides the registry's weights (``atelier-parser``), ``backend`` is
     "onnx" (ONNX Runtime, exported once per set of weights into $ATELIER_CACHE) or "torch"."""
+    from .inference import InstructionParserPipeline
+
     return InstructionParserPipeline.from_pretrained(path, backend)
 
 
@@ -31,6 +54,8 @@ def load_tryon(garment_weights: str | None = None, parser: Parser | None = None,
                classifier: GarmentClassifier | None = None) -> TryOnPipeline:
     """The CPU try-on pipeline; ``garment_weights`` overrides the registry's U2-Net-p (``u2netp``). ``parser``
     reads instructions given as text; ``classifier`` names a garment photo's category when nothing else does."""
+    from .pipeline import TryOnPipeline
+
     return TryOnPipeline.from_pretrained(garment_weights, parser, classifier)
 
 

@@ -6,13 +6,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from .parser import MAX_TOKENS, InstructionParser, ParserScores, load_tokenizer, load_trained, word_starts
 from .request import Request, build_request, find_negated, vocabulary_checked
 from .schema import BIO_LABELS, INTENTS, Entity
+from .tokens import MAX_TOKENS, load_tokenizer, word_starts
+
+if TYPE_CHECKING:
+    from .parser import InstructionParser
 
 log = logging.getLogger(__name__)
 MAX_CHARS = 10_000
@@ -77,14 +80,19 @@ def _entity(text: str, span: dict) -> Entity:
 
 
 class TorchScorer:
-    """The parser's scores in PyTorch: (input_ids, attention_mask) → (token_probs, intent_probs), as numpy."""
+    """The parser's scores in PyTorch: (input_ids, attention_mask) → (token_probs, intent_probs), as numpy.
+    torch is imported here, not with the module, so that parsing on ONNX Runtime never loads it."""
 
     def __init__(self, model: InstructionParser):
+        from .parser import ParserScores
+
         self.scores = ParserScores(model).eval()
 
-    @torch.no_grad()
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        token_probs, intent_probs = self.scores(torch.from_numpy(input_ids), torch.from_numpy(attention_mask))
+        import torch
+
+        with torch.no_grad():
+            token_probs, intent_probs = self.scores(torch.from_numpy(input_ids), torch.from_numpy(attention_mask))
         return token_probs.numpy(), intent_probs.numpy()
 
 
@@ -103,6 +111,8 @@ class InstructionParserPipeline:
             raise ValueError(f"unknown parser backend {backend!r}; known: {', '.join(BACKENDS)}")
         weights = Path(path) if path else resolve("atelier-parser")
         if backend == "torch":
+            from .parser import load_trained
+
             model, tokenizer = load_trained(weights)
             return cls(TorchScorer(model), tokenizer, backend)
         from .onnx_parser import OnnxScorer

@@ -8,16 +8,14 @@ the cached graph without building the torch model; only a cache miss builds it a
 from __future__ import annotations
 
 import hashlib
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
-import torch
 
 from weights import resolve, sha256_of
 from weights.onnx_cache import OPSET, cache_root, export_module, load_or_export
-
-from .parser import ParserScores, load_trained
 
 GRAPH_VERSION = 1  # bump when ParserScores or the export below change, so old caches are not reused
 INPUTS = ["input_ids", "attention_mask"]
@@ -26,7 +24,8 @@ OUTPUTS = ["token_probs", "intent_probs"]
 
 def cache_key(weights: Path) -> str:
     """First 16 hex of a SHA-256 over the exporter's versions, the parser's weights and MiniLM's files."""
-    digest = hashlib.sha256(f"{GRAPH_VERSION}|{OPSET}|{torch.__version__}|".encode())
+    # torch's version from its package metadata: a warm start opens the graph without importing torch.
+    digest = hashlib.sha256(f"{GRAPH_VERSION}|{OPSET}|{version('torch')}|".encode())
     # MiniLM is hashed too: the registry lets users swap it (ATELIER_WEIGHTS_MINILM), and its ~90 MB hash
     # in a fraction of a second, far less than building the torch model a key over tensors would need.
     for path in (weights, *_backbone_files(resolve("minilm"))):
@@ -40,6 +39,8 @@ def _backbone_files(folder: Path) -> list[Path]:
 
 
 def _export(weights: Path, path: str) -> None:
+    from .parser import ParserScores, load_trained  # the torch model: built only on a cache miss
+
     model, tokenizer = load_trained(weights)
     # A padded example, so the attention mask is surely traced as live rather than folded away.
     example = tokenizer(["red dress", "slim fit blue denim jeans for men"], padding=True, return_tensors="pt")

@@ -13,8 +13,8 @@ import torch
 from torch import nn
 
 from .schema import BIO_LABELS, INTENTS
-
-MAX_TOKENS = 64
+from .tokens import load_tokenizer
+from .tokens import word_starts as word_starts  # re-exported: tests/test_parser_decoding.py reads it here
 
 
 class InstructionParser(nn.Module):
@@ -51,15 +51,6 @@ def build_parser(lora_rank: int = 8) -> tuple[InstructionParser, object]:
     return model, load_tokenizer()
 
 
-def load_tokenizer():
-    """The packaged MiniLM's fast tokenizer (its character offsets map tags back to text)."""
-    from transformers import AutoTokenizer
-
-    from weights import resolve
-
-    return AutoTokenizer.from_pretrained(str(resolve("minilm")))
-
-
 def load_trained(weights: Path) -> tuple[InstructionParser, object]:
     """The trained parser from a weights file, adapters merged into MiniLM (plain MiniLM speed), in eval mode."""
     payload = torch.load(weights, map_location="cpu", weights_only=True)
@@ -88,29 +79,3 @@ def trainable_state(model: InstructionParser) -> dict[str, torch.Tensor]:
     """Only what training changed (LoRA adapters and heads): a few MB instead of MiniLM's 90."""
     names = {name for name, param in model.named_parameters() if param.requires_grad}
     return {name: tensor for name, tensor in model.state_dict().items() if name in names}
-
-
-def word_starts(text: str, offsets: list[list[int]]) -> list[tuple[int, int, int]]:
-    """(token index, word start, word end) for the first token of each word. A token continues the word
-    before it when they touch and both sides are letters or digits ("flannel" → "flan", "##nel"), or across a
-    hyphen or apostrophe inside a word ("tie-dye", "Levi's"); other punctuation is a word of its own
-    ("jacket," → "jacket", ","). Only these first tokens carry a label, so a span can never end inside a word."""
-    words: list[list[int]] = []
-    for j, (start, end) in enumerate(offsets):
-        if start == end:
-            continue
-        touching = words and words[-1][2] == start
-        if touching and (_joined(text, start) or _connector(text, start) or _connector(text, start - 1)):
-            words[-1][2] = end
-        else:
-            words.append([j, start, end])
-    return [tuple(w) for w in words]
-
-
-def _joined(text: str, i: int) -> bool:
-    return text[i - 1].isalnum() and text[i].isalnum()
-
-
-def _connector(text: str, i: int) -> bool:
-    """A hyphen or apostrophe with a letter or digit on both sides: part of the word it sits in."""
-    return 0 < i < len(text) - 1 and text[i] in "-'’" and text[i - 1].isalnum() and text[i + 1].isalnum()

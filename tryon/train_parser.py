@@ -23,8 +23,9 @@ from seqeval.metrics import classification_report, f1_score
 from atelier_io import replacing
 
 from .datagen import Vocabulary, generate
-from .parser import MAX_TOKENS, build_parser, trainable_state, word_starts
+from .parser import build_parser, trainable_state
 from .schema import BIO_LABELS, INTENTS
+from .tokens import MAX_TOKENS, word_starts
 
 log = logging.getLogger(__name__)
 LABEL_ID = {label: i for i, label in enumerate(BIO_LABELS)}

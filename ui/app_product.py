@@ -1,4 +1,4 @@
-"""The product tab: the embed snippet, API keys and attribute trends."""
+"""The product tab: the embed snippet, API keys and trends (the shop's own, or Google Trends)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from collections.abc import Callable
 
 import gradio as gr
 
-from .app_rules import admin, allow, shown
+from recsys import TREND_KINDS, TrendRanking
+
+from .app_rules import admin, allow, logged, shown
 from .engines import Engines
 from .keys import SCOPES, ApiKey
-from .trends_view import trends_view
+from .trends_view import ALL_KINDS, shop_trends_view, trends_view
+from .uploads import public_message
 
 SNIPPET = """<!-- On your product page: the script once, then the element wherever the widget goes. -->
 <script src="{origin}/widget/atelier-tryon.js" defer></script>
@@ -54,26 +57,42 @@ def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]
         revoke = gr.Button("Revoke", variant="stop")
     table = gr.Dataframe(headers=KEY_COLUMNS, label="Keys", interactive=False)
 
-    gr.Markdown("### Trends\nColours, fabrics and categories ranked by their Google Trends momentum over the 12 "
-                "weeks from a month (the share is a softmax over each kind, not a calibrated probability). Uses "
-                "VISUELLE's `gtrends.csv` under `$ATELIER_DATA`, or a weekly Google Trends export of your own "
-                "(a `date` column and one column per term).")
+    gr.Markdown("### Trends\nColours, categories, materials and styles ranked by momentum in this shop's own "
+                "interactions: each value's share of the last 4 weeks against its share of the 12 weeks before. "
+                "The demo catalog shows a shipped sample of real sales (VISUELLE, 2016-2019) until its store has "
+                "interactions of its own.")
     with gr.Row():
-        period = gr.Textbox(value="2019-09", label="From the month (YYYY-MM)", max_lines=1)
-        top = gr.Slider(1, 30, value=10, step=1, label="Terms per kind")
-        series = gr.File(label="Your Google Trends CSV (optional)", file_types=[".csv"])
-        show_trends = gr.Button("Show trends")
-    trend_plot = gr.Plot(label="Momentum")
-    trend_table = gr.Dataframe(label="Ranking", interactive=False)
+        kind = gr.Dropdown([ALL_KINDS, *TREND_KINDS], value=ALL_KINDS, label="Kind")
+        values = gr.Slider(1, 30, value=10, step=1, label="Values per kind")
+        until = gr.Textbox(label="Up to the day (YYYY-MM-DD)", max_lines=1, placeholder="empty: the latest date")
+        show_shop_trends = gr.Button("Show trends", variant="primary")
+    shop_note = gr.Markdown()
+    shop_plot = gr.Plot(label="Weekly shares", visible=False)
+    # Hidden until there is a ranking: an empty table shows stray "1 2 3" headers.
+    shop_table = gr.Dataframe(label="Ranking", interactive=False, visible=False)
+    with gr.Accordion("Google Trends instead (optional)", open=False):
+        gr.Markdown("Colours, fabrics and categories ranked by their Google Trends momentum over the 12 weeks from "
+                    "a month (the share is a softmax over each kind, not a calibrated probability). Uses "
+                    "VISUELLE's `gtrends.csv` under `$ATELIER_DATA`, or a weekly Google Trends export of your own "
+                    "(a `date` column and one column per term).")
+        with gr.Row():
+            period = gr.Textbox(value="2019-09", label="From the month (YYYY-MM)", max_lines=1)
+            top = gr.Slider(1, 30, value=10, step=1, label="Terms per kind")
+            series = gr.File(label="Your Google Trends CSV (optional)", file_types=[".csv"])
+            show_trends = gr.Button("Show Google Trends")
+        trend_plot = gr.Plot(label="Momentum")
+        trend_table = gr.Dataframe(TrendRanking("", 0).to_frame(), label="Ranking", interactive=False)
 
     def check_admin(secret: str, request: gr.Request) -> Engines:
         loaded = allow(engines(), request)  # guessing keys costs a rate-limit token a try
         admin(loaded, secret)
         return loaded
 
+    @logged
     def list_keys(secret: str, request: gr.Request) -> list[list]:
         return _rows(check_admin(secret, request).keys.list())
 
+    @logged
     def create_key(secret: str, key_name: str, key_scope: str, per_minute: float | None, sites: str,
                    request: gr.Request) -> tuple[str, list[list]]:
         loaded = check_admin(secret, request)
@@ -83,6 +102,7 @@ def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]
             raise shown(err) from err
         return made.secret, _rows(loaded.keys.list())
 
+    @logged
     def revoke_key(secret: str, key_id: str, request: gr.Request) -> list[list]:
         loaded = check_admin(secret, request)
         try:
@@ -91,6 +111,18 @@ def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]
             raise shown(err) from err
         return _rows(loaded.keys.list())
 
+    @logged
+    def own_trends(trend_kind: str, count: float, last_day: str, request: gr.Request) -> tuple:
+        """The shop's ranking; what stops it (an empty store, a bad date) is said in the note, not as a table."""
+        loaded = allow(engines(), request)
+        try:
+            view = shop_trends_view(loaded.trends_store(), trend_kind, int(count), (last_day or "").strip() or None)
+        except ValueError as err:
+            return f"**Nothing to show.** {public_message(err)}", gr.Plot(visible=False), gr.Dataframe(visible=False)
+        ranked = view.figure is not None
+        return view.message, gr.Plot(view.figure, visible=ranked), gr.Dataframe(view.table, visible=ranked)
+
+    @logged
     def trends(month: str, count: float, upload: str | None, request: gr.Request) -> tuple:
         allow(engines(), request)
         try:
@@ -102,12 +134,16 @@ def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]
             raise shown(err) from err
         return figure, table.round(4)
 
+    @logged
     def origin(request: gr.Request) -> tuple[str, str]:
         """The snippets with this server's address as the browser reached it."""
         host = request.headers.get("host", "127.0.0.1:7860") if request else "127.0.0.1:7860"
         base = f"{request.headers.get('x-forwarded-proto', 'http') if request else 'http'}://{host}"
         return SNIPPET.format(origin=base), PYTHON.format(origin=base)
 
+    show_shop_trends.click(own_trends, inputs=[kind, values, until], outputs=[shop_note, shop_plot, shop_table],
+                           api_name="shop_trends")
+    # "/trends" keeps its Google Trends contract for the clients that already call it.
     show_trends.click(trends, inputs=[period, top, series], outputs=[trend_plot, trend_table], api_name="trends")
     # Key management is for people at this page, not for scripts: absent from the app's API listing.
     private = {"api_visibility": "private"}

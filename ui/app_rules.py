@@ -7,10 +7,14 @@ history) is either absent from it or asks for an admin key in the page.
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
 import math
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import gradio as gr
 from gradio.utils import get_upload_folder
@@ -18,6 +22,7 @@ from PIL import Image
 
 from .engines import Engines
 from .keys import ApiKey
+from .observe import REQUEST_ID, request_id
 from .uploads import decode_upload, public_message
 from .vault import write_private
 
@@ -27,6 +32,41 @@ QUEUE_SIZE = 32
 _KEEP_FORMATS = {"JPEG": {"quality": 95}, "PNG": {}, "WEBP": {"quality": 95}}
 _STRIPPED: dict[str, int] = {}  # cached upload -> its modification time when it was stripped
 _STRIP_LOCK = threading.Lock()
+P = ParamSpec("P")
+R = TypeVar("R")
+log = logging.getLogger("atelier.app")
+
+
+def logged(listener: Callable[P, R]) -> Callable[P, R]:
+    """Every listener's errors, as the operator sees them. A refusal (``gr.Error``: a bad photo, a bad request) is
+    one WARNING line with the request id: Gradio's queue prints the traceback of every ``gr.Error`` unless its
+    ``print_exception`` is off, which is what filled the log with ordinary user errors. Anything else is a server
+    error: logged once with its traceback, and shown to the visitor as the request id to quote, never as the
+    exception's own text (with ``show_error`` on, Gradio would show that, server paths and all)."""
+
+    @functools.wraps(listener)  # Gradio reads the signature through __wrapped__ to hand in gr.Request, gr.Progress
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        rid = _request_id([*args, *kwargs.values()])
+        try:
+            return listener(*args, **kwargs)
+        except gr.Error as err:
+            err.print_exception = False
+            log.warning("app %s refused: %.200r request_id=%s", listener.__name__, err.message, rid,
+                        extra={"request_id": rid})
+            raise
+        except Exception as err:
+            log.exception("app %s failed request_id=%s", listener.__name__, rid, extra={"request_id": rid})
+            raise gr.Error(f"something went wrong on our side; quote request id {rid}",
+                           print_exception=False) from err
+
+    return run
+
+
+def _request_id(values: list) -> str:
+    """The id ``RequestLog`` gave the request that queued this event (its X-Request-ID, checked again in case the
+    app runs without that middleware)."""
+    request = next((v for v in values if isinstance(v, gr.Request)), None)
+    return request_id(request.headers.get(REQUEST_ID) if request is not None else None)
 
 
 def allow(engines: Engines, request: gr.Request | None) -> Engines:
@@ -64,7 +104,8 @@ def read_upload(path: str, name: str = "photo") -> Image.Image:
     return image
 
 
-def strip_uploads(paths: str | list[str] | None) -> None:
+@logged
+def strip_uploads(paths: str | list[str] | None, request: gr.Request) -> None:
     """Listener for ``.upload``: strip what a browser uploads at once, not when a button is first pressed."""
     for path in [paths] if isinstance(paths, str) else paths or []:
         read_upload(path, Path(path).name)

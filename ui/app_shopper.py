@@ -9,7 +9,7 @@ import gradio as gr
 from tryon import Ask
 
 from . import DEMO_CATALOG
-from .app_rules import allow, read_upload, shown, strip_on_upload
+from .app_rules import allow, logged, read_upload, shown, strip_on_upload
 from .engines import Engines
 from .uploads import public_message
 
@@ -67,6 +67,7 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
             recommendations = gr.Gallery(label="You might also like", columns=3, height="auto",
                                          object_fit="contain", interactive=False)
 
+    @logged
     def understand(text: str, request: gr.Request) -> dict:
         if not text or not text.strip():
             return gr.update(choices=[], value=[])
@@ -76,6 +77,7 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
             raise shown(err) from err
         return gr.update(choices=values, value=values)
 
+    @logged
     def try_on(path: str | None, garment_id: str, text: str, chip_values: list[str], request: gr.Request,
                progress=gr.Progress()) -> tuple:
         if not path:

@@ -15,7 +15,7 @@ from PIL import Image
 from atelier_io import load_image
 from style import STYLES
 
-from .app_rules import admin, allow, read_upload, shown, strip_on_upload
+from .app_rules import admin, allow, logged, read_upload, shown, strip_on_upload
 from .engines import Engines
 from .uploads import public_message
 
@@ -49,6 +49,7 @@ def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
             applied = gr.Markdown(label="What each look applied")
             download = gr.File(label="Download all (zip of PNGs)", interactive=False)
 
+    @logged
     def run(ids: list[str], files: list[str] | None, names: list[str], ref: str | None, user: str, secret: str,
             power: float, preserve: bool, request: gr.Request,
             progress=gr.Progress()) -> tuple[list[tuple[Image.Image, str]], str, str]:

@@ -51,6 +51,8 @@ from tryon import (
 
 from . import DEMO_CATALOG
 from .keys import KeyStore, RateLimiter
+from .observe import model_time
+from .trends_view import demo_trends_store
 from .uploads import MAX_TEXT_CHARS, check_k, check_query, check_user_id, decode_upload
 from .vault import PhotoVault, private_folder, write_private
 
@@ -81,19 +83,22 @@ class Engines:
     data_dir: Path
     # Model calls a minute for each browser address of the public Gradio app (which has no API key to limit).
     app_rate: int = 30
+    demo: bool = False  # serving the shipped demo catalog: its trends come from the shipped sample (trends_store)
     catalog: Catalog = field(init=False)
     shop: Shop = field(init=False)
     products: dict[str, Product] = field(init=False, repr=False)
     titles: dict[str, str] = field(init=False, repr=False)  # every store item's title, photo or not
     keys: KeyStore = field(init=False, repr=False)
-    limiter: RateLimiter = field(default_factory=RateLimiter, init=False, repr=False)
+    limiter: RateLimiter = field(init=False, repr=False)  # counts in the store: shared by every worker
     photos: PhotoVault = field(init=False, repr=False)
     # The encoder's tokenizer raises "Already borrowed" when two threads call it at once, MediaPipe graphs are
     # not thread-safe, and on 2 cores parallel model calls gain nothing: model calls take turns.
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False, compare=False)
+    _demo_trends: Store | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.keys = KeyStore(self.store.engine)
+        self.limiter = RateLimiter(self.store.engine)
         self.photos = PhotoVault(self.data_dir / "photos")
         self.refresh()
 
@@ -116,9 +121,18 @@ class Engines:
         # The pipeline gets the models loaded here, never a second copy of its own.
         pipeline = load_tryon(parser=parser, classifier=garment_classifier(encoder))
         data_dir = files_folder(db if "://" not in db else default_db())
-        engines = cls(encoder, store, parser, pipeline, garments, data_dir)
+        engines = cls(encoder, store, parser, pipeline, garments, data_dir, demo=folder.resolve() == DEMO_CATALOG)
         log.info("loaded the models and %d products in %.1f s", len(engines.products), time.perf_counter() - start)
         return engines
+
+    def trends_store(self) -> Store:
+        """The store whose trends the product tab ranks: this one, or, while the demo catalog's store has no
+        interactions, the shipped sample in a store of its own beside it (never mixed into this one)."""
+        if not self.demo or self.store.counts()["interactions"]:
+            return self.store
+        if self._demo_trends is None:
+            self._demo_trends = demo_trends_store(self.data_dir / "demo-trends.db")
+        return self._demo_trends
 
     def refresh(self) -> None:
         """Re-read the store: the recommender and the search catalog over its items (after ingestion)."""
@@ -139,7 +153,7 @@ class Engines:
         ``recsys.RequestError`` (a ValueError) for words with no fashion request, contradictions, impossible budgets."""
         check_query(query, k)
         ask = self.ask(query)[1]
-        with self._lock:
+        with self._lock, model_time("search"):
             return self.catalog.search(ask, k=k)
 
     def search_image(self, image: bytes | Image.Image, k: int) -> list[SearchHit]:
@@ -147,14 +161,14 @@ class Engines:
         check_k(k)
         # validate before taking the lock, so bad uploads never queue
         decoded = image if isinstance(image, Image.Image) else decode_upload(image)
-        with self._lock:
+        with self._lock, model_time("search_image"):
             return self.catalog.search_image(decoded, k=k)
 
     # --- understanding and try-on ------------------------------------------------------------------------
     def parse(self, text: str) -> ParseResult:
         if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
             raise ValueError(f"the text has {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}")
-        with self._lock:
+        with self._lock, model_time("parse"):
             return self.parser(text)
 
     def ask(self, text: str | None, garment: str | None = None, colour: str | None = None, size: str | None = None,
@@ -189,9 +203,11 @@ class Engines:
         with self._lock:
             try:
                 if ask.style:  # "make it vintage": restyle the product photo, then draw it on the shopper
-                    garment_image = restyle(garment_image, ask.style).image
-                out: TryOnOutput = self.tryon(photo, garment_image, category=garment.category, ask=ask,
-                                              sleeves=garment.sleeves)
+                    with model_time("restyle"):
+                        garment_image = restyle(garment_image, ask.style).image
+                with model_time("tryon"):
+                    out: TryOnOutput = self.tryon(photo, garment_image, category=garment.category, ask=ask,
+                                                  sleeves=garment.sleeves)
             except ValueError as err:  # the error names the garment it was about
                 raise type(err)(f"{garment.title}: {err}") from err
         kept = bool(keep_photo) and self.photos.keep(user_id, photo) is not None
@@ -200,7 +216,7 @@ class Engines:
 
     def title_similarity(self, words: str, titles: list[str]) -> list[float]:
         """How close ``words`` are to each title (the encoder's text tower): the last tie-break of a choice."""
-        with self._lock:
+        with self._lock, model_time("encode_text"):
             texts = self.encoder.encode_texts([words, *titles])
         return (texts[1:] @ texts[0]).tolist()
 
@@ -222,7 +238,7 @@ class Engines:
             target = [load_image(p) for p in paths]
         else:
             target = style
-        with self._lock:
+        with self._lock, model_time("restyle"):
             return restyle(photo, target, strength=strength, preserve_colour=preserve_colour)
 
     # --- recommendations, catalog and users ----------------------------------------------------------------
@@ -231,7 +247,7 @@ class Engines:
         """For a stored user, a request (``Engines.ask``, with an optional history) or a list of item ids. ``like``:
         words to rank by when the request has none (the garment being tried on); see ``Shop.for_ask``."""
         check_k(k)
-        with self._lock:
+        with self._lock, model_time("recommend"):
             if ask is not None:
                 past = self.history(user_id)["item_id"].tolist() if user_id else list(history or [])
                 return self.shop.for_ask(ask, k, history=past, like=like)

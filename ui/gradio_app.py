@@ -15,7 +15,7 @@ from tryon import Wearable
 
 from . import DEMO_CATALOG
 from .app_product import product_tab
-from .app_rules import QUEUE_SIZE, allow, read_upload, shown, strip_on_upload
+from .app_rules import QUEUE_SIZE, allow, logged, read_upload, shown, strip_on_upload
 from .app_shopper import shopper_tab
 from .app_stylist import stylist_tab
 from .engines import Engines
@@ -64,6 +64,7 @@ def _search_tab(engines: Callable[[], Engines]) -> None:
             note = gr.Markdown()  # a condition no product met and what is offered instead
 
     # Searches finish in well under a second and run no tqdm loop, so these handlers take no gr.Progress.
+    @logged
     def search_text(text: str, top_k: float, request: gr.Request) -> tuple[GalleryItems, str]:
         # The request's garment, colours, budget and size bind; words with no fashion request in them, a
         # contradiction or an impossible budget are refused with the engine's message.
@@ -73,6 +74,7 @@ def _search_tab(engines: Callable[[], Engines]) -> None:
             raise shown(err) from err
         return _gallery(found.hits), f"_{found.message}_" if found.message else ""
 
+    @logged
     def search_photo(path: str | None, top_k: float, request: gr.Request) -> tuple[GalleryItems, str]:
         if not path:
             raise gr.Error("upload a photo first (JPEG, PNG or WebP)")

@@ -1,4 +1,5 @@
-"""API keys: created once and shown once, stored as SHA-256 hashes in the store's database, limited per minute.
+"""API keys: created once and shown once, stored as SHA-256 hashes in the store's database, limited per minute
+with counts kept in the same database, so that every worker process shares one allowance.
 
 A key is ``atl_<id>_<secret>``. Keys are 192-bit random, so a plain SHA-256 (not a slow password hash) is
 enough to make a leaked database useless. Two scopes:
@@ -17,12 +18,12 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 SCOPES = ("widget", "admin")
 DEFAULT_RATE = 60  # requests per minute and key
@@ -32,6 +33,8 @@ ANY_ORIGIN = "*"
 # scheme://host[:port], as a browser sends it in the Origin header: no path, no trailing slash
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$")
 
+# The server's two tables. Their schema is made and changed by the store's migrations (recsys/migrations, one history
+# for the whole database); tests/test_postgres.py checks that these declarations match what the migrations build.
 metadata = sa.MetaData()
 API_KEYS = sa.Table(
     "api_keys", metadata,
@@ -42,7 +45,13 @@ API_KEYS = sa.Table(
     sa.Column("rate_per_minute", sa.Integer, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("revoked", sa.Boolean, nullable=False, default=False),
-    sa.Column("origins", sa.Text, nullable=False, default=""),  # space-separated; see the module's docstring
+    sa.Column("origins", sa.Text, nullable=False, server_default=""),  # space-separated; see the module's docstring
+)
+RATE_LIMITS = sa.Table(
+    "rate_limits", metadata,
+    sa.Column("minute", sa.Integer, primary_key=True),  # Unix time // 60
+    sa.Column("client", sa.String, primary_key=True),  # see RateLimiter
+    sa.Column("count", sa.Integer, nullable=False),  # requests let through in that minute
 )
 
 
@@ -88,14 +97,11 @@ def _key(row) -> ApiKey:
 
 
 class KeyStore:
-    """Keys in the ``api_keys`` table of a SQLAlchemy database (the recommender store's, in the server)."""
+    """Keys in the ``api_keys`` table of an opened ``recsys.Store``'s database (``KeyStore(store.engine)``): opening
+    the store migrated its schema."""
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
-        metadata.create_all(engine)
-        if "origins" not in {c["name"] for c in sa.inspect(engine).get_columns(API_KEYS.name)}:
-            with engine.begin() as conn:  # a store from before keys had origins
-                conn.execute(sa.text("ALTER TABLE api_keys ADD COLUMN origins TEXT NOT NULL DEFAULT ''"))
 
     def create(self, name: str, scope: str = "widget", rate_per_minute: int = DEFAULT_RATE,
                origins: list[str] | tuple[str, ...] = ()) -> NewKey:
@@ -139,26 +145,61 @@ class KeyStore:
         return _key(row)
 
 
+# The dialects whose INSERT has ON CONFLICT ... RETURNING, which the limiter's count needs
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
 class RateLimiter:
-    """A token bucket per client: ``rate`` requests a minute, bursts up to the same number. A client is what the
-    caller names: an admin key, a (widget key, address) pair, an address of the Gradio app."""
+    """``rate`` requests a minute per client, counted in the ``rate_limits`` table of an opened store's database, so
+    that every worker process (and every server on the database) shares one allowance. A client is what the caller
+    names: an admin key, a (widget key, address) pair, an address of the Gradio app.
 
-    MAX_BUCKETS = 100_000  # full buckets are dropped past this, so a flood of addresses cannot fill the memory
+    A sliding window: the previous minute's count weighs as much as it still overlaps the last 60 s, plus this
+    minute's count; so bursts up to ``rate`` pass, and a client cannot get twice ``rate`` through across a minute's
+    boundary. A refused request is not counted: waiting out the answer is enough."""
 
-    def __init__(self) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, last refill time)
-        self._lock = threading.Lock()
+    def __init__(self, engine: sa.Engine):
+        if engine.dialect.name not in _INSERTS:
+            raise ValueError(f"rate limits need SQLite or PostgreSQL; the store is {engine.dialect.name}")
+        self.engine = engine
+        self._swept = 0  # the minute whose stale rows this process last deleted
 
     def take(self, client: str, rate: int) -> float:
         """0 if the request may go ahead, else the seconds to wait before the next one will."""
-        now = time.monotonic()
-        with self._lock:
-            if len(self._buckets) > self.MAX_BUCKETS:
-                self._buckets = {c: b for c, b in self._buckets.items() if now - b[1] < 60}
-            tokens, last = self._buckets.get(client, (float(rate), now))
-            tokens = min(float(rate), tokens + (now - last) * rate / 60)
-            if tokens >= 1:
-                self._buckets[client] = (tokens - 1, now)
+        minute, into = divmod(time.time(), 60)
+        minute = int(minute)
+        self._sweep(minute)
+        with self.engine.connect() as conn, conn.begin() as transaction:
+            # The upsert locks this client's row until the transaction ends: concurrent takers queue behind it
+            current = conn.scalar(self._count_up(minute, client))
+            previous = conn.scalar(sa.select(RATE_LIMITS.c.count).where(
+                RATE_LIMITS.c.minute == minute - 1, RATE_LIMITS.c.client == client)) or 0
+            if previous * (1 - into / 60) + current <= rate:
                 return 0.0
-            self._buckets[client] = (tokens, now)
-            return (1 - tokens) * 60 / rate
+            transaction.rollback()  # a refused request is not counted
+        return _wait(previous, current - 1, rate, into)
+
+    def _count_up(self, minute: int, client: str) -> sa.Executable:
+        """INSERT ... ON CONFLICT DO UPDATE count = count + 1 RETURNING count: one atomic statement on both backends."""
+        insert = _INSERTS[self.engine.dialect.name](RATE_LIMITS).values(minute=minute, client=client, count=1)
+        return insert.on_conflict_do_update(
+            index_elements=[RATE_LIMITS.c.minute, RATE_LIMITS.c.client], set_={"count": RATE_LIMITS.c.count + 1},
+        ).returning(RATE_LIMITS.c.count)
+
+    def _sweep(self, minute: int) -> None:
+        # Rows older than the previous minute are never read again; one delete a minute and process keeps the
+        # table small (two threads may both delete at a minute's turn: harmless)
+        if minute != self._swept:
+            with self.engine.begin() as conn:
+                conn.execute(sa.delete(RATE_LIMITS).where(RATE_LIMITS.c.minute < minute - 1))
+            self._swept = minute
+
+
+def _wait(previous: int, current: int, rate: int, into: float) -> float:
+    """Seconds until one more request fits, with nothing else let through meanwhile: ``current`` requests counted
+    this minute, ``previous`` in the last, ``into`` seconds into this minute."""
+    room = rate - 1 - current  # what the previous minute's weight must fall to
+    if room >= 0:  # it fades within this minute
+        return 60 * (1 - room / previous) - into
+    # this minute alone is full: wait for the next, where this minute's count fades in turn
+    return 60 - into + 60 * (1 - (rate - 1) / current)

@@ -9,6 +9,21 @@ from .api.main import UI_PATH, create_app
 from .engines import Engines
 
 log = logging.getLogger(__name__)
+# The loggers of ui/observe.py and ui/app_rules.py: one line per request and per refusal in the app.
+REQUEST_LOGGERS = "atelier"
+LINE = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_requests() -> None:
+    """Every request's line (``atelier.access``) and the app's refusals (``atelier.app``) to stderr at INFO, with a
+    time and a level, whatever the command line set for everything else."""
+    logger = logging.getLogger(REQUEST_LOGGERS)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(LINE))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # the command line's own handler would print each line a second time
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860, catalog: str | Path | None = None,
@@ -26,4 +41,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, catalog: str | Path | None 
                 len(engines.products), host, port, UI_PATH, ", demo shop page at /shop" if demo_shop else "")
     if not any(key.scope == "admin" and not key.revoked for key in engines.keys.list()):
         log.warning("Atelier: no admin API key yet; create one with `atelier keys create --name NAME --scope admin`")
-    uvicorn.run(create_app(engines, demo_shop=demo_shop), host=host, port=port)
+    log_requests()
+    # uvicorn's access log is off: ui.api.middleware.RequestLog writes each request's line, with its request id and
+    # the route template instead of the raw path (which may hold a user id, or a newline decoded from %0A).
+    uvicorn.run(create_app(engines, demo_shop=demo_shop), host=host, port=port, access_log=False)

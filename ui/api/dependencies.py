@@ -1,9 +1,11 @@
 """Dependencies shared by the routers: the engines, API keys (scope, origin) and rate limits, bodies read without
-touching the disk and only after the key is checked, and the mapping of engine refusals to 4xx responses."""
+touching the disk and only after the key is checked, and the mapping of engine refusals to 4xx responses and of an
+unreachable store to 503."""
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +17,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from recsys import StoreUnavailable
+
 from ..engines import Engines
 from ..keys import ApiKey
 from ..uploads import MAX_UPLOAD_BYTES, public_message
@@ -23,6 +27,8 @@ from .middleware import CATALOG_BODY
 IMAGE_FIELD = "image"
 LIMIT_TEXT = f"the upload is over the limit of {MAX_UPLOAD_BYTES // 2**20} MB a photo"
 Model = TypeVar("Model", bound=BaseModel)
+STORE_RETRY_SECONDS = 5  # Retry-After of a 503: a restarting database is usually back within seconds
+log = logging.getLogger(__name__)
 
 
 def get_engines(request: Request) -> Engines:
@@ -43,8 +49,21 @@ def _origin_refused(request: Request, key: ApiKey) -> bool:
     return not key.allows_origin(origin)
 
 
+@contextmanager
+def store_reachable() -> Iterator[None]:
+    """The store down or unreachable: a 503 the client can retry, not a hung request nor a 500. The reason (with
+    the database's address) goes to the log, not to the client."""
+    try:
+        yield
+    except StoreUnavailable as err:
+        log.warning("%s", err)
+        raise HTTPException(503, "the database is unavailable; try again shortly",
+                            headers={"Retry-After": str(STORE_RETRY_SECONDS)}) from err
+
+
 def authorise(request: Request, engines: Engines, secret: str | None, admin: bool) -> ApiKey:
-    key = engines.keys.verify(secret)
+    with store_reachable():
+        key = engines.keys.verify(secret)
     if key is None:  # the same answer for a missing, unknown or revoked key: nothing to learn from it
         raise HTTPException(401, "a valid API key is required in the X-API-Key header",
                             headers={"WWW-Authenticate": "ApiKey"})
@@ -55,7 +74,8 @@ def authorise(request: Request, engines: Engines, secret: str | None, admin: boo
     # A widget key is public in a shop's pages: one abuser must not use up the limit of every shopper, so each
     # client address has its own bucket. An admin key is one client.
     client = key.id if key.scope == "admin" else f"{key.id}|{request.client.host if request.client else ''}"
-    wait = engines.limiter.take(client, key.rate_per_minute)
+    with store_reachable():
+        wait = engines.limiter.take(client, key.rate_per_minute)
     if wait:
         raise HTTPException(429, f"rate limit reached: {key.rate_per_minute} requests a minute for this key",
                             headers={"Retry-After": str(math.ceil(wait))})
@@ -84,9 +104,11 @@ def require_admin_for(key: ApiKey, what: str) -> None:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Engine refusals (bad image, unknown id, unusable photo) become 4xx with the engine's message."""
+    """Engine refusals (bad image, unknown id, unusable photo) become 4xx with the engine's message; an unreachable
+    store a 503."""
     try:
-        yield
+        with store_reachable():
+            yield
     except KeyError as err:
         raise HTTPException(404, public_message(err) if err.args else "not found") from err
     except (ValueError, TypeError) as err:  # ImageError, TryOnError, RestyleError, StoreError are ValueErrors

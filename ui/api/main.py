@@ -11,8 +11,9 @@ from pathlib import Path
 import gradio as gr
 from fastapi import FastAPI, HTTPException
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi_offline import FastAPIOffline
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tryon import read_wearables
 
@@ -20,8 +21,8 @@ from .. import DEMO_CATALOG
 from ..engines import Engines
 from ..gradio_app import build_demo
 from ..uploads import MAX_UPLOAD_BYTES
-from .dependencies import NESTED_SCHEMAS, EngineDep
-from .middleware import APP_BODY, SecurityHeaders, WidgetCors
+from .dependencies import NESTED_SCHEMAS, AdminKey, EngineDep
+from .middleware import APP_BODY, RequestLog, SecurityHeaders, WidgetCors
 from .routers import recsys, style, tryon
 from .schemas import Health
 
@@ -68,6 +69,7 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
                    recsys.catalog):
         app.include_router(router)
     app.add_middleware(WidgetCors)
+    app.add_middleware(RequestLog)  # inside SecurityHeaders, so the 500 it answers gets them too
     app.add_middleware(SecurityHeaders)
 
     @app.get("/", include_in_schema=False)
@@ -78,6 +80,12 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
     def healthz(loaded: EngineDep) -> Health:
         name = getattr(loaded.encoder, "name", type(loaded.encoder).__name__)
         return Health(encoder=name, products=len(loaded.products), garments=len(loaded.garments))
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(_: AdminKey) -> Response:
+        """Prometheus metrics (``ui/observe.py``), for an admin key only: the labels hold no key, user id or path,
+        but request counts and model timings still tell how the shop is used and how loaded the server is."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/widget/atelier-tryon.js", include_in_schema=False)
     def widget_script() -> FileResponse:

@@ -1,13 +1,20 @@
-"""ASGI layers around the whole service: CORS for the widget's routes, security headers on every response, and
-the body-size limits (Starlette's ``RequestBodyLimitMiddleware`` enforces them while reading, so a 413 never
-depends on a client telling the truth in Content-Length; each route sets its own with ``max_body_size``)."""
+"""ASGI layers around the whole service: request ids, log lines and metrics (``RequestLog``), CORS for the
+widget's routes, security headers on every response, and the body-size limits (Starlette's
+``RequestBodyLimitMiddleware`` enforces them while reading, so a 413 never depends on a client telling the truth in
+Content-Length; each route sets its own with ``max_body_size``)."""
 
 from __future__ import annotations
 
+import time
+
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..observe import REQUEST_ID, record, request_id
 from ..uploads import MAX_UPLOAD_BYTES
+
+_RID = REQUEST_ID.encode()
 
 # Routes that take photos: two photos at most plus a little framing (or their base64, a third larger).
 PHOTO_BODY = 3 * MAX_UPLOAD_BYTES
@@ -36,9 +43,11 @@ class WidgetCors:
 
     def __init__(self, app: ASGIApp):
         self.app = app
+        # The widget may send its own X-Request-ID and read the one it gets back.
         self.cors = CORSMiddleware(app, allow_origin_regex=".*", allow_credentials=False,
-                                   allow_methods=["GET", "POST"], allow_headers=["X-API-Key", "Content-Type"],
-                                   max_age=600)
+                                   allow_methods=["GET", "POST"],
+                                   allow_headers=["X-API-Key", "Content-Type", REQUEST_ID],
+                                   expose_headers=[REQUEST_ID], max_age=600)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/api/v1/"):
@@ -62,3 +71,49 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class RequestLog:
+    """Gives every request an id and every response its ``X-Request-ID``; counts and times it by route template and
+    writes its one log line (``observe.record``). An exception no handler turned into a response goes into that
+    line as its traceback and is answered 500 with the id: re-raised, uvicorn would log the traceback a second
+    time, without the id.
+
+    The checked id replaces the request's own header, so what runs inside (a Gradio listener reading
+    ``gr.Request.headers``) logs the same id the client gets back."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        rid = _take_id(scope)
+        status, error, start = 0, None, time.perf_counter()
+
+        async def with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != _RID]
+                message = {**message, "headers": [*kept, (_RID, rid.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, with_id)
+        except Exception as err:
+            error = err
+            if status:  # the response had begun: nothing else can be sent on it
+                raise
+            await JSONResponse({"detail": "internal server error", "request_id": rid}, 500)(scope, receive, with_id)
+        finally:
+            # No response at all: the client went away first (nginx's 499, "client closed request").
+            record(scope, status or 499, time.perf_counter() - start, rid, error)
+
+
+def _take_id(scope: Scope) -> str:
+    """The request's id (``observe.request_id``), written over whatever X-Request-ID header it came with."""
+    offered = [v.decode("latin-1") for k, v in scope["headers"] if k == _RID]
+    rid = request_id(offered[0] if len(offered) == 1 else None)
+    scope["headers"] = [*((k, v) for k, v in scope["headers"] if k != _RID), (_RID, rid.encode())]
+    return rid
