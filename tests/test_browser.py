@@ -4,7 +4,8 @@ They check what only a browser shows: the Gradio try-on tab doing a try-on from 
 toast, the product tab's key management (its listeners are private, so only a page can drive them: an admin key
 creates a key with its sites, a widget key is refused), and the embeddable <atelier-tryon> widget (shadow DOM, fetch,
 FormData) on the demo shop page and on a shop of another origin (a second local server): CORS lets it try on with a
-key listing that origin, and a key that does not list it is refused with the widget's message. The module skips,
+key listing that origin, and a key that does not list it is refused with the widget's message; and that /app, /docs
+and /shop ask no host but this server (they must work offline). The module skips,
 with the reason, where Chromium or Playwright is absent (``playwright install`` cannot download browsers here, so
 the system's Chromium is used: ``apt-get install chromium``)."""
 
@@ -302,9 +303,14 @@ def test_widget_on_an_origin_its_key_does_not_list_is_refused(page, live_url, ot
     assert not page.errors, page.errors
 
 
-def test_api_docs_render_with_no_request_leaving_the_server(page, live_url):
-    """/docs is Swagger UI from the installed swagger-ui-bundle: every request it makes goes to this server (a CDN
-    would leave the page blank offline), and it lists the API's routes."""
+# Each page, and what shows once it has rendered: the app's tabs, Swagger UI's list of routes, the shop's widget.
+OWN_PAGES = {"/app/": "button[role=tab]", "/docs": ".opblock-summary-path", "/shop": "atelier-tryon"}
+
+
+@pytest.mark.parametrize("path", OWN_PAGES)
+def test_pages_render_with_no_request_leaving_the_server(page, live_url, path):
+    """The app, the API docs (Swagger UI from the fastapi-offline package) and the demo shop ask no host but this
+    server: a font or script from a CDN would leave a page blank or half-styled offline."""
     from urllib.parse import urlparse
 
     host = urlparse(live_url).hostname
@@ -318,7 +324,10 @@ def test_api_docs_render_with_no_request_leaving_the_server(page, live_url):
             route.abort()
 
     page.route("**/*", only_here)
-    page.goto(f"{live_url}/docs")
-    page.locator(".opblock-summary-path", has_text="/api/v1/restyle").first.wait_for(state="visible")
+    page.goto(f"{live_url}{path}")
+    page.locator(OWN_PAGES[path]).first.wait_for(state="visible")
+    page.wait_for_load_state("networkidle")  # the fonts and lazy scripts a page asks for after it renders
     assert not elsewhere, elsewhere
     assert not page.errors, page.errors
+    if path == "/docs":
+        assert page.locator(".opblock-summary-path", has_text="/api/v1/restyle").count() == 1
