@@ -131,7 +131,8 @@ def test_a_refused_photo_in_the_app_is_one_line_without_a_traceback(live_url: st
         client.predict(handle_file(str(truncated)), 3, api_name="/search_image")
     refusals = [r for r in lines_of(caplog, "test-app-refusal") if r.name == "atelier.app"]
     assert len(refusals) == 1 and refusals[0].exc_info is None
-    assert "search_photo refused" in refusals[0].getMessage() and "not a readable image" in refusals[0].getMessage()
+    assert re.fullmatch(r"app search_photo refused: 'image: not a readable image .*' request_id=test-app-refusal",
+                        refusals[0].getMessage())
     assert "Traceback" not in capfd.readouterr().err + caplog.text
 
 

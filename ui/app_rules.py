@@ -88,8 +88,10 @@ def admin(engines: Engines, secret: str | None) -> ApiKey:
 
 
 def shown(err: BaseException) -> gr.Error:
-    """An engine's refusal as the error the visitor sees."""
-    return gr.Error(public_message(err))
+    """An engine's refusal as the error the visitor sees. A ``gr.Error`` is a ValueError too, so a listener's
+    ``except ValueError`` also catches its own refusals: those pass as they are (``str`` of one is its message's
+    repr, which would show quoted)."""
+    return err if isinstance(err, gr.Error) else gr.Error(public_message(err))
 
 
 def read_upload(path: str, name: str = "photo") -> Image.Image:
