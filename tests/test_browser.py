@@ -152,6 +152,7 @@ def test_key_management_in_the_product_tab(page, live_url, admin_secret, service
     assert made is not None
     assert (made.name, made.scope, made.origins) == ("browser test shop", "widget", ("https://shop.example",))
     page.get_by_text(made.id, exact=True).first.wait_for(state="visible")  # the keys' table lists it
+    assert secret in _block(page, "Embed snippet").text_content()  # the new widget key, filled into the snippet
     assert not page.errors, page.errors
 
 
@@ -161,6 +162,79 @@ def test_product_tab_refuses_a_widget_key(page, live_url, widget_secret):
     page.get_by_role("button", name="Show keys").click()
 
     page.get_by_test_id("toast-body").filter(has_text="that is not a live admin key").wait_for(state="visible")
+    assert not page.errors, page.errors
+
+
+# --- each tab as a person sees it at 1400x1000: screenshots (kept in $ATELIER_SCREENSHOTS if set) -----------------
+SCREEN = {"width": 1400, "height": 1000}
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    folder = Path(os.environ.get("ATELIER_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _in_view(locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= SCREEN["height"]
+
+
+def _captions_whole(page) -> list[str]:
+    """The gallery captions cut short (their text wider than their box)."""
+    return page.eval_on_selector_all(".caption-label", "els => els.filter(e => e.scrollWidth > e.clientWidth + 1)"
+                                     ".map(e => e.textContent)")
+
+
+def test_try_on_tab_has_its_button_above_the_fold(page, live_url, screenshots):
+    page.set_viewport_size(SCREEN)
+    _open_try_on_tab(page, live_url)
+    page.screenshot(path=screenshots / "tab_try_on.png")
+    assert _in_view(page.get_by_role("button", name="Try it on"))
+    assert not page.errors, page.errors
+
+
+def test_stylist_tab_shows_every_look_whole(page, live_url, screenshots):
+    page.set_viewport_size(SCREEN)
+    page.goto(f"{live_url}/app/")
+    page.get_by_role("tab", name="Stylist").click()
+    go = page.get_by_role("button", name="Restyle")
+    go.wait_for(state="visible")
+    assert _in_view(go)
+    page.get_by_role("checkbox").nth(2).check()  # a third garment: 3 x 4 default styles, three rows of looks
+    go.click()
+    gallery = _block(page, "Looks")
+    gallery.locator("img").nth(11).wait_for(state="visible")
+    page.screenshot(path=screenshots / "tab_stylist.png", full_page=True)
+    bottom = gallery.bounding_box()["y"] + gallery.bounding_box()["height"]
+    tiles = gallery.locator("img")
+    assert tiles.count() == 12
+    assert all(tiles.nth(i).bounding_box()["y"] + tiles.nth(i).bounding_box()["height"] <= bottom + 1
+               for i in range(12)), "the gallery clips a row of looks"
+    assert not _captions_whole(page)
+    assert gallery.locator(".caption-label").first.text_content().startswith("vintage")  # the look leads
+    assert not page.errors, page.errors
+
+
+def test_search_tab_captions_are_whole(page, live_url, screenshots):
+    page.set_viewport_size(SCREEN)
+    page.goto(f"{live_url}/app/")
+    page.get_by_role("tab", name="Catalog search").click()
+    page.get_by_label("Describe what you want").fill("a red dress")
+    page.get_by_role("button", name="Search", exact=True).click()
+    _block(page, "Results").locator("img").first.wait_for(state="visible")
+    page.screenshot(path=screenshots / "tab_search.png", full_page=True)
+    assert not _captions_whole(page)
+    assert not page.errors, page.errors
+
+
+def test_product_tab_has_no_empty_tables(page, live_url, screenshots):
+    page.set_viewport_size(SCREEN)
+    _open_product_tab(page, live_url)
+    page.screenshot(path=screenshots / "tab_product.png", full_page=True)
+    # the shop's trends table stays hidden until there is a ranking: no stray "1 2 3" header row
+    assert page.locator("th", has_text="1").count() == 0
     assert not page.errors, page.errors
 
 

@@ -16,7 +16,8 @@ from .uploads import public_message
 
 SNIPPET = """<!-- On your product page: the script once, then the element wherever the widget goes. -->
 <script src="{origin}/widget/atelier-tryon.js" defer></script>
-<atelier-tryon product="GARMENT_ID" api-key="atl_YOUR_WIDGET_KEY" api="{origin}"></atelier-tryon>"""
+<atelier-tryon product="GARMENT_ID" api-key="{key}" api="{origin}"></atelier-tryon>"""
+KEY_PLACEHOLDER = "atl_YOUR_WIDGET_KEY"
 PYTHON = """# From Python, the same app through gradio_client (no key: it runs on your server), or the REST API:
 from gradio_client import Client, handle_file
 client = Client("{origin}/app/")
@@ -29,6 +30,12 @@ def _rows(keys: list[ApiKey]) -> list[list]:
              k.revoked] for k in keys]
 
 
+def _base(request: gr.Request | None) -> str:
+    """This server's address as the browser reached it."""
+    host = request.headers.get("host", "127.0.0.1:7860") if request else "127.0.0.1:7860"
+    return f"{request.headers.get('x-forwarded-proto', 'http') if request else 'http'}://{host}"
+
+
 def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]]:
     """Lays the tab out; returns the function that fills the snippets in with this server's address, and them."""
     gr.Markdown("### Embed the try-on widget\nOne script tag defines `<atelier-tryon>`; give it a garment id from "
@@ -36,7 +43,8 @@ def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]
                 "your page, so they can only try on, parse, search and recommend). With `--demo-shop`, see it on the "
                 "[demo shop page](/shop). "
                 "The REST API's contract is at [/docs](/docs).")
-    snippet = gr.Code(SNIPPET.format(origin="http://127.0.0.1:7860"), language="html", label="Embed snippet")
+    snippet = gr.Code(SNIPPET.format(origin="http://127.0.0.1:7860", key=KEY_PLACEHOLDER), language="html",
+                      label="Embed snippet")
     python = gr.Code(PYTHON.format(origin="http://127.0.0.1:7860"), language="python", label="Python")
 
     gr.Markdown("### API keys\nManaging keys needs an admin key (create the first with "
@@ -94,13 +102,16 @@ def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]
 
     @logged
     def create_key(secret: str, key_name: str, key_scope: str, per_minute: float | None, sites: str,
-                   request: gr.Request) -> tuple[str, list[list]]:
+                   request: gr.Request) -> tuple[str, list[list], str]:
+        """The new key, the keys, and the embed snippet with a new widget key filled in (an admin key never goes
+        into a page: anyone can read a page's source)."""
         loaded = check_admin(secret, request)
         try:
             made = loaded.keys.create(key_name, key_scope, int(per_minute or 0), (sites or "").split())
         except ValueError as err:
             raise shown(err) from err
-        return made.secret, _rows(loaded.keys.list())
+        key = made.secret if made.key.scope == "widget" else KEY_PLACEHOLDER
+        return made.secret, _rows(loaded.keys.list()), SNIPPET.format(origin=_base(request), key=key)
 
     @logged
     def revoke_key(secret: str, key_id: str, request: gr.Request) -> list[list]:
@@ -137,9 +148,8 @@ def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]
     @logged
     def origin(request: gr.Request) -> tuple[str, str]:
         """The snippets with this server's address as the browser reached it."""
-        host = request.headers.get("host", "127.0.0.1:7860") if request else "127.0.0.1:7860"
-        base = f"{request.headers.get('x-forwarded-proto', 'http') if request else 'http'}://{host}"
-        return SNIPPET.format(origin=base), PYTHON.format(origin=base)
+        base = _base(request)
+        return SNIPPET.format(origin=base, key=KEY_PLACEHOLDER), PYTHON.format(origin=base)
 
     show_shop_trends.click(own_trends, inputs=[kind, values, until], outputs=[shop_note, shop_plot, shop_table],
                            api_name="shop_trends")
@@ -148,6 +158,7 @@ def product_tab(engines: Callable[[], Engines]) -> tuple[Callable, list[gr.Code]
     # Key management is for people at this page, not for scripts: absent from the app's API listing.
     private = {"api_visibility": "private"}
     show.click(list_keys, inputs=admin_box, outputs=table, **private)
-    create.click(create_key, inputs=[admin_box, name, scope, rate, origins], outputs=[new_key, table], **private)
+    create.click(create_key, inputs=[admin_box, name, scope, rate, origins], outputs=[new_key, table, snippet],
+                 **private)
     revoke.click(revoke_key, inputs=[admin_box, revoke_id], outputs=table, **private)
     return origin, [snippet, python]

@@ -37,6 +37,17 @@ R = TypeVar("R")
 log = logging.getLogger("atelier.app")
 
 
+# Gallery captions wrap instead of ending in "…": the cut-off part was the look's name or the reason for a
+# recommendation. (Gradio draws a caption as one absolutely placed line over the tile's foot.)
+# And a gallery shows all its rows: with height="auto" Gradio caps it at 55% of the window and scrolls inside, which
+# reads as a clipped last row.
+WHOLE = "whole-gallery"
+APP_CSS = f"""
+.caption-label {{ white-space: normal !important; max-width: calc(100% - 8px) !important; line-height: 1.25; }}
+.{WHOLE} .fixed-height {{ max-height: none !important; }}
+"""
+
+
 def logged(listener: Callable[P, R]) -> Callable[P, R]:
     """Every listener's errors, as the operator sees them. A refusal (``gr.Error``: a bad photo, a bad request) is
     one WARNING line with the request id: Gradio's queue prints the traceback of every ``gr.Error`` unless its

@@ -9,7 +9,7 @@ import gradio as gr
 from tryon import Ask
 
 from . import DEMO_CATALOG
-from .app_rules import allow, logged, read_upload, shown, strip_on_upload
+from .app_rules import WHOLE, allow, logged, read_upload, shown, strip_on_upload
 from .engines import Engines
 from .uploads import public_message
 
@@ -47,25 +47,26 @@ def shopper_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
     people = sorted(str(p) for p in (DEMO_CATALOG / "tryon" / "people").glob("*.jpg"))
     with gr.Row():
         with gr.Column(scale=1):
+            # Photo, words, then the button: at 1400x1000 it sits above the fold; the refinements come after it.
             photo = gr.Image(label="Your photo (front view, whole upper body)", type="filepath", image_mode=None,
-                             sources=["upload", "webcam", "clipboard"], height=320)
+                             sources=["upload", "webcam", "clipboard"], height=260)
             if people:
                 gr.Examples(people, inputs=photo, label="…or try with a model photo")
-            garment = gr.Dropdown([(FROM_WORDS, "")] + garments, value="", label="Garment")
             instruction = gr.Textbox(label="What would you like?", max_lines=2,
                                      placeholder="try the polo on me in M, make it vintage")
+            go = gr.Button("Try it on", variant="primary")
             gr.Examples(INSTRUCTION_EXAMPLES, inputs=instruction, label="Say it like this")
+            garment = gr.Dropdown([(FROM_WORDS, "")] + garments, value="", label="Garment")
             chips = gr.Dropdown([], value=[], multiselect=True, allow_custom_value=True,
                                 label="What I understood (edit, remove or add 'slot: value' chips)")
             # No customer id and no "keep my photo" here: this page has no login, so anyone could type anyone's id.
             # A shop does both from its own server through the REST API with an admin key.
             gr.Markdown("Your photo is used for this try-on only and is not kept.")
-            go = gr.Button("Try it on", variant="primary")
         with gr.Column(scale=1):
             result = gr.Image(label="You, wearing it", type="pil", interactive=False, height=520, format="png")
             summary = gr.Markdown()
             recommendations = gr.Gallery(label="You might also like", columns=3, height="auto",
-                                         object_fit="contain", interactive=False)
+                                         object_fit="contain", interactive=False, elem_classes=[WHOLE])
 
     @logged
     def understand(text: str, request: gr.Request) -> dict:

@@ -15,7 +15,7 @@ from PIL import Image
 from atelier_io import load_image
 from style import STYLES
 
-from .app_rules import admin, allow, logged, read_upload, shown, strip_on_upload
+from .app_rules import WHOLE, admin, allow, logged, read_upload, shown, strip_on_upload
 from .engines import Engines
 from .uploads import public_message
 
@@ -42,10 +42,11 @@ def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
             with gr.Accordion("Controls", open=False):
                 strength = gr.Slider(0, 1, value=0.8, step=0.05, label="Strength")
                 keep_colour = gr.Checkbox(label="Keep the garment's colours", value=False)
-            go = gr.Button("Restyle", variant="primary")
         with gr.Column(scale=2):
+            # Up here, beside the choices: under the garment list it was two screens down.
+            go = gr.Button("Restyle", variant="primary")
             gallery = gr.Gallery(label="Looks", columns=4, height="auto", object_fit="contain", interactive=False,
-                                 format="png")
+                                 format="png", elem_classes=[WHOLE])
             applied = gr.Markdown(label="What each look applied")
             download = gr.File(label="Download all (zip of PNGs)", interactive=False)
 
@@ -77,7 +78,8 @@ def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
                 out = loaded.restyle(photo, strength=power, preserve_colour=preserve, **options)
             except (KeyError, ValueError) as err:
                 raise gr.Error(f"{title}: {public_message(err)}") from err
-            caption = f"{title} · {look if kind != 'reference' else 'reference picture'}"
+            # The look first: a gallery caption is cut at the tile's width, and the look is what the stylist compares.
+            caption = f"{look if kind != 'reference' else 'reference picture'} · {title}"
             results.append((out.image, caption))
             notes.append(f"- **{caption}**: {out.description}")
         return results, _zip(results, zips.name), "\n".join(notes)

@@ -15,7 +15,7 @@ from tryon import Wearable
 
 from . import DEMO_CATALOG
 from .app_product import product_tab
-from .app_rules import QUEUE_SIZE, allow, logged, read_upload, shown, strip_on_upload
+from .app_rules import QUEUE_SIZE, WHOLE, allow, logged, read_upload, shown, strip_on_upload
 from .app_shopper import shopper_tab
 from .app_stylist import stylist_tab
 from .engines import Engines
@@ -60,7 +60,7 @@ def _search_tab(engines: Callable[[], Engines]) -> None:
                 k = gr.Slider(1, MAX_RESULTS, value=12, step=1, label="Number of results")
         with gr.Column(scale=2):
             results = gr.Gallery(label="Results", columns=4, height="auto", object_fit="contain",
-                                 interactive=False)
+                                 interactive=False, elem_classes=[WHOLE])
             note = gr.Markdown()  # a condition no product met and what is offered instead
 
     # Searches finish in well under a second and run no tqdm loop, so these handlers take no gr.Progress.

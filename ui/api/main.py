@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from tryon import read_wearables
 
 from .. import DEMO_CATALOG
+from ..app_rules import APP_CSS
 from ..engines import Engines
 from ..gradio_app import build_demo
 from ..uploads import MAX_UPLOAD_BYTES
@@ -41,23 +42,26 @@ def _allowed_paths(engines: Engines | None, catalog: str | Path | None) -> list[
     return sorted({str(Path(p).resolve().parent) for p in photos})
 
 
-def _demo_shop_key(engines: Engines) -> str:
-    """A fresh widget key for the demo shop page; the previous run's is revoked, so a copied one stops working."""
+def demo_shop_key(engines: Engines) -> str:
+    """A fresh widget key for the demo shop page; the previous run's is revoked, so a copied one stops working.
+    Once a start: ``ui.server.serve`` makes it before its workers start and hands it to each of them."""
     for key in engines.keys.list():
         if key.name == DEMO_SHOP_KEY and not key.revoked:
             engines.keys.revoke(key.id)
     return engines.keys.create(DEMO_SHOP_KEY, "widget", DEMO_SHOP_RATE).secret
 
 
-def create_app(engines: Engines | None = None, catalog: str | Path | None = None, demo_shop: bool = False) -> FastAPI:
+def create_app(engines: Engines | None = None, catalog: str | Path | None = None, demo_shop: bool = False,
+               shop_key: str | None = None) -> FastAPI:
     """The whole service. Without ``engines``, the lifespan loads ``Engines.load(catalog)`` at startup.
-    ``demo_shop``: serve the pretend shop page at /shop, which hands every visitor a live widget key."""
+    ``demo_shop``: serve the pretend shop page at /shop, which hands every visitor a live widget key: ``shop_key``,
+    else one made at startup (``demo_shop_key``)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Loading blocks startup on purpose: no request is served before the models are ready.
         app.state.engines = engines if engines is not None else Engines.load(catalog)
-        app.state.shop_key = _demo_shop_key(app.state.engines) if demo_shop else None
+        app.state.shop_key = (shop_key or demo_shop_key(app.state.engines)) if demo_shop else None
         yield
         del app.state.engines  # drop the models with the app; reloading happens on the next startup
 
@@ -123,5 +127,5 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
     # run_history=False: Gradio would otherwise keep every call's inputs and outputs (admin keys typed into the
     # product tab, new keys, links to shoppers' photos) in the browser's localStorage, readable by any page of
     # this origin.
-    return gr.mount_gradio_app(app, demo, path=UI_PATH, allowed_paths=_allowed_paths(engines, catalog),
+    return gr.mount_gradio_app(app, demo, path=UI_PATH, css=APP_CSS, allowed_paths=_allowed_paths(engines, catalog),
                                max_file_size=MAX_UPLOAD_BYTES, show_error=True, run_history=False)
