@@ -53,9 +53,8 @@ def imported(argv: list[str], tmp_path: Path) -> set[str]:
         pytest.param(["models"], HEAVY | NUMERIC, id="models"),
         pytest.param(["keys", "create", "--name", "test", "--db", DB], HEAVY, id="keys-create"),
         pytest.param(["keys", "list", "--db", DB], HEAVY, id="keys-list"),
-        # torch is still loaded here, by weights/onnx_cache.py's top-level import; the parser itself needs only
-        # onnxruntime and the tokenizers package.
-        pytest.param(["parse", "a red dress under 50"], HEAVY - {"torch"}, id="parse"),
+        # the parser needs only onnxruntime and the tokenizers package (torch only to export its graph, once)
+        pytest.param(["parse", "a red dress under 50"], HEAVY, id="parse"),
     ],
 )
 def test_quick_commands_leave_the_heavy_stack_alone(argv, forbidden, tmp_path):

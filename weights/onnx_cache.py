@@ -14,12 +14,15 @@ import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import onnxruntime as ort
-import torch
-from torch import nn
 
 from .registry import sha256_of
+
+if TYPE_CHECKING:  # torch is needed to export a graph, not to run one: `atelier parse` starts without it
+    import torch
+    from torch import nn
 
 log = logging.getLogger(__name__)
 OPSET = 17
@@ -39,6 +42,8 @@ def export_module(
     dynamic_axes: dict[str, dict[int, str]],
 ) -> None:
     """``torch.onnx.export`` in eval mode, leaving every submodule's train/eval mode as it found it."""
+    import torch
+
     # The exporter sets eval mode, then "restores" every submodule to the root's mode (a fresh wrapper is in
     # training mode), which would switch dropout on in the caller's torch model; so restore each one here.
     modes = {sub: sub.training for sub in module.modules()}
