@@ -39,13 +39,17 @@ def add_serve(sub) -> None:
     p.add_argument("--demo-shop", action="store_true",
                    help="also serve a pretend shop page at /shop that embeds the widget (it hands every visitor a "
                         "live widget key: for demos only)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes answering on the port, each with its own models (about 2 GB each) over the one "
+                        "store; at most one try-on or restyle runs at a time in each (default 1)")
     p.set_defaults(func=cmd_serve)
 
 
 def cmd_serve(args) -> None:
     from ui import serve
 
-    serve(host=args.host, port=args.port, catalog=args.catalog, db=args.db, demo_shop=args.demo_shop)
+    serve(host=args.host, port=args.port, catalog=args.catalog, db=args.db, demo_shop=args.demo_shop,
+          workers=args.workers)
 
 
 def add_prepare(sub) -> None:
@@ -610,6 +614,8 @@ def add_trends(sub) -> None:
     p = sub.add_parser("trends", help="colours, categories, materials and styles ranked by momentum in the store's "
                                       "interactions (Google Trends momentum with --gtrends/--period)")
     p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--demo", action="store_true",
+                   help="rank the shipped demo sample (real VISUELLE sales, 2016-2019) instead of a store")
     p.add_argument("--kind", default="all", help="all (default), or one of colour, category, material, style")
     p.add_argument("--until", help="last day counted, YYYY-MM-DD (default: the latest date in the store)")
     p.add_argument("--top", type=int, default=10, help="values per kind (default 10)")
@@ -623,11 +629,18 @@ def cmd_trends(args) -> None:
     if args.period or args.gtrends:
         _google_trends(args)
         return
-    from recsys import TREND_KINDS, Store, plot_shop_trends, shop_trends
+    import tempfile
 
-    with Store(args.db) as store:
-        trends = shop_trends(store, TREND_KINDS if args.kind == "all" else (args.kind,), top=args.top,
-                             until=args.until)
+    from recsys import TREND_KINDS, Store, plot_shop_trends, shop_trends
+    from ui import demo_trends_store
+
+    kinds = TREND_KINDS if args.kind == "all" else (args.kind,)
+    if args.demo:
+        with tempfile.TemporaryDirectory() as folder, demo_trends_store(Path(folder) / "demo.db") as store:
+            trends = shop_trends(store, kinds, top=args.top, until=args.until)
+    else:
+        with Store(args.db) as store:
+            trends = shop_trends(store, kinds, top=args.top, until=args.until)
     if args.plot:
         plot_shop_trends(trends, args.plot)
     for note in trends.notes:

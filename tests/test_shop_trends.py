@@ -151,6 +151,13 @@ def test_cli_ranks_the_store_and_says_when_it_is_empty(tmp_path, capsys):
     assert main(["trends", "--gtrends", "x.csv"]) == 2
 
 
+def test_cli_ranks_the_shipped_sample_with_demo(capsys):
+    assert main(["trends", "--demo", "--kind", "colour", "--top", "2"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["kind"], r["rank"]) for r in lines] == [("colour", 1), ("colour", 2)]
+    assert lines[0]["until"] == "2019-10-25"  # the sample's own latest date, not today
+
+
 def test_only_the_demo_catalogs_empty_store_shows_the_sample(tmp_path):
     from types import SimpleNamespace
 

@@ -23,12 +23,13 @@ if TYPE_CHECKING:
     from .gradio_app import build_demo
     from .keys import KeyStore
     from .server import serve
+    from .trends_view import demo_trends_store
 
 # `atelier search` needs only DEMO_CATALOG; it should not pay for importing gradio and fastapi.
 _LAZY = {"Engines": ".engines", "KeyStore": ".keys", "build_demo": ".gradio_app", "create_app": ".api.main",
-         "serve": ".server"}
+         "demo_trends_store": ".trends_view", "serve": ".server"}
 
-__all__ = ["DEMO_CATALOG", "Engines", "KeyStore", "build_demo", "create_app", "serve"]
+__all__ = ["DEMO_CATALOG", "Engines", "KeyStore", "build_demo", "create_app", "demo_trends_store", "serve"]
 
 
 def __getattr__(name: str):
