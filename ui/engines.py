@@ -84,28 +84,36 @@ class Engines:
     # Model calls a minute for each browser address of the public Gradio app (which has no API key to limit).
     app_rate: int = 30
     demo: bool = False  # serving the shipped demo catalog: its trends come from the shipped sample (trends_store)
-    catalog: Catalog = field(init=False)
-    shop: Shop = field(init=False)
-    products: dict[str, Product] = field(init=False, repr=False)
-    titles: dict[str, str] = field(init=False, repr=False)  # every store item's title, photo or not
     keys: KeyStore = field(init=False, repr=False)
     limiter: RateLimiter = field(init=False, repr=False)  # counts in the store: shared by every worker
     photos: PhotoVault = field(init=False, repr=False)
-    # The encoder's tokenizer raises "Already borrowed" when two threads call it at once, MediaPipe graphs are
-    # not thread-safe, and on 2 cores parallel model calls gain nothing: model calls take turns.
-    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False, compare=False)
+    # Each call takes only the lock its models need, so light requests never wait behind a drawing:
+    # - heavy: try-on and restyle, one at a time. MediaPipe's graphs are not thread-safe, and on 2 cores a second
+    #   drawing would take the core the light requests run on. More at once: `atelier serve --workers N`.
+    # - _text_tower: the encoder's text tower (search, recommendations from words or a user's taste, refresh). Its
+    #   Hugging Face tokenizer rewrites its truncation and padding settings on every call; a call while another
+    #   thread encodes raises "Already borrowed".
+    # - none: parsing (ONNX Runtime's run is thread-safe; the parser's tokenizer settings are set by its first
+    #   call, made here, and never change), image search (the image tower has no tokenizer), recommendations from
+    #   a history, and every read of the served snapshot, which refresh replaces whole and never changes.
+    heavy: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _text_tower: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _served: Served = field(init=False, repr=False, compare=False)
     _demo_trends: Store | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.keys = KeyStore(self.store.engine)
         self.limiter = RateLimiter(self.store.engine)
         self.photos = PhotoVault(self.data_dir / "photos")
+        self.parser("a red dress")  # sets its tokenizer's truncation now, before parses run unlocked in threads
         self.refresh()
 
     @classmethod
-    def load(cls, catalog: str | Path | None = None, db: str | Path | None = None) -> Engines:
+    def load(cls, catalog: str | Path | None = None, db: str | Path | None = None, ingest: bool = True) -> Engines:
         """The default models, the store at ``db`` (default ``recsys.default_db()``) and ``catalog`` (default: the
-        demo catalog), whose products are written into the store (updated where their ids are already there)."""
+        demo catalog), whose products are written into the store (updated where their ids are already there).
+        ``ingest=False``: they are there already (a worker of ``atelier serve --workers N``: its parent wrote them
+        once, so that N workers do not write the same rows at once)."""
         start = time.perf_counter()
         folder = Path(catalog or DEMO_CATALOG)
         products = read_products(folder)  # a bad catalog folder fails here, before the slow model loads
@@ -116,7 +124,8 @@ class Engines:
         store = Store(db)
         if "://" not in db:
             Path(db).chmod(0o600)  # SQLite gives its journal files the database's mode
-        store.ingest(items=items_frame(products), image_dir=folder)
+        if ingest:
+            store.ingest(items=items_frame(products), image_dir=folder)
         encoder, parser = create_encoder(), load_parser()
         # The pipeline gets the models loaded here, never a second copy of its own.
         pipeline = load_tryon(parser=parser, classifier=garment_classifier(encoder))
@@ -135,17 +144,36 @@ class Engines:
         return self._demo_trends
 
     def refresh(self) -> None:
-        """Re-read the store: the recommender and the search catalog over its items (after ingestion)."""
-        with self._lock:
+        """Re-read the store: the recommender and the search catalog over its items (after ingestion). The new
+        snapshot replaces the old in one assignment: a request reads the old one or the new one, never a mix."""
+        # Under the text lock: Shop.from_store embeds photo-less items with the text tower, and two refreshes in a
+        # row must land in order (the later one has read the later store).
+        with self._text_tower:
             shop = Shop.from_store(self.store, self.encoder)
             ids, matrix = self.store.embeddings(self.encoder.name)
             row = {item_id: i for i, item_id in enumerate(ids)}
             items = shop.items[shop.items["image_path"].notna() & shop.items["id"].isin(row)]
             products = [Product(r.id, Path(r.image_path), r.title, r.attributes, _text(r.category), _text(r.colour),
                                 None if pd.isna(r.price) else float(r.price)) for r in items.itertuples()]
-            self.catalog = Catalog(products, matrix[[row[p.id] for p in products]], self.encoder)
-            self.shop, self.products = shop, {p.id: p for p in products}
-            self.titles = dict(zip(shop.items["id"], shop.items["title"], strict=True))
+            catalog = Catalog(products, matrix[[row[p.id] for p in products]], self.encoder)
+            titles = dict(zip(shop.items["id"], shop.items["title"], strict=True))
+            self._served = Served(catalog, shop, {p.id: p for p in products}, titles)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._served.catalog
+
+    @property
+    def shop(self) -> Shop:
+        return self._served.shop
+
+    @property
+    def products(self) -> dict[str, Product]:
+        return self._served.products
+
+    @property
+    def titles(self) -> dict[str, str]:
+        return self._served.titles
 
     # --- search ------------------------------------------------------------------------------------------
     def search_text(self, query: str, k: int) -> SearchResult:
@@ -153,7 +181,7 @@ class Engines:
         ``recsys.RequestError`` (a ValueError) for words with no fashion request, contradictions, impossible budgets."""
         check_query(query, k)
         ask = self.ask(query)[1]
-        with self._lock, model_time("search"):
+        with self._text_tower, model_time("search"):
             return self.catalog.search(ask, k=k)
 
     def search_image(self, image: bytes | Image.Image, k: int) -> list[SearchHit]:
@@ -161,14 +189,14 @@ class Engines:
         check_k(k)
         # validate before taking the lock, so bad uploads never queue
         decoded = image if isinstance(image, Image.Image) else decode_upload(image)
-        with self._lock, model_time("search_image"):
+        with model_time("search_image"):
             return self.catalog.search_image(decoded, k=k)
 
     # --- understanding and try-on ------------------------------------------------------------------------
     def parse(self, text: str) -> ParseResult:
         if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
             raise ValueError(f"the text has {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}")
-        with self._lock, model_time("parse"):
+        with model_time("parse"):
             return self.parser(text)
 
     def ask(self, text: str | None, garment: str | None = None, colour: str | None = None, size: str | None = None,
@@ -200,7 +228,7 @@ class Engines:
         if garment_id is None and not choice.recolour:
             ask = replace(ask, colour=None)  # the chosen garment already has the colour asked for: keep its own look
         garment_image = load_image(garment.image_path)
-        with self._lock:
+        with self.heavy:
             try:
                 if ask.style:  # "make it vintage": restyle the product photo, then draw it on the shopper
                     with model_time("restyle"):
@@ -216,7 +244,7 @@ class Engines:
 
     def title_similarity(self, words: str, titles: list[str]) -> list[float]:
         """How close ``words`` are to each title (the encoder's text tower): the last tie-break of a choice."""
-        with self._lock, model_time("encode_text"):
+        with self._text_tower, model_time("encode_text"):
             texts = self.encoder.encode_texts([words, *titles])
         return (texts[1:] @ texts[0]).tolist()
 
@@ -238,7 +266,7 @@ class Engines:
             target = [load_image(p) for p in paths]
         else:
             target = style
-        with self._lock, model_time("restyle"):
+        with self.heavy, model_time("restyle"):
             return restyle(photo, target, strength=strength, preserve_colour=preserve_colour)
 
     # --- recommendations, catalog and users ----------------------------------------------------------------
@@ -247,14 +275,17 @@ class Engines:
         """For a stored user, a request (``Engines.ask``, with an optional history) or a list of item ids. ``like``:
         words to rank by when the request has none (the garment being tried on); see ``Shop.for_ask``."""
         check_k(k)
-        with self._lock, model_time("recommend"):
-            if ask is not None:
-                past = self.history(user_id)["item_id"].tolist() if user_id else list(history or [])
-                return self.shop.for_ask(ask, k, history=past, like=like)
-            if user_id is not None:
-                return self.shop.for_user(check_user_id(user_id), k)
-            if history:
-                return self.shop.for_history(history, k)
+        shop = self.shop  # one snapshot for the whole call, whatever a refresh does meanwhile
+        if ask is not None:
+            past = self.history(user_id)["item_id"].tolist() if user_id else list(history or [])
+            with self._text_tower, model_time("recommend"):
+                return shop.for_ask(ask, k, history=past, like=like)
+        if user_id is not None:
+            with self._text_tower, model_time("recommend"):  # the user's taste is read with the text tower
+                return shop.for_user(check_user_id(user_id), k)
+        if history:
+            with model_time("recommend"):
+                return shop.for_history(history, k)
         raise ValueError("give a user_id, a text or a history of item ids")
 
     def ingest_items(self, items: pd.DataFrame, images: dict[str, Image.Image]) -> int:
@@ -297,6 +328,16 @@ class Engines:
             return 0, 0, photos
         self.refresh()  # the fitted recommender held their interactions in memory
         return gone.interactions, gone.reviews, photos
+
+
+@dataclass(frozen=True)
+class Served:
+    """What requests read from the store's items: replaced whole by ``Engines.refresh``, never changed."""
+
+    catalog: Catalog
+    shop: Shop
+    products: dict[str, Product]
+    titles: dict[str, str]  # every store item's title, photo or not
 
 
 def _text(value) -> str | None:

@@ -1,17 +1,28 @@
-"""``serve``: run the whole service (REST API and Gradio UI) with uvicorn."""
+"""``serve``: run the whole service (REST API and Gradio UI) with uvicorn, in one process or in N workers.
+
+With N workers (``serve(workers=N)``) uvicorn's supervisor binds the port and starts N processes, each calling
+``worker_app``: each loads its own models; the store is the state they share. What must happen once a start (the
+catalog written into the store and embedded, the demo shop page's key, the start-up messages) happens here in the
+parent, before the workers start; the parent hands them what they need in the environment (``WORKER_ENV``).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from pathlib import Path
 
-from .api.main import UI_PATH, create_app
+from fastapi import FastAPI
+
+from .api.main import UI_PATH, create_app, demo_shop_key
 from .engines import Engines
 
 log = logging.getLogger(__name__)
 # The loggers of ui/observe.py and ui/app_rules.py: one line per request and per refusal in the app.
 REQUEST_LOGGERS = "atelier"
-LINE = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LINE = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"  # the process: which worker answered
+WORKER_ENV = "ATELIER_SERVE_WORKER"  # JSON from the parent to its workers: catalog, db, demo_shop, shop_key
 
 
 def log_requests() -> None:
@@ -27,21 +38,54 @@ def log_requests() -> None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860, catalog: str | Path | None = None,
-          db: str | Path | None = None, demo_shop: bool = False) -> None:
+          db: str | Path | None = None, demo_shop: bool = False, workers: int = 1) -> None:
     """Serve ``catalog`` (default: the demo catalog) with the store at ``db`` (default ``recsys.default_db()``)
-    at http://host:port/app until interrupted; ``demo_shop`` adds the pretend shop page at /shop."""
+    at http://host:port/app until interrupted; ``demo_shop`` adds the pretend shop page at /shop. ``workers``:
+    processes answering on the port, each with its own models (about 2 GB of memory each)."""
     import uvicorn
 
     if not 0 <= port <= 65535:
         raise ValueError(f"port must be from 0 to 65535, got {port}")
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer of at least 1, got {workers!r}")
     # Load before the server starts: a bad catalog or missing weights then ends as one clear error for
-    # the CLI, instead of a traceback from uvicorn's lifespan handler.
+    # the CLI, instead of a traceback from uvicorn's lifespan handler. This also writes the catalog into the
+    # store and embeds it, once, before any worker reads it.
     engines = Engines.load(catalog, db)
-    log.warning("Atelier: serving %d products at http://%s:%d%s (REST at /api/v1, contract at /docs%s)",
-                len(engines.products), host, port, UI_PATH, ", demo shop page at /shop" if demo_shop else "")
-    if not any(key.scope == "admin" and not key.revoked for key in engines.keys.list()):
-        log.warning("Atelier: no admin API key yet; create one with `atelier keys create --name NAME --scope admin`")
+    shop_key = demo_shop_key(engines) if demo_shop else None  # one key for every worker, the last start's revoked
+    announce(engines, f"http://{host}:{port}", demo_shop, workers)
     log_requests()
     # uvicorn's access log is off: ui.api.middleware.RequestLog writes each request's line, with its request id and
     # the route template instead of the raw path (which may hold a user id, or a newline decoded from %0A).
-    uvicorn.run(create_app(engines, demo_shop=demo_shop), host=host, port=port, access_log=False)
+    if workers == 1:
+        uvicorn.run(create_app(engines, demo_shop=demo_shop, shop_key=shop_key), host=host, port=port,
+                    access_log=False)
+        return
+    if engines.demo:
+        engines.trends_store()  # the demo's trend sample, written once here rather than by racing workers
+    del engines  # the workers load their own; this process only supervises them
+    os.environ[WORKER_ENV] = json.dumps({"catalog": str(catalog) if catalog else None, "db": str(db) if db else None,
+                                         "demo_shop": demo_shop, "shop_key": shop_key})
+    uvicorn.run(f"{__name__}:worker_app", factory=True, host=host, port=port, workers=workers, access_log=False)
+
+
+def announce(engines: Engines, url: str, demo_shop: bool, workers: int) -> None:
+    """The start-up messages, once a start (from the parent, not from each worker)."""
+    log.warning("Atelier: serving %d products at %s%s (REST at /api/v1, contract at /docs%s) with %d %s",
+                len(engines.products), url, UI_PATH, ", demo shop page at /shop" if demo_shop else "",
+                workers, "worker" if workers == 1 else "workers")
+    if not any(key.scope == "admin" and not key.revoked for key in engines.keys.list()):
+        log.warning("Atelier: no admin API key yet; create one with `atelier keys create --name NAME --scope admin`")
+    if workers > 1:  # Gradio keeps each browser session's queue in the memory of the process that took its first call
+        log.warning("Atelier: with %d workers a browser's calls to the app at %s may reach a worker that does not "
+                    "know its session and fail; the REST API and the widget are unaffected (serve the app with 1 "
+                    "worker)", workers, UI_PATH)
+
+
+def worker_app() -> FastAPI:
+    """One worker's app (uvicorn calls this in each worker process of ``serve(workers=N)``): its own models over
+    the store its parent prepared, and the parent's demo shop key."""
+    given = json.loads(os.environ[WORKER_ENV])
+    log_requests()
+    engines = Engines.load(given["catalog"], given["db"], ingest=False)
+    return create_app(engines, demo_shop=given["demo_shop"], shop_key=given["shop_key"])

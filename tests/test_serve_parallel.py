@@ -1,0 +1,115 @@
+"""Parallel serving: light calls never wait behind a try-on, a refresh swaps what requests read whole, and
+``atelier serve --workers 2`` answers from two processes on one port and one store."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tryon import Ask
+
+REPO = Path(__file__).resolve().parents[1]
+PERSON = REPO / "ui" / "demo_catalog" / "tryon" / "people" / "00034_00.jpg"
+LIGHT_SECONDS = 60  # generous for a loaded 2-core machine; a light call that waits for the held lock never returns
+WORKERS_START = 300  # seconds for the parent and two workers to load their models on 2 busy cores
+
+
+def test_light_calls_finish_while_a_heavy_call_holds_its_lock(service_engines):
+    engines = service_engines
+    with ThreadPoolExecutor(4) as pool, engines.heavy:  # as a try-on in progress holds it
+        light = [pool.submit(engines.parse, "a red dress under 50"),
+                 pool.submit(engines.search_text, "red dress", 3),
+                 pool.submit(engines.recommend, ask=Ask("a summer dress"), k=3),
+                 pool.submit(engines.recommend, history=list(engines.products)[:2], k=3)]
+        parsed, found, from_words, from_history = (future.result(timeout=LIGHT_SECONDS) for future in light)
+        tryon = pool.submit(engines.try_on, PERSON.read_bytes(), engines.garments[0].id)
+        time.sleep(0.5)
+        assert not tryon.done(), "a second heavy call ran while the first held the heavy lock"
+    assert parsed.request is not None and found.hits and from_words.items and from_history.items
+    assert tryon.exception(timeout=LIGHT_SECONDS) is None or isinstance(tryon.exception(), ValueError)
+
+
+def test_refresh_swaps_the_snapshot_whole_under_concurrent_reads(service_engines):
+    engines = service_engines
+    before = engines.shop
+    with ThreadPoolExecutor(2) as pool:
+        refreshing = pool.submit(engines.refresh)
+        while not refreshing.done():
+            answer = engines.recommend(ask=Ask("black leather jacket"), k=3)
+            assert answer.items and all(item.item_id in engines.titles for item in answer.items)
+        refreshing.result()
+    assert engines.shop is not before and engines.catalog.products and engines.products
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + WORKERS_START
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"atelier serve --workers 2 exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    pytest.skip(f"atelier serve --workers 2 did not answer within {WORKERS_START} s on this machine")
+
+
+def _answering_pids(log: Path) -> set[str]:
+    return set(re.findall(r"\[(\d+)\] atelier\.access: GET /healthz 200", log.read_text(errors="replace")))
+
+
+def test_two_workers_answer_on_one_port_against_one_store(tmp_path):
+    db, port, log = tmp_path / "shop.db", _free_port(), tmp_path / "serve.log"
+    bin_dir = Path(sys.executable).parent
+    made = subprocess.run([str(bin_dir / "atelier"), "keys", "create", "--name", "t", "--scope", "admin",
+                           "--rate", "10000", "--db", str(db)], capture_output=True, text=True, check=True)
+    key = made.stdout.strip().splitlines()[-1]
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as out:
+        proc = subprocess.Popen([str(bin_dir / "atelier"), "serve", "--port", str(port), "--db", str(db),
+                                 "--workers", "2", "--demo-shop"], stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        _wait_healthy(url, proc, log)
+        deadline = time.monotonic() + WORKERS_START  # the second worker may still be loading its models
+        while len(_answering_pids(log)) < 2 and time.monotonic() < deadline:
+            with ThreadPoolExecutor(8) as pool:  # a new connection each: the kernel hands them to either worker
+                list(pool.map(lambda _: httpx.get(f"{url}/healthz", timeout=30), range(16)))
+        assert len(_answering_pids(log)) == 2, log.read_text()[-3000:]
+        with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60) as client:
+            answers = [client.post("/api/v1/recommend", json={"text": "a red dress", "k": 3}) for _ in range(4)]
+            page = client.get("/shop").text
+        text = log.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(60)
+    assert all(a.status_code == 200 and a.json()["results"] for a in answers)
+    # Once a start, not once a worker: one catalog ingestion, one demo shop key in every worker's page
+    assert text.count("Atelier: serving") == 1 and "with 2 workers" in text
+    keys = subprocess.run([str(bin_dir / "atelier"), "keys", "list", "--db", str(db)], capture_output=True,
+                          text=True, check=True).stdout
+    live_shop_keys = [line for line in keys.splitlines() if "demo shop page" in line and " live " in line]
+    assert len(live_shop_keys) == 1 and "atl_" in page
+
+
+def test_serve_refuses_a_worker_count_below_one(capsys):
+    from atelier_cli import main
+
+    assert main(["serve", "--workers", "0"]) == 2
+    assert "workers must be an integer of at least 1, got 0" in capsys.readouterr().err
