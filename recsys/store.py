@@ -161,10 +161,15 @@ def _require(conn: sa.Connection, table: sa.Table, key: str, what: str) -> None:
 # -- the store ---------------------------------------------------------------------------------------------------
 
 
-def _sqlite_foreign_keys(connection, _record) -> None:
-    # SQLite ignores foreign keys, and so ON DELETE CASCADE, unless each connection asks for them
+def _sqlite_settings(connection, _record) -> None:
     cursor = connection.cursor()
+    # SQLite ignores foreign keys, and so ON DELETE CASCADE, unless each connection asks for them
     cursor.execute("PRAGMA foreign_keys=ON")
+    # `atelier serve --workers N`: several processes share the file. WAL lets readers go on while one writes;
+    # NORMAL skips an fsync per commit (safe in WAL mode); a writer waits for another instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -202,7 +207,7 @@ def open_engine(db: str | Path) -> sa.Engine:
     url = sa.make_url(_url(db))
     if url.get_backend_name() == "sqlite":
         engine = sa.create_engine(url)
-        sa.event.listen(engine, "connect", _sqlite_foreign_keys)
+        sa.event.listen(engine, "connect", _sqlite_settings)
     else:
         # pool_pre_ping: a connection the server dropped (a restart) is replaced, not handed to a request
         timeout = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT}
