@@ -84,10 +84,10 @@ def add_keys(sub) -> None:
 
 
 def cmd_keys(args) -> None:
-    from recsys import Store
+    from recsys import open_database
     from ui import KeyStore
 
-    keys = KeyStore(Store(args.db).engine)
+    keys = KeyStore(open_database(args.db))  # the database alone: no pandas, no encoders
     if args.action == "create":
         made = keys.create(args.name or "", args.scope, args.rate, args.origin or ())
         print(made.secret)

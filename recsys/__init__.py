@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .batch import recommend_batch
     from .catalog import Catalog, Product, SearchHit, SearchResult, list_images, read_products
     from .content import ContentRecommender
+    from .database import StoreUnavailable, default_db, open_database
     from .factory import create_encoder, list_encoders
     from .filters import RequestError, check_request
     from .holdout import hold_out_last, last_interactions
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from .recommender import ItemSignals, Recommendation, Recommender, RecommenderConfig
     from .sentiment import SentimentScorer, item_sentiment, load_sentiment
     from .service import Recommendations, Shop
-    from .store import Store, StoreUnavailable, default_db
+    from .store import Store
     from .trends import (
         TrendForecaster,
         TrendRanking,
@@ -64,7 +65,8 @@ __getattr__ = lazy_exports(__name__, {
     ".recommender": ["ItemSignals", "Recommendation", "Recommender", "RecommenderConfig"],
     ".sentiment": ["SentimentScorer", "item_sentiment", "load_sentiment"],
     ".service": ["Recommendations", "Shop"],
-    ".store": ["Store", "StoreUnavailable", "default_db"],
+    ".database": ["StoreUnavailable", "default_db", "open_database"],
+    ".store": ["Store"],
     ".trends": ["TrendForecaster", "TrendRanking", "TrendScore", "attribute_trends", "default_gtrends_path",
                 "forecast_files", "plot_trends", "read_gtrends", "read_products_csv as read_sales_csv"],
 })
@@ -110,6 +112,7 @@ __all__ = [
     "item_sentiment",
     "list_encoders",
     "load_sentiment",
+    "open_database",
     "plot_shop_trends",
     "plot_trends",
     "read_gtrends",

@@ -60,7 +60,7 @@ PASSWORD = "hunter2-secret"
 
 
 def head_revision() -> str:
-    from recsys.store import MIGRATIONS
+    from recsys.database import MIGRATIONS
 
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
@@ -87,7 +87,7 @@ def test_keys_on_each_backend(db_url):
 
 def test_migrations_build_the_declared_tables(db_url):
     """The store's and the server's table declarations match what the migrations create, on both backends."""
-    from recsys.store import metadata as store_tables
+    from recsys.database import metadata as store_tables
     from ui.keys import metadata as server_tables
 
     with Store(db_url) as store, store.engine.connect() as conn:

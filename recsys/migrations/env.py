@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from recsys.store import default_db, metadata, open_engine
+from recsys.database import default_db, metadata, open_engine
 
 # Two workers opening one PostgreSQL store at once must not both create the tables: the first migrates, the other
 # waits on this lock and then finds nothing to do. Any fixed 64-bit number; this one spells "atelier".
