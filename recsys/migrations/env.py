@@ -2,7 +2,7 @@
 every open); the ``alembic`` command (``-c recsys/migrations/alembic.ini``) runs it on ``-x db=PATH_OR_URL``, else
 ``$ATELIER_DB``, else the default store.
 
-One history for the whole database: the store's tables (declared in ``recsys/store.py``) and the server's
+One history for the whole database: the store's tables (declared in ``recsys/database.py``) and the server's
 ``api_keys`` and ``rate_limits`` (declared in ``ui/keys.py``). One history means one ``upgrade`` brings a file or
 server up to date, and one version number says what it holds. recsys cannot import ui, so autogenerate compares
 only the store's tables; changes to the server's two are written by hand, and tests/test_postgres.py checks that
