@@ -26,7 +26,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,58 +36,10 @@ from pathlib import Path
 import httpx
 import numpy as np
 from common import cpu_model, write_report
-from service_robustness import API, BIN, REPO, REQUEST_TIMEOUT, START_TIMEOUT, free_port, recommend_bodies, tryon_json
+from service_robustness import API, REPO, REQUEST_TIMEOUT, Server, recommend_bodies, tryon_json
 
 OUT = REPO / "bench" / "results" / "serve_load.json"
 TARGET_P95_MS = 300  # issue 20: light requests stay under this while try-ons run
-RATE = 10_000  # requests a minute for the bench's key (the most a key may have): far above what a run sends
-
-
-class Server:
-    """``atelier serve --workers N`` on a fresh store in ``folder``, with an admin key made before it starts."""
-
-    def __init__(self, folder: Path, workers: int):
-        db = folder / "shop.db"
-        self.port, self.log_path = free_port(), folder / "server.log"
-        self.url = f"http://127.0.0.1:{self.port}"
-        made = subprocess.run([str(BIN / "atelier"), "keys", "create", "--name", "bench", "--scope", "admin",
-                               "--rate", str(RATE), "--db", str(db)],
-                              capture_output=True, text=True, check=True, cwd=REPO)
-        self.key = made.stdout.strip().splitlines()[-1]
-        command = [str(BIN / "atelier"), "serve", "--port", str(self.port), "--db", str(db)]
-        with self.log_path.open("w") as log:
-            self.proc = subprocess.Popen(command + (["--workers", str(workers)] if workers > 1 else []),
-                                         stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-                                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
-
-    def client(self, **kwargs) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"X-API-Key": self.key}, timeout=REQUEST_TIMEOUT, **kwargs)
-
-    def wait_healthy(self) -> float:
-        start = time.perf_counter()
-        with self.client() as client:
-            while time.perf_counter() - start < START_TIMEOUT:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"the server exited with {self.proc.returncode}: {self.log_tail()}")
-                try:
-                    if client.get("/healthz", timeout=2).status_code == 200:
-                        return time.perf_counter() - start
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-        raise RuntimeError(f"no /healthz 200 within {START_TIMEOUT} s: {self.log_tail()}")
-
-    def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 class TryOns:
@@ -166,7 +117,8 @@ def run_workers(folder: Path, workers: int, n: int, rounds: int) -> dict:
     loadavg = [round(x, 2) for x in os.getloadavg()]
     server = Server(folder, workers)
     try:
-        start_s = server.wait_healthy()
+        with server.client() as client:
+            start_s = server.wait_healthy(client)
         with server.client() as client:
             # Untimed: each garment photo's cut-out is made once, then cached; garments the demo person cannot
             # wear (a 422 naming what would work) are left out.
@@ -176,7 +128,7 @@ def run_workers(folder: Path, workers: int, n: int, rounds: int) -> dict:
         results = [one_round(server, garments, n, seed) for seed in range(rounds)]
         # The same rounds with no try-on running: what the recommends cost on their own on this machine
         alone = [one_round(server, garments, n, seed, tryon_threads=0) for seed in range(rounds)]
-        tracebacks = server.log_path.read_text(errors="replace").count("Traceback (most recent call last)")
+        tracebacks = server.log_text().count("Traceback (most recent call last)")
     finally:
         server.stop()
     for r in results + alone:

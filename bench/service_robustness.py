@@ -71,9 +71,9 @@ def free_port() -> int:
 
 
 class Server:
-    """``atelier serve`` on a fresh store in ``folder``, with an admin key made before it starts."""
+    """``atelier serve [--workers N]`` on a fresh store in ``folder``, with an admin key made before it starts."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, workers: int = 1):
         self.folder, self.db, self.port = folder, folder / "shop.db", free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         start = time.perf_counter()
@@ -85,7 +85,8 @@ class Server:
         self.log_path = folder / "server.log"
         self.log = self.log_path.open("w")
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen([str(BIN / "atelier"), "serve", "--port", str(self.port), "--db", str(self.db)],
+        command = [str(BIN / "atelier"), "serve", "--port", str(self.port), "--db", str(self.db)]
+        self.proc = subprocess.Popen(command + (["--workers", str(workers)] if workers > 1 else []),
                                      stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO,
                                      env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self.ps = psutil.Process(self.proc.pid)

@@ -3,6 +3,7 @@ with a reason where it is absent, as on a user's fresh clone."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -16,6 +17,15 @@ def require_data(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"real data not found at {path} (set ATELIER_DATA to ../shared/data)")
     return path
+
+
+def load_bench(name: str):
+    """bench/<name>.py as a module: its arithmetic (splits, metrics, scores) is product code and gets tests."""
+    path = Path(__file__).parents[1] / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import load_bench
 
 from recsys.signals import RentalCounts, co_rentals, co_score
 
@@ -20,11 +18,7 @@ def rentals(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def bench():
-    path = Path(__file__).parents[1] / "bench" / "recommender_quality.py"
-    spec = importlib.util.spec_from_file_location("recommender_quality", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("recommender_quality")
 
 
 def test_counts_never_see_the_visit_or_after():

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_bench
 
 
 @pytest.fixture(scope="module")
 def bench():
-    path = Path(__file__).parents[1] / "bench" / "restyle_quality.py"
-    spec = importlib.util.spec_from_file_location("restyle_quality", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("restyle_quality")
 
 
 def square(size: int = 64, lo: int = 20, hi: int = 44) -> np.ndarray:
