@@ -56,6 +56,12 @@ EMBEDDINGS = sa.Table(
     sa.Column("dim", sa.Integer, nullable=False),
     sa.Column("vector", sa.LargeBinary, nullable=False),  # float32
 )
+# One row: its generation goes up with every write to the tables above (see Store.generation).
+STATE = sa.Table(
+    "store_state", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("generation", sa.Integer, nullable=False),
+)
 TABLES = (USERS, ITEMS, REVIEWS, INTERACTIONS, EMBEDDINGS)
 MIGRATIONS = Path(__file__).with_name("migrations")
 CONNECT_TIMEOUT = 5  # seconds: a server that does not answer fails a request quickly instead of hanging it

@@ -32,6 +32,7 @@ from .database import (
     INTERACTIONS,
     ITEMS,
     REVIEWS,
+    STATE,
     TABLES,
     USERS,
     open_database,
@@ -96,6 +97,11 @@ def _create_users(conn: sa.Connection, user_ids: set[str]) -> int:
     return len(new)
 
 
+def _changed(conn: sa.Connection) -> None:
+    """Count a write in ``store_state`` (Store.generation), in the writing transaction itself."""
+    conn.execute(sa.update(STATE).where(STATE.c.id == 1).values(generation=STATE.c.generation + 1))
+
+
 def _require(conn: sa.Connection, table: sa.Table, key: str, what: str) -> None:
     """A StoreError for a malformed id (before any query), a KeyError for an unknown one."""
     if not isinstance(key, str) or not ID_REGEX.fullmatch(key):
@@ -150,6 +156,7 @@ class Store:
                     created = _create_users(conn, {row.get("user_id") for row in rows} - {None})
                     reports.append(IngestReport(table.name, *_upsert(conn, table, rows)))
                     reports += [IngestReport("users", created, 0)] if created else []
+            _changed(conn)
         return reports
 
     def ingest_items(self, frame: pd.DataFrame, image_dir: str | Path | None = None) -> IngestReport:
@@ -198,6 +205,7 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(sa.delete(EMBEDDINGS).where(EMBEDDINGS.c.model == encoder.name, stale))
             conn.execute(sa.insert(EMBEDDINGS), rows)
+            _changed(conn)
 
     def embeddings(self, model: str) -> Embeddings:
         """Every stored embedding of ``model`` (an encoder's ``name``), ordered by item id."""
@@ -249,7 +257,14 @@ class Store:
                 for table in (INTERACTIONS, REVIEWS)
             ]
             conn.execute(sa.delete(USERS).where(USERS.c.id == user_id))  # ON DELETE CASCADE takes the history
+            _changed(conn)
         return UserDeletion(user_id, *counted)
+
+    def generation(self) -> int:
+        """A number that goes up with every change to the store's data: a process that read the store at one
+        generation holds a stale copy once it differs (another worker ingested or deleted)."""
+        with self.engine.connect() as conn:
+            return conn.scalar(sa.select(STATE.c.generation).where(STATE.c.id == 1))
 
     def _history(self, table: sa.Table, column: str, key: str | None, owner: sa.Table, when: sa.Column) -> sa.Select:
         query = sa.select(table).order_by(table.c[column], when, table.c.id)

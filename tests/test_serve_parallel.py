@@ -50,6 +50,29 @@ def test_refresh_swaps_the_snapshot_whole_under_concurrent_reads(service_engines
     assert engines.shop is not before and engines.catalog.products and engines.products
 
 
+def test_a_worker_rereads_the_store_another_one_changed(service_engines, tmp_path):
+    """Two Engines on one store, as two workers of `atelier serve --workers 2`: what one writes (a history, then
+    the user's deletion) makes the other re-read the store at its next request (its recommender, fitted on every
+    history, is rebuilt without the deleted one), not at its next restart."""
+    import pandas as pd
+
+    from recsys import Store
+    from ui import Engines
+
+    first = service_engines
+    second = Engines(first.encoder, Store(first.store.url), first.parser, first.tryon, first.garments, tmp_path)
+    items = sorted(first.products)[:3]
+    first.add_interactions("u-two-workers", pd.DataFrame({"item_id": items, "kind": "purchase",
+                                                          "ts": pd.Timestamp("2024-05-01")}))
+    assert second.recommend(user_id="u-two-workers", k=3).items
+    fitted_with_them = second.current().shop
+    first.delete_user("u-two-workers")
+    with pytest.raises(KeyError):
+        second.recommend(user_id="u-two-workers", k=3)
+    assert second.current().shop is not fitted_with_them  # rebuilt from the store without their history
+    assert second.current().generation == first.store.generation()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

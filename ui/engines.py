@@ -149,6 +149,7 @@ class Engines:
         # Under the text lock: Shop.from_store embeds photo-less items with the text tower, and two refreshes in a
         # row must land in order (the later one has read the later store).
         with self._text_tower:
+            generation = self.store.generation()  # read first: a write during the build makes it stale, not lost
             shop = Shop.from_store(self.store, self.encoder)
             ids, matrix = self.store.embeddings(self.encoder.name)
             row = {item_id: i for i, item_id in enumerate(ids)}
@@ -157,7 +158,15 @@ class Engines:
                                 None if pd.isna(r.price) else float(r.price)) for r in items.itertuples()]
             catalog = Catalog(products, matrix[[row[p.id] for p in products]], self.encoder)
             titles = dict(zip(shop.items["id"], shop.items["title"], strict=True))
-            self._served = Served(catalog, shop, {p.id: p for p in products}, titles)
+            self._served = Served(catalog, shop, {p.id: p for p in products}, titles, generation)
+
+    def current(self) -> Served:
+        """The served snapshot, re-read first if the store changed since it was read: with `atelier serve --workers
+        N` a sibling worker may have ingested a catalog or deleted a user, whose history must not stay in this
+        worker's recommender. One small query a request. Call it before taking ``_text_tower`` (refresh takes it)."""
+        if self.store.generation() != self._served.generation:
+            self.refresh()
+        return self._served
 
     @property
     def catalog(self) -> Catalog:
@@ -181,16 +190,18 @@ class Engines:
         ``recsys.RequestError`` (a ValueError) for words with no fashion request, contradictions, impossible budgets."""
         check_query(query, k)
         ask = self.ask(query)[1]
+        catalog = self.current().catalog
         with self._text_tower, model_time("search"):
-            return self.catalog.search(ask, k=k)
+            return catalog.search(ask, k=k)
 
     def search_image(self, image: bytes | Image.Image, k: int) -> list[SearchHit]:
         """Products most like an uploaded photo; raises ``atelier_io.ImageError`` for anything not a usable image."""
         check_k(k)
         # validate before taking the lock, so bad uploads never queue
         decoded = image if isinstance(image, Image.Image) else decode_upload(image)
+        catalog = self.current().catalog
         with model_time("search_image"):
-            return self.catalog.search_image(decoded, k=k)
+            return catalog.search_image(decoded, k=k)
 
     # --- understanding and try-on ------------------------------------------------------------------------
     def parse(self, text: str) -> ParseResult:
@@ -275,7 +286,7 @@ class Engines:
         """For a stored user, a request (``Engines.ask``, with an optional history) or a list of item ids. ``like``:
         words to rank by when the request has none (the garment being tried on); see ``Shop.for_ask``."""
         check_k(k)
-        shop = self.shop  # one snapshot for the whole call, whatever a refresh does meanwhile
+        shop = self.current().shop  # one snapshot for the whole call, whatever a refresh does meanwhile
         if ask is not None:
             past = self.history(user_id)["item_id"].tolist() if user_id else list(history or [])
             with self._text_tower, model_time("recommend"):
@@ -338,6 +349,7 @@ class Served:
     shop: Shop
     products: dict[str, Product]
     titles: dict[str, str]  # every store item's title, photo or not
+    generation: int  # the store's generation it was read at (Store.generation)
 
 
 def _text(value) -> str | None:
