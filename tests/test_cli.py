@@ -138,3 +138,10 @@ def test_recommend_text_binds_the_request_with_a_note_and_refuses_nonsense(tmp_p
     assert results[0]["reasons"][0] == "matches your request: red heels, 55 (over your 50)"
     assert main(["recommend", "--db", db, "--text", "blorp zzz qwerty"]) == 2
     assert "no fashion request" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", ["0", "1000"])
+def test_serve_refuses_a_worker_count_the_machine_cannot_hold(workers, tmp_path, capsys):
+    """Checked before any model loads: a typo must not start a thousand model loads."""
+    assert main(["serve", "--workers", workers, "--db", str(tmp_path / "shop.db"), "--port", "0"]) == 2
+    assert "workers must be an integer from 1 to" in capsys.readouterr().err

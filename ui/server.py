@@ -46,8 +46,10 @@ def serve(host: str = "127.0.0.1", port: int = 7860, catalog: str | Path | None 
 
     if not 0 <= port <= 65535:
         raise ValueError(f"port must be from 0 to 65535, got {port}")
-    if not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be an integer of at least 1, got {workers!r}")
+    most = max_workers()
+    if not isinstance(workers, int) or not 1 <= workers <= most:
+        raise ValueError(f"workers must be an integer from 1 to {most} on this machine (each loads its own models, "
+                         f"about 2 GB), got {workers!r}")
     # Load before the server starts: a bad catalog or missing weights then ends as one clear error for
     # the CLI, instead of a traceback from uvicorn's lifespan handler. This also writes the catalog into the
     # store and embeds it, once, before any worker reads it.
@@ -67,6 +69,12 @@ def serve(host: str = "127.0.0.1", port: int = 7860, catalog: str | Path | None 
     os.environ[WORKER_ENV] = json.dumps({"catalog": str(catalog) if catalog else None, "db": str(db) if db else None,
                                          "demo_shop": demo_shop, "shop_key": shop_key})
     uvicorn.run(f"{__name__}:worker_app", factory=True, host=host, port=port, workers=workers, access_log=False)
+
+
+def max_workers() -> int:
+    """Two workers a core: more only queue for the same cores while each holds its own copy of the models (a typo
+    like --workers 1000 would otherwise start a thousand model loads and take the machine down)."""
+    return 2 * (os.cpu_count() or 1)
 
 
 def announce(engines: Engines, url: str, demo_shop: bool, workers: int) -> None:
