@@ -129,10 +129,3 @@ def test_two_workers_answer_on_one_port_against_one_store(tmp_path):
                           text=True, check=True).stdout
     live_shop_keys = [line for line in keys.splitlines() if "demo shop page" in line and " live " in line]
     assert len(live_shop_keys) == 1 and "atl_" in page
-
-
-def test_serve_refuses_a_worker_count_below_one(capsys):
-    from atelier_cli import main
-
-    assert main(["serve", "--workers", "0"]) == 2
-    assert "workers must be an integer of at least 1, got 0" in capsys.readouterr().err

@@ -311,13 +311,13 @@ def test_gradio_client_restyles_side_by_side_with_a_download(live_url: str):
     client = Client(f"{live_url}/app/", verbose=False)
     looks, archive, applied = client.predict(["09163_00", "14673_00"], None, ["vintage", "boho"], None, "", "", 0.8,
                                              False, api_name="/restyle")
-    assert [item["caption"].split(" · ")[1] for item in looks] == ["vintage", "boho", "vintage", "boho"]
+    assert [item["caption"].split(" · ")[0] for item in looks] == ["vintage", "boho", "vintage", "boho"]  # look first
     assert applied.count("vintage: rust, mustard") == 2 and "paisley" in applied  # what each look applied
     from gradio_client import handle_file
 
     reference = handle_file(str(DEMO_CATALOG / "tryon" / "garments" / "053319_1.jpg"))
     looks, _, applied = client.predict(["04469_00"], None, [], reference, "", "", 0.8, False, api_name="/restyle")
-    assert [item["caption"].split(" · ")[1] for item in looks] == ["reference picture"] and "; " in applied
+    assert [item["caption"].split(" · ")[0] for item in looks] == ["reference picture"] and "; " in applied
     import zipfile
 
     assert len(zipfile.ZipFile(archive).namelist()) == 4
