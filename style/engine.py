@@ -144,7 +144,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     all_over = (kinds == MOTIF)[regions].sum() > LOGO_SHARE * garment.sum()
     shading = _shading(lightness, regions, kinds, garment)
     if all_over:
-        shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.05 * max(garment.shape)), 0.8, 1.15)
+        shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.006 * max(garment.shape)), 0.55, 1.3)
     return Surface(
         shading=shading,
         # a label's or a rivet's own stitching stays (a flat patch reads as a glitch); an all-over print's does not
@@ -197,6 +197,9 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
     sizeable = motifs & (area > LOGO_AREA) & (hued | lighter)
     if area[motifs].sum() <= LOGO_SHARE and sizeable.sum() < ALL_OVER:  # a few marks, not an all-over print
         kinds[sizeable] = LOGO
+        # ...and the specks are construction, not print: a seam's shadow, a rivet, a buttonhole, a belt loop's
+        # edge. Read as light, they stay on the new cloth; filled in as print, the jeans lose their fly.
+        kinds[motifs & (area <= LOGO_AREA)] = PLAIN
     labels[np.isin(labels, np.flatnonzero(kinds == PLAIN))] = 0
     return labels, kinds
 
@@ -221,9 +224,11 @@ def _shading(lightness: np.ndarray, regions: np.ndarray, kinds: np.ndarray, garm
     linear = _linear(lightness)
     ratio = np.ones_like(linear)
     read = np.zeros_like(garment)
-    # a print's antialiased rim is lighter or darker than the cloth but not far enough to be print: skip it too
+    # a print's antialiased rim, and the soft shadow a printed motif is drawn with, are lighter or darker than the
+    # cloth but not far enough to be print: skip them too (read there, they come back as a ghost of the motif)
+    rim = int(max(9, 0.015 * max(garment.shape))) | 1
     printed = cv2.dilate(((regions > 0) & ~np.isin(regions, np.flatnonzero(kinds == BLOCK))).astype(np.uint8),
-                         np.ones((9, 9), np.uint8)) > 0
+                         cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (rim, rim))) > 0
     # ...and so is the seam between two colour blocks, whose in-between colours belong to neither block
     blocks = np.isin(regions, np.flatnonzero(kinds == BLOCK)).astype(np.uint8)
     printed |= (cv2.dilate(blocks, np.ones((7, 7), np.uint8)) > 0) & ~(cv2.erode(blocks, np.ones((7, 7), np.uint8)) > 0)
@@ -234,16 +239,41 @@ def _shading(lightness: np.ndarray, regions: np.ndarray, kinds: np.ndarray, garm
         if region.any():  # black cloth: its folds are faint, keep them faint
             ratio[region] = linear[region] / max(float(np.median(linear[region])), 0.005)
             read |= region
-    weight = read.astype(np.float32)
-    reach = max(6.0, 0.02 * max(garment.shape))  # wide enough to fill a big motif from its surroundings
-    filled = cv2.GaussianBlur(ratio * weight, (0, 0), reach)
-    spread = cv2.GaussianBlur(weight, (0, 0), reach)
-    filled = np.where(spread > 0.05, filled / np.maximum(spread, 1e-4), 1.0)
+    filled = _fill_along_folds(ratio, read, garment)
     ratio = cv2.GaussianBlur(np.where(read, ratio, filled), (0, 0), 2.0)  # wide enough to smooth JPEG blocks
     # On dark cloth a fold is a small step in lightness but a big ratio, and so is every speck of noise: soften
     ground = float(np.median(lightness[garment])) if garment.any() else 50.0
     ratio = np.maximum(ratio, 1e-3) ** float(np.clip(ground / DARK, 0.35, 1.0))
     return np.clip(ratio, 0.15, 1.8).astype(np.float32)
+
+
+def _fill_along_folds(values: np.ndarray, read: np.ndarray, garment: np.ndarray) -> np.ndarray:
+    """``values`` where ``read``, filled in under the motifs along the garment's columns: cloth hangs, so a fold
+    seen above and below a motif runs on under it, and drawn so it reads as one fold; filled from all sides at
+    once (a round blob of its light) it would draw the motif's ghost. Columns with nothing read are filled from
+    around."""
+    around = _push_pull(values, read.astype(np.float32))
+    filled = around.copy()
+    for column in np.flatnonzero((read & garment).any(axis=0)):
+        rows = np.flatnonzero(read[:, column])
+        filled[:, column] = np.interp(np.arange(len(filled)), rows, values[rows, column])
+    return cv2.GaussianBlur(filled, (0, 0), sigmaX=3.0, sigmaY=0.5)
+
+
+def _push_pull(values: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``values`` where ``weight`` is 1, filled in smoothly where it is 0 from all sides at once (a pyramid of
+    weighted averages, coarse levels filling the holes of fine ones): a motif as big as a hand gets the light of the
+    cloth around it, a fold running under it included, not one blurred average or a flat hole."""
+    pyramid = [(values * weight, weight)]
+    while min(pyramid[-1][1].shape) > 8:
+        pyramid.append(tuple(cv2.pyrDown(x) for x in pyramid[-1]))
+    total, count = pyramid[-1]
+    estimate = np.where(count > 1e-4, total / np.maximum(count, 1e-4), 1.0)
+    for total, count in reversed(pyramid[:-1]):
+        coarse = cv2.pyrUp(estimate, dstsize=count.shape[::-1])
+        known = np.clip(count, 0, 1)  # how much of this level's neighbourhood was read
+        estimate = known * total / np.maximum(count, 1e-4) + (1 - known) * coarse
+    return estimate.astype(np.float32)
 
 
 def _linear(lightness: np.ndarray) -> np.ndarray:

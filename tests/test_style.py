@@ -128,6 +128,34 @@ def test_recipe_keeps_the_outside_the_folds_and_the_logo():
     assert np.abs(after - before)[cloth].mean() > 20  # ...on another cloth
 
 
+def test_a_fold_runs_on_under_an_all_over_print_and_the_print_leaves_no_ghost():
+    """A grey dress with one deep vertical fold, printed all over with green blobs, one of them over the fold:
+    restyled plain, the fold is dark where it runs under that blob too, and beside it the blobs leave no mark."""
+    tee, mask = _tee()
+    pixels = np.asarray(tee).astype(float)
+    pixels[60:360, 140:160] *= 0.7  # the fold
+    for top in range(70, 340, 50):  # columns of motifs: one over the fold, two beside it
+        for left in (60, 130, 200):
+            pixels[top:top + 30, left:left + 40] = (40, 150, 60)
+    out = _lab(apply_recipe(Image.fromarray(pixels.astype(np.uint8)), RECIPES["elegant"], mask))
+    under = out[175:195, 145:155, 0].mean()  # inside a motif, on the fold
+    beside = out[175:195, 110:120, 0].mean()  # the same rows, plain cloth
+    assert under < beside - 5
+    motif, cloth = out[175:195, 210:230, 0].mean(), out[205:215, 210:230, 0].mean()
+    assert abs(motif - cloth) < 3
+
+
+def test_rivets_and_seams_stay_on_the_new_cloth():
+    """Jeans' rivets and a seam's shadow are specks, not print: they stay as darker dots and lines."""
+    tee, mask = _tee()
+    pixels = np.asarray(tee).copy()
+    pixels[150:154, 100:104] = 30  # a rivet
+    pixels[200:202, 60:240] = 60  # a seam's shadow
+    out = _lab(apply_recipe(Image.fromarray(pixels), RECIPES["elegant"], mask))
+    assert out[151:153, 101:103, 0].mean() < out[140:145, 95:110, 0].mean() - 10
+    assert out[200:202, 80:220, 0].mean() < out[190:195, 80:220, 0].mean() - 5
+
+
 def test_strength_runs_from_the_palette_to_the_full_look():
     tee, mask = _tee()
     inside = mask > 0
