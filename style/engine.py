@@ -44,6 +44,10 @@ GREYER = 0.35  # a pixel with less than this share of the ground's chroma along 
 CLOTH_LIGHTNESS = (14.0, 95.0)  # L*: the darkest black and the whitest white dyed cloth photographs as
 DARK = 35.0  # L*: cloth darker than this has its folds' contrast softened (see _shading)
 NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it has no hue line
+# A construction line is PANEL_LINE of the garment's height long; it cuts through gaps up to twice PANEL_GAP; a
+# piece is at least PANEL_AREA of the garment
+PANEL_LINE, PANEL_GAP, PANEL_AREA = 0.08, 0.025, 0.01
+PANEL_EDGE = 45  # Canny's upper threshold on L* x 2.55 blurred 2 px: a sewn edge's step, not a fold's slope
 FOLD_BEND = 0.004  # the most the print moves along a fold, as a share of the photo's long side (3 px at 768)
 
 
@@ -54,6 +58,7 @@ class Surface:
     shading: np.ndarray  # HxW float32: linear lightness over the garment's median (1 = mid, <1 folds)
     detail: np.ndarray  # HxW float32: the photo's fine lightness detail (seams, stitching), Lab L units
     keep: np.ndarray  # HxW float32: logos and placement prints, kept as they are
+    panels: np.ndarray  # HxW int32: the pieces the garment is sewn from (collar, yoke, wrap overlap), 0 = main
     ground: np.ndarray  # (3,) float32 RGB: the garment's own main colour
     px_per_cm: float
 
@@ -88,8 +93,8 @@ def apply_recipe(
     cloth = finish(cloth, recipe.finish, drawn, alpha > 0.5, seed, surface.detail)
     hint = min(1.0, strength / PALETTE_ONLY)
     new = rgb.astype(np.float32) * (1 - hint) + cloth * hint
-    keep = surface.keep if _stands_out(rgb, surface.keep, cloth) else np.zeros_like(surface.keep)
-    new = new * (1 - keep[..., None]) + rgb * keep[..., None]
+    logo = rgb if _stands_out(rgb, surface.keep, cloth) else _reinked(surface, cloth, colours)
+    new = new * (1 - surface.keep[..., None]) + logo * surface.keep[..., None]
     new = _soft_rim(new, rgb, alpha > 0.5)
     # 4. Only the garment changes: outside the mask the photo's own pixels, untouched
     out = rgb * (1 - alpha[..., None]) + new * alpha[..., None]
@@ -107,6 +112,23 @@ def _stands_out(rgb: np.ndarray, logos: np.ndarray, cloth: np.ndarray) -> bool:
     lab = [cv2.cvtColor(np.clip(x, 0, 255).astype(np.uint8)[None], cv2.COLOR_RGB2LAB)[0].astype(np.float32)
            for x in (np.median(rgb[marks], axis=0)[None], np.median(cloth[around], axis=0)[None])]
     return float(np.linalg.norm(lab[0] - lab[1])) > LOGO_CONTRAST
+
+
+def _reinked(surface: Surface, cloth: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """The logos printed again in the palette colour furthest from the new cloth around them (black or white if
+    none is far enough), lit like the cloth: a white logo on a new cream ground is re-inked, not lost."""
+    marks = surface.keep > 0.5
+    if not marks.any():
+        return cloth
+    around = (cv2.dilate(marks.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0) & ~marks
+    inks = np.concatenate([colours, palette_rgb(("black", "white"))])
+    lab = cv2.cvtColor(np.clip(np.vstack([np.median(cloth[around], axis=0)[None], inks]), 0, 255)
+                       .astype(np.uint8)[None], cv2.COLOR_RGB2LAB)[0].astype(np.float32)
+    distance = np.linalg.norm(lab[1:] - lab[0], axis=1)
+    far = np.flatnonzero(distance[: len(colours)] > LOGO_CONTRAST)
+    ink = inks[far[np.argmax(distance[far])]] if len(far) else inks[len(colours) + np.argmax(distance[-2:])]
+    linear = (ink / 255) ** 2.2 * np.clip(surface.shading, 0.5, 1.3)[..., None]
+    return np.clip(linear, 0, 1) ** (1 / 2.2) * 255
 
 
 def _soft_rim(new: np.ndarray, rgb: np.ndarray, garment: np.ndarray) -> np.ndarray:
@@ -150,6 +172,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         # a label's or a rivet's own stitching stays (a flat patch reads as a glitch); an all-over print's does not
         detail=_detail(lightness, plain | blocks if all_over else garment, regions) * (0.5 if all_over else 1.0),
         keep=cv2.GaussianBlur(logos.astype(np.float32), (0, 0), 0.8) * garment,
+        panels=np.zeros(garment.shape, np.int32) if all_over else _panels(lightness, garment, (regions > 0) & ~blocks),
         ground=np.median(rgb[plain if plain.any() else garment], axis=0).astype(np.float32),
         px_per_cm=_px_per_cm(garment),
     )
@@ -300,14 +323,72 @@ def _cloth(shape: tuple[int, int], colours: np.ndarray, recipe: Recipe, print_na
            drawn: float, seed: int) -> np.ndarray:
     """The new cloth lit like the photo: flat print x fabric relief x the fabric's response to the photo's light.
     ``drawn`` in [0, 1] fades the print and the fabric in (0: the palette's ground colour only)."""
-    flat = draw_print(print_name, shape, colours, surface.px_per_cm, seed, recipe.scale)
+    flat = _cut_in_panels(draw_print(print_name, shape, colours, surface.px_per_cm, seed, recipe.scale),
+                          surface.panels, seed)
     flat = colours[0] * (1 - drawn) + flat * drawn
     fabric = draw_fabric(recipe.fabric, shape, surface.px_per_cm, seed)
     relief = 1 + (fabric.relief - 1) * drawn
     flat, relief = _bend(flat, relief, surface.shading)
     light = surface.shading * (1 - drawn) + fabric.shade(surface.shading) * drawn
     linear = (flat / 255) ** 2.2 * (relief * light)[..., None]
-    return np.clip(linear, 0, 1) ** (1 / 2.2) * 255
+    return _roll_off(linear) ** (1 / 2.2) * 255
+
+
+def _roll_off(linear: np.ndarray) -> np.ndarray:
+    """Light past what a channel holds goes towards white, as a gleam on satin or a sequin does; clipped channel
+    by channel it would turn gold lemon-yellow and rose pink-orange."""
+    peak = np.maximum(linear.max(axis=-1, keepdims=True), 1.0)
+    hue = linear / peak
+    return np.clip(hue + (1 - hue) * (1 - 1 / peak), 0, 1)
+
+
+def _panels(lightness: np.ndarray, garment: np.ndarray, printed: np.ndarray) -> np.ndarray:
+    """The pieces a garment is sewn from, read from its long construction lines (a collar's edge, a yoke seam, a
+    wrap's overlap, a neckline): the garment cut along lines longer than PANEL_LINE of its height, each piece
+    bigger than PANEL_AREA of it labelled 1, 2, ...; the rest (the biggest piece, and the lines) 0. The edges of
+    ``printed`` marks (logos, colour blocks) are not construction: a logo's outline cuts nothing."""
+    inner = cv2.erode(garment.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    inner &= ~(cv2.dilate(printed.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0)
+    smooth = cv2.GaussianBlur(np.clip(lightness * 2.55, 0, 255).astype(np.uint8), (0, 0), 2.0)
+    edges = ((cv2.Canny(smooth, PANEL_EDGE / 2, PANEL_EDGE) > 0) & inner).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
+    rows = np.flatnonzero(garment.any(axis=1))
+    extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    long = np.flatnonzero(extent > PANEL_LINE * (rows[-1] - rows[0] + 1 if len(rows) else 0))
+    lines = np.isin(labels, long[long > 0]).astype(np.uint8)
+    # Seeds: the garment's inside, further than PANEL_GAP of its height from any line and from its outline, so
+    # a line that stops short of the outline or of another line (as they do in a photo) still cuts
+    gap = PANEL_GAP * (rows[-1] - rows[0] + 1 if len(rows) else 0)
+    open_cloth = (garment & ~lines.astype(bool)).astype(np.uint8)
+    seeds = (cv2.distanceTransform(open_cloth, cv2.DIST_L2, 5) > gap).astype(np.uint8)
+    count, pieces = cv2.connectedComponents(seeds, connectivity=4)
+    if count < 3:  # one piece, or none
+        return np.zeros(garment.shape, np.int32)
+    # ...then every pixel joins its nearest seed: two seeds either side of a line meet on the line
+    _, nearest = cv2.distanceTransformWithLabels(1 - seeds, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
+    pieces = np.where(garment, pieces[seeds > 0][nearest - 1], 0)
+    area = np.bincount(pieces.ravel(), minlength=count).astype(np.float64)
+    area[0] = 0
+    keep = np.flatnonzero(area > PANEL_AREA * max(garment.sum(), 1))
+    keep = keep[keep != np.argmax(area)]
+    panels = np.zeros(garment.shape, np.int32)
+    for number, label in enumerate(keep, start=1):
+        panels[pieces == label] = number
+    return panels
+
+
+def _cut_in_panels(flat: np.ndarray, panels: np.ndarray, seed: int) -> np.ndarray:
+    """Each piece of the garment cut from another place on the bolt: the print shifted by part of a repeat per
+    piece, so stripes and checks break at the seams as on a sewn garment instead of running across them."""
+    if not panels.any():
+        return flat
+    rng = np.random.default_rng(seed)
+    out = flat.copy()
+    for number in range(1, int(panels.max()) + 1):
+        piece = panels == number
+        shift = rng.integers(7, 40, size=2)
+        out[piece] = np.roll(flat, tuple(shift), axis=(0, 1))[piece]
+    return out
 
 
 def _bend(flat: np.ndarray, relief: np.ndarray, shading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ from style import (
     reference_image,
     restyle,
 )
-from style.engine import FINISHES
+from style.engine import FINISHES, _roll_off, read_surface
 from tryon import COLOUR_RGB
 
 GARMENTS = Path(__file__).resolve().parents[1] / "ui" / "demo_catalog" / "tryon" / "garments"
@@ -154,6 +154,37 @@ def test_rivets_and_seams_stay_on_the_new_cloth():
     out = _lab(apply_recipe(Image.fromarray(pixels), RECIPES["elegant"], mask))
     assert out[151:153, 101:103, 0].mean() < out[140:145, 95:110, 0].mean() - 10
     assert out[200:202, 80:220, 0].mean() < out[190:195, 80:220, 0].mean() - 5
+
+
+def test_a_seam_cuts_the_print_and_a_logos_outline_does_not():
+    """Pieces sewn together are cut from different places on the bolt: a tartan breaks at a yoke seam. A logo's
+    outline is not a seam."""
+    tee, mask = _tee()
+    pixels = np.asarray(tee).copy()
+    pixels[158:161, 50:250] = pixels[158:161, 50:250] * 0.6  # a yoke seam's shadow across the whole garment
+    out = _lab(apply_recipe(Image.fromarray(pixels), RECIPES["preppy"], mask))  # tartan
+    above, below = out[145:155, 60:240, 1].mean(axis=0), out[164:174, 60:240, 1].mean(axis=0)
+    assert np.corrcoef(above, below)[0, 1] < 0.5  # the tartan's columns do not line up across the seam
+    lower, further = out[164:174, 60:240, 1].mean(axis=0), out[300:310, 60:240, 1].mean(axis=0)
+    assert np.corrcoef(lower, further)[0, 1] > 0.9  # ...and do within a piece
+    logo_tee, logo_mask = _tee(logo=True)
+    assert read_surface(np.asarray(logo_tee), logo_mask > 0).panels.max() == 0
+
+
+def test_a_logo_the_new_cloth_would_swallow_is_printed_again_in_the_palette():
+    tee, mask = _tee()
+    pixels = np.asarray(tee).copy()
+    pixels[120:160, 110:190] = COLOUR_RGB["greyish beige"]  # minimalist's ground
+    out = _lab(apply_recipe(Image.fromarray(pixels), RECIPES["minimalist"], mask))
+    logo, cloth = np.median(out[125:155, 115:185].reshape(-1, 3), 0), np.median(out[200:300, 60:240].reshape(-1, 3), 0)
+    assert np.linalg.norm(logo - cloth) > 25
+
+
+def test_a_gleam_goes_towards_white_not_towards_another_hue():
+    gold_in_a_gleam = np.array([[[2.0, 1.5, 0.2]]], np.float32)  # linear light past what a channel holds
+    red, green, blue = _roll_off(gold_in_a_gleam)[0, 0]
+    assert red == 1.0 and 0.75 < green < 1.0 and 0.1 < blue < green  # still gold, paler; not lemon (0.2 blue)
+    np.testing.assert_array_equal(_roll_off(np.full((1, 1, 3), 0.5, np.float32)), 0.5)  # in range: unchanged
 
 
 def test_strength_runs_from_the_palette_to_the_full_look():
