@@ -49,6 +49,8 @@ NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it
 PANEL_LINE, PANEL_GAP, PANEL_AREA = 0.08, 0.025, 0.01
 PANEL_EDGE = 45  # Canny's upper threshold on L* x 2.55 blurred 2 px: a sewn edge's step, not a fold's slope
 FOLD_BEND = 0.004  # the most the print moves along a fold, as a share of the photo's long side (3 px at 768)
+RIM = 0.003  # the outline band, as a share of the photo's long side (3 px at 1024), where cloth and backdrop mix
+UNMIX_CONTRAST = 20.0  # RGB distance below which cloth and backdrop are too alike to unmix
 
 
 @dataclass
@@ -95,7 +97,7 @@ def apply_recipe(
     new = rgb.astype(np.float32) * (1 - hint) + cloth * hint
     logo = rgb if _stands_out(rgb, surface.keep, cloth) else _reinked(surface, cloth, colours)
     new = new * (1 - surface.keep[..., None]) + logo * surface.keep[..., None]
-    new = _soft_rim(new, rgb, alpha > 0.5)
+    new = _unmixed_rim(new, rgb, alpha > 0.5)
     # 4. Only the garment changes: outside the mask the photo's own pixels, untouched
     out = rgb * (1 - alpha[..., None]) + new * alpha[..., None]
     out = np.where(alpha[..., None] > 0, out, rgb)
@@ -131,16 +133,30 @@ def _reinked(surface: Surface, cloth: np.ndarray, colours: np.ndarray) -> np.nda
     return np.clip(linear, 0, 1) ** (1 / 2.2) * 255
 
 
-def _soft_rim(new: np.ndarray, rgb: np.ndarray, garment: np.ndarray) -> np.ndarray:
-    """The garment's outermost pixel ring half new cloth, half backdrop: the photo's own rim there is a mix of
-    the old colour and the backdrop, and kept it draws a dark (or light) outline around the new garment."""
-    ring = garment & ~(cv2.erode(garment.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
-    around = (cv2.dilate(garment.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0) & ~garment
-    if not ring.any() or not around.any():
+def _unmixed_rim(new: np.ndarray, rgb: np.ndarray, garment: np.ndarray) -> np.ndarray:
+    """The garment's outline band mixed with the backdrop as much as the photo's own edge was: each rim pixel's
+    share of cloth (alpha) is read by unmixing its old colour between the old cloth and the backdrop beside it,
+    then the new cloth is mixed with that backdrop in the same share. Kept as it was, the old edge would draw a
+    dark fringe round a light new garment; painted as solid cloth, a glow halo of half-backdrop colour."""
+    side = max(garment.shape)
+    width = max(2, round(RIM * side))
+    kernel = np.ones((2 * width + 1, 2 * width + 1), np.uint8)
+    inner = cv2.erode(garment.astype(np.uint8), kernel) > 0
+    outside = (cv2.dilate(garment.astype(np.uint8), kernel) > 0) & ~garment
+    band = garment & ~inner
+    if not band.any() or not inner.any() or not outside.any():
         return new
-    new = new.copy()
-    new[ring] = 0.5 * new[ring] + 0.5 * np.median(rgb[around], axis=0)
-    return new
+    photo = rgb.astype(np.float32)
+    cloth = np.dstack([_push_pull(photo[..., c], inner.astype(np.float32)) for c in range(3)])
+    backdrop = np.dstack([_push_pull(photo[..., c], outside.astype(np.float32)) for c in range(3)])
+    span = cloth[band] - backdrop[band]
+    reach = np.einsum("ij,ij->i", span, span)
+    share = np.einsum("ij,ij->i", photo[band] - backdrop[band], span) / np.maximum(reach, 1.0)
+    # a cloth the backdrop's colour cannot be unmixed: it stays cloth
+    share = np.where(reach > UNMIX_CONTRAST**2, np.clip(share, 0, 1), 1.0)[:, None]
+    out = new.copy()
+    out[band] = share * new[band] + (1 - share) * backdrop[band]
+    return out
 
 
 def palette_rgb(names: tuple[str, ...]) -> np.ndarray:
@@ -166,11 +182,13 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     all_over = (kinds == MOTIF)[regions].sum() > LOGO_SHARE * garment.sum()
     shading = _shading(lightness, regions, kinds, garment)
     if all_over:
-        shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.006 * max(garment.shape)), 0.55, 1.3)
+        shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.012 * max(garment.shape)), 0.6, 1.25)
     return Surface(
         shading=shading,
         # a label's or a rivet's own stitching stays (a flat patch reads as a glitch); an all-over print's does not
-        detail=_detail(lightness, plain | blocks if all_over else garment, regions) * (0.5 if all_over else 1.0),
+        # ...and the outline's own step into the backdrop is not stitching: kept, it lights a halo round the garment
+        detail=_detail(lightness, (plain | blocks if all_over else garment) & _inside(garment, 3), regions)
+        * (0.5 if all_over else 1.0),
         keep=cv2.GaussianBlur(logos.astype(np.float32), (0, 0), 0.8) * garment,
         panels=np.zeros(garment.shape, np.int32) if all_over else _panels(lightness, garment, (regions > 0) & ~blocks),
         ground=np.median(rgb[plain if plain.any() else garment], axis=0).astype(np.float32),
@@ -280,7 +298,8 @@ def _fill_along_folds(values: np.ndarray, read: np.ndarray, garment: np.ndarray)
     for column in np.flatnonzero((read & garment).any(axis=0)):
         rows = np.flatnonzero(read[:, column])
         filled[:, column] = np.interp(np.arange(len(filled)), rows, values[rows, column])
-    return cv2.GaussianBlur(filled, (0, 0), sigmaX=3.0, sigmaY=0.5)
+    # neighbouring columns read different rows: smooth across them, or each column's guess shows as a streak
+    return cv2.GaussianBlur(filled, (0, 0), sigmaX=max(3.0, 0.008 * max(filled.shape)), sigmaY=1.0)
 
 
 def _push_pull(values: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -312,6 +331,11 @@ def _detail(lightness: np.ndarray, read: np.ndarray, regions: np.ndarray) -> np.
     inner_edges = near_print & ~cv2.erode((regions > 0).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     high = np.clip(lightness - cv2.GaussianBlur(lightness, (0, 0), 1.5), -MAX_DETAIL, MAX_DETAIL)
     return np.where(read & ~inner_edges, high, 0).astype(np.float32)
+
+
+def _inside(garment: np.ndarray, pixels: int) -> np.ndarray:
+    """The garment less a band ``pixels`` wide along its outline."""
+    return cv2.erode(garment.astype(np.uint8), np.ones((2 * pixels + 1, 2 * pixels + 1), np.uint8)) > 0
 
 
 def _px_per_cm(garment: np.ndarray) -> float:

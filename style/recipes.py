@@ -55,7 +55,7 @@ RECIPES: dict[str, Recipe] = {
                           "chiffon", (), "medium", "ruffles, bows, puff sleeves"),
     "y2k":         Recipe(("light pink", "hot pink", "black", "lilac"), ("leopard", "tie-dye"),
                           "satin", (), "medium", "rhinestones, butterflies, baby-tee fit"),
-    "casual":      Recipe(("slate", "white"), ("solid", "stripe"),
+    "casual":      Recipe(("denim blue", "white"), ("solid", "stripe"),
                           "denim", ("washed",), "medium", "patch pockets, rolled sleeves, raw hem"),
     "business":    Recipe(("charcoal", "light grey"), ("pinstripe", "solid"),
                           "wool", ("crisp",), "small", "tailored collar, shirt cuffs"),
