@@ -6,6 +6,7 @@
     with replacing("model.pt") as tmp:       # for writers that want a path (torch.save, np.save, ...)
         torch.save(state, tmp)
     data_dir()                               # $ATELIER_DATA, else ../shared/data
+    run = MicroBatcher(model_on_a_list)         # many threads' calls gathered into one batched call
     __getattr__ = lazy_exports(__name__, {".module": ["name", ...]})   # a package's names, imported on first use
 
 The image functions (numpy, Pillow) load on first use: the command line imports this package for its file writes.
@@ -17,6 +18,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .batching import MicroBatcher
 from .files import atomic_write, replacing
 from .lazy import lazy_exports
 
@@ -31,5 +33,5 @@ def data_dir(value: str | Path | None = None) -> Path:
 
 __getattr__ = lazy_exports(__name__, {".images": ["MAX_BYTES", "MAX_PIXELS", "ImageError", "downscale", "load_image"]})
 
-__all__ = ["MAX_BYTES", "MAX_PIXELS", "ImageError", "atomic_write", "data_dir", "downscale", "lazy_exports",
-           "load_image", "replacing"]
+__all__ = ["MAX_BYTES", "MAX_PIXELS", "ImageError", "MicroBatcher", "atomic_write", "data_dir", "downscale",
+           "lazy_exports", "load_image", "replacing"]

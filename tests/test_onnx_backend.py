@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from recsys import onnx_backend
 from recsys.backends import TorchEncoder
 from recsys.encoder import EncoderCfg, FashionHeads, load_backbones
-from recsys.onnx_backend import OnnxEncoder, cache_key
+from recsys.onnx_backend import OnnxEncoder, cache_key, like_lengths
 from weights import onnx_cache
 
 REPO = Path(__file__).resolve().parents[1]
@@ -103,11 +103,27 @@ def test_contract(torch_encoder, onnx_encoder):
     np.testing.assert_allclose(texts, onnx_encoder.encode_texts(TEXTS), atol=1e-5)
 
 
+def test_text_session_runs_light_and_image_session_keeps_the_default(onnx_encoder):
+    # A server calls the text tower per request: one thread, no spinning; photos are embedded in big batches.
+    text, image = (session.get_session_options() for session in (onnx_encoder.text_session, onnx_encoder.image_session))
+    assert (text.intra_op_num_threads, text.inter_op_num_threads) == (1, 1)
+    assert text.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert image.intra_op_num_threads == 0 and image.get_session_config_entry("session.intra_op.allow_spinning") == "1"
+
+
+def test_texts_of_like_length_are_batched_together():
+    # Each run's longest is at most twice its shortest, so padding at most doubles a text's cost.
+    assert like_lengths([1, 2, 2, 3, 5, 9, 30]) == [slice(0, 3), slice(3, 5), slice(5, 6), slice(6, 7)]
+    assert like_lengths([4]) == [slice(0, 1)]
+
+
 def test_bad_text_input_is_refused(onnx_encoder):
     with pytest.raises(TypeError):
         onnx_encoder.encode_texts("a single string")
     with pytest.raises(ValueError):
         onnx_encoder.encode_texts(["fine", "   "])
+    with pytest.raises(ValueError, match="batch_size"):
+        onnx_encoder.encode_texts(["fine"], batch_size=0)
 
 
 def test_export_leaves_torch_modes_alone(torch_encoder, onnx_encoder):

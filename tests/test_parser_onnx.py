@@ -17,7 +17,7 @@ import torch
 
 from tryon import onnx_parser
 from tryon import parser as parser_module
-from tryon.inference import InstructionParserPipeline, ParseResult
+from tryon.inference import BatchedScorer, InstructionParserPipeline, ParseResult
 from weights import resolve
 
 DEV = Path(__file__).resolve().parent / "data" / "parser_dev.jsonl"
@@ -57,7 +57,7 @@ def labels(result: ParseResult) -> tuple[str, list[tuple[str, int, int]]]:
 
 def test_onnx_is_the_default(onnx_pipeline, torch_pipeline):
     assert (onnx_pipeline.backend, torch_pipeline.backend) == ("onnx", "torch")
-    assert isinstance(onnx_pipeline.run, onnx_parser.OnnxScorer)
+    assert isinstance(onnx_pipeline.run, BatchedScorer) and isinstance(onnx_pipeline.run.run, onnx_parser.OnnxScorer)
 
 
 def test_parity_on_every_dev_request(torch_pipeline, onnx_pipeline):

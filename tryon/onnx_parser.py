@@ -15,7 +15,7 @@ import numpy as np
 import onnxruntime as ort
 
 from weights import resolve, sha256_of
-from weights.onnx_cache import OPSET, cache_root, export_module, load_or_export
+from weights.onnx_cache import LIGHT, OPSET, Threads, cache_root, export_module, load_or_export
 
 GRAPH_VERSION = 1  # bump when ParserScores or the export below change, so old caches are not reused
 INPUTS = ["input_ids", "attention_mask"]
@@ -62,10 +62,11 @@ class OnnxScorer:
         self.session = session
 
     @classmethod
-    def from_weights(cls, weights: Path) -> OnnxScorer:
-        """Open the cached export of ``weights``, exporting it first if it is missing or damaged."""
+    def from_weights(cls, weights: Path, threads: Threads = LIGHT) -> OnnxScorer:
+        """Open the cached export of ``weights``, exporting it first if it is missing or damaged. ``threads``: the
+        session's; one by default, as a server parses many short requests at once."""
         folder = cache_root() / "onnx" / f"parser-{cache_key(weights)}"
-        return cls(load_or_export(folder / "parser.onnx", lambda tmp: _export(weights, tmp)))
+        return cls(load_or_export(folder / "parser.onnx", lambda tmp: _export(weights, tmp), threads))
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         token_probs, intent_probs = self.session.run(

@@ -12,13 +12,15 @@ import io
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from PIL import Image
 
-from atelier_io import load_image
+from atelier_io import MicroBatcher, load_image
 from recsys import (
     Catalog,
     Encoder,
@@ -71,6 +73,38 @@ class TryOnResult:
     seconds: float
 
 
+class SharedTextTower:
+    """An encoder whose text tower any number of threads may call at once: their calls are gathered into batched
+    calls (``atelier_io.MicroBatcher``), so the tokenizer runs in one thread at a time (a Hugging Face tokenizer
+    rewrites its padding settings on every call: "Already borrowed" in a second thread), and a burst of requests
+    costs a few calls, not one each. Embeddings match encoding alone to float rounding. Images pass through."""
+
+    def __init__(self, encoder: Encoder):
+        self.encoder, self.name = encoder, encoder.name
+        self._texts = MicroBatcher(self._encode_calls)
+
+    @classmethod
+    def around(cls, encoder: Encoder) -> SharedTextTower:
+        """``encoder`` with a shared text tower: itself if it is one already (Engines sharing one encoder share its
+        batches, so the tokenizer still runs in one thread at a time)."""
+        return encoder if isinstance(encoder, cls) else cls(encoder)
+
+    def encode_images(self, images: Sequence, batch_size: int = 32) -> np.ndarray:
+        return self.encoder.encode_images(images, batch_size)
+
+    def encode_texts(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        if isinstance(texts, str):  # batched with others, a string would be split into its characters
+            raise TypeError("texts must be a list of strings, got str")
+        return self._texts((texts, batch_size))
+
+    def _encode_calls(self, calls: list[tuple[Sequence[str], int]]) -> list[np.ndarray]:
+        if len(calls) == 1:  # alone: exactly the backend's call, its errors included
+            return [self.encoder.encode_texts(*calls[0])]
+        vectors = self.encoder.encode_texts([text for texts, _ in calls for text in texts],
+                                            min(size for _, size in calls))
+        return np.split(vectors, np.cumsum([len(texts) for texts, _ in calls])[:-1])
+
+
 @dataclass
 class Engines:
     """Everything the app serves with. Tests build their own with ``Engines.load(catalog, db=...)``."""
@@ -90,18 +124,17 @@ class Engines:
     # Each call takes only the lock its models need, so light requests never wait behind a drawing:
     # - heavy: try-on and restyle, one at a time. MediaPipe's graphs are not thread-safe, and on 2 cores a second
     #   drawing would take the core the light requests run on. More at once: `atelier serve --workers N`.
-    # - _text_tower: the encoder's text tower (search, recommendations from words or a user's taste, refresh). Its
-    #   Hugging Face tokenizer rewrites its truncation and padding settings on every call; a call while another
-    #   thread encodes raises "Already borrowed".
-    # - none: parsing (ONNX Runtime's run is thread-safe; the parser's tokenizer settings are set by its first
-    #   call, made here, and never change), image search (the image tower has no tokenizer), recommendations from
-    #   a history, and every read of the served snapshot, which refresh replaces whole and never changes.
+    # - _refreshing: refresh, so that two refreshes in a row land in order (the later one has read the later store).
+    # - none: the text tower (SharedTextTower batches concurrent calls), parsing (batched by its ONNX backend; its
+    #   tokenizer settings are set by its first call, made here, and never change), image search (the image tower
+    #   has no tokenizer), recommendations, and every read of the served snapshot, which refresh replaces whole.
     heavy: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
-    _text_tower: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _refreshing: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
     _served: Served = field(init=False, repr=False, compare=False)
     _demo_trends: Store | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        self.encoder = SharedTextTower.around(self.encoder)
         self.keys = KeyStore(self.store.engine)
         self.limiter = RateLimiter(self.store.engine)
         self.photos = PhotoVault(self.data_dir / "photos")
@@ -126,7 +159,8 @@ class Engines:
             Path(db).chmod(0o600)  # SQLite gives its journal files the database's mode
         if ingest:
             store.ingest(items=items_frame(products), image_dir=folder)
-        encoder, parser = create_encoder(), load_parser()
+        # Shared before the classifier gets it: its first use embeds prompts with the text tower, during a try-on.
+        encoder, parser = SharedTextTower.around(create_encoder()), load_parser()
         # The pipeline gets the models loaded here, never a second copy of its own.
         pipeline = load_tryon(parser=parser, classifier=garment_classifier(encoder))
         data_dir = files_folder(db if "://" not in db else default_db())
@@ -146,9 +180,7 @@ class Engines:
     def refresh(self) -> None:
         """Re-read the store: the recommender and the search catalog over its items (after ingestion). The new
         snapshot replaces the old in one assignment: a request reads the old one or the new one, never a mix."""
-        # Under the text lock: Shop.from_store embeds photo-less items with the text tower, and two refreshes in a
-        # row must land in order (the later one has read the later store).
-        with self._text_tower:
+        with self._refreshing:  # two refreshes in a row must land in order (the later one read the later store)
             generation = self.store.generation()  # read first: a write during the build makes it stale, not lost
             shop = Shop.from_store(self.store, self.encoder)
             ids, matrix = self.store.embeddings(self.encoder.name)
@@ -163,7 +195,7 @@ class Engines:
     def current(self) -> Served:
         """The served snapshot, re-read first if the store changed since it was read: with `atelier serve --workers
         N` a sibling worker may have ingested a catalog or deleted a user, whose history must not stay in this
-        worker's recommender. One small query a request. Call it before taking ``_text_tower`` (refresh takes it)."""
+        worker's recommender. One small query a request."""
         if self.store.generation() != self._served.generation:
             self.refresh()
         return self._served
@@ -191,7 +223,7 @@ class Engines:
         check_query(query, k)
         ask = self.ask(query)[1]
         catalog = self.current().catalog
-        with self._text_tower, model_time("search"):
+        with model_time("search"):
             return catalog.search(ask, k=k)
 
     def search_image(self, image: bytes | Image.Image, k: int) -> list[SearchHit]:
@@ -255,7 +287,7 @@ class Engines:
 
     def title_similarity(self, words: str, titles: list[str]) -> list[float]:
         """How close ``words`` are to each title (the encoder's text tower): the last tie-break of a choice."""
-        with self._text_tower, model_time("encode_text"):
+        with model_time("encode_text"):
             texts = self.encoder.encode_texts([words, *titles])
         return (texts[1:] @ texts[0]).tolist()
 
@@ -289,10 +321,10 @@ class Engines:
         shop = self.current().shop  # one snapshot for the whole call, whatever a refresh does meanwhile
         if ask is not None:
             past = self.history(user_id)["item_id"].tolist() if user_id else list(history or [])
-            with self._text_tower, model_time("recommend"):
+            with model_time("recommend"):
                 return shop.for_ask(ask, k, history=past, like=like)
         if user_id is not None:
-            with self._text_tower, model_time("recommend"):  # the user's taste is read with the text tower
+            with model_time("recommend"):
                 return shop.for_user(check_user_id(user_id), k)
         if history:
             with model_time("recommend"):

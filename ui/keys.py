@@ -18,7 +18,9 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -163,13 +165,18 @@ class RateLimiter:
             raise ValueError(f"rate limits need SQLite or PostgreSQL; the store is {engine.dialect.name}")
         self.engine = engine
         self._swept = 0  # the minute whose stale rows this process last deleted
+        # SQLite has one writer at a time, and a connection that finds the database locked sleeps 1, 2, 5, 10, 15,
+        # 20, 25 ms... before trying again, leaving it idle meanwhile: 50 threads taking at once waited up to ~45 ms
+        # (p95), ~25 ms queued on this lock instead. The database still makes the count atomic across processes
+        # (workers); PostgreSQL queues writers on the row itself.
+        self._writer = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
 
     def take(self, client: str, rate: int) -> float:
         """0 if the request may go ahead, else the seconds to wait before the next one will."""
         minute, into = divmod(time.time(), 60)
         minute = int(minute)
         self._sweep(minute)
-        with self.engine.connect() as conn, conn.begin() as transaction:
+        with self._writer, self.engine.connect() as conn, conn.begin() as transaction:
             # The upsert locks this client's row until the transaction ends: concurrent takers queue behind it
             current = conn.scalar(self._count_up(minute, client))
             previous = conn.scalar(sa.select(RATE_LIMITS.c.count).where(
