@@ -49,6 +49,13 @@ NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it
 PANEL_LINE, PANEL_GAP, PANEL_AREA = 0.08, 0.025, 0.01
 PANEL_EDGE = 45  # Canny's upper threshold on L* x 2.55 blurred 2 px: a sewn edge's step, not a fold's slope
 FOLD_BEND = 0.004  # the most the print moves along a fold, as a share of the photo's long side (3 px at 768)
+# An all-over print is recoloured, not replaced, under these looks (see _recoloured)
+RECOLOURED = frozenset({"solid", "floral", "ditsy floral", "paisley"})
+RECOLOUR_WEIGHT = np.array([0.3, 1.0, 1.0], np.float32)  # L*, a*, b*: how much each counts between print colours
+RECOLOUR_SOFTNESS = 6.0  # Lab units: how softly a pixel between two print colours is shared between them
+RECOLOUR_SAME_HUE, RECOLOUR_SAME_ANGLE = 12.0, 15.0  # a*b* distance, or hue angle (degrees), of the ground's shades
+RECOLOUR_SAMPLE = 20000  # pixels the print's colours are found from
+TONAL_CONTRAST = 0.5  # a plain look keeps an all-over print as tone on tone, at this share of its lightness steps
 RIM = 0.003  # the outline band, as a share of the photo's long side (3 px at 1024), where cloth and backdrop mix
 UNMIX_CONTRAST = 20.0  # RGB distance below which cloth and backdrop are too alike to unmix
 
@@ -61,6 +68,7 @@ class Surface:
     detail: np.ndarray  # HxW float32: the photo's fine lightness detail (seams, stitching), Lab L units
     keep: np.ndarray  # HxW float32: logos and placement prints, kept as they are
     panels: np.ndarray  # HxW int32: the pieces the garment is sewn from (collar, yoke, wrap overlap), 0 = main
+    all_over: bool  # the garment is printed all over (florals, chains): its print can be recoloured
     ground: np.ndarray  # (3,) float32 RGB: the garment's own main colour
     px_per_cm: float
 
@@ -90,9 +98,16 @@ def apply_recipe(
         colours[0] = surface.ground
     drawn = int(np.clip((strength - PALETTE_ONLY) / (FULL_LOOK - PALETTE_ONLY), 0, 1) * 100) / 100
     seed = zlib.crc32(f"{recipe.palette}{print_name}{seed}".encode())
-    cloth = _cloth(rgb.shape[:2], colours, recipe, print_name, surface, drawn, seed)
+    if surface.all_over and print_name in RECOLOURED:
+        # An all-over print under a plain or a floral look: the garment keeps its own print, recoloured into the
+        # palette; its neckline, smocking and gathers, which no redrawn cloth can find under a print, stay
+        relief = draw_fabric(recipe.fabric, rgb.shape[:2], surface.px_per_cm, seed).relief
+        cloth = _recoloured(rgb, alpha > 0.5, colours, print_name == "solid") * (1 + (relief[..., None] - 1) * drawn)
+        detail = np.zeros_like(surface.detail)  # the photo's own stitching is in the recoloured pixels already
+    else:
+        cloth, detail = _cloth(rgb.shape[:2], colours, recipe, print_name, surface, drawn, seed), surface.detail
     # 3. Finish, put the seams back, and hand-blend towards the photo for a hint
-    cloth = finish(cloth, recipe.finish, drawn, alpha > 0.5, seed, surface.detail)
+    cloth = finish(cloth, recipe.finish, drawn, alpha > 0.5, seed, detail)
     hint = min(1.0, strength / PALETTE_ONLY)
     new = rgb.astype(np.float32) * (1 - hint) + cloth * hint
     logo = rgb if _stands_out(rgb, surface.keep, cloth) else _reinked(surface, cloth, colours)
@@ -102,6 +117,74 @@ def apply_recipe(
     out = rgb * (1 - alpha[..., None]) + new * alpha[..., None]
     out = np.where(alpha[..., None] > 0, out, rgb)
     return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8))
+
+
+def _recoloured(rgb: np.ndarray, garment: np.ndarray, colours: np.ndarray, tonal: bool) -> np.ndarray:
+    """The garment's own print in the palette: its colours found by k-means in Lab, the most common (the ground)
+    given the palette's ground and the others the palette's other colours in the same order of lightness, each
+    pixel keeping its light relative to its colour (folds, seams, the print's own shading). Pixels between two
+    colours (a motif's antialiased edge) are mixed as they were."""
+    lab = cv2.cvtColor(rgb.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    pixels = lab[garment]
+    centres = _print_colours(pixels)
+    palette = cv2.cvtColor(colours[None].astype(np.float32) / 255, cv2.COLOR_RGB2LAB)[0]
+    targets = _palette_targets(centres, palette, tonal)
+    distance = np.linalg.norm((pixels[:, None] - centres[None]) * RECOLOUR_WEIGHT, axis=-1)
+    weight = np.exp(-((distance - distance.min(axis=1, keepdims=True)) ** 2) / (2 * RECOLOUR_SOFTNESS**2))
+    weight /= weight.sum(axis=1, keepdims=True)
+    # lightness relative to its colour's centre, in L* steps (what the eye sees of a fold), scaled a little with
+    # the new colour's lightness: a ratio of luminances would blow a black ground's faint shades up to stripes
+    scale = np.clip(targets[:, 0] / np.maximum(centres[:, 0], 1.0), 0.5, 1.5)
+    lightness = (weight * (targets[:, 0] + (pixels[:, :1] - centres[:, 0]) * scale)).sum(axis=1)
+    ab = weight @ targets[:, 1:]
+    out = rgb.astype(np.float32).copy()
+    new = np.concatenate([np.clip(lightness, 0, 100)[:, None], ab], axis=1).astype(np.float32)
+    out[garment] = np.clip(cv2.cvtColor(new[None], cv2.COLOR_LAB2RGB)[0], 0, 1) * 255
+    return out
+
+
+def _print_colours(pixels: np.ndarray, k: int = 5) -> np.ndarray:
+    """(k, 3) Lab centres of a print's colours, the ground first (the most common hue), then its other shades,
+    then the rest. Lightness weighs less than colour, so a colour's lit side and its shadow mostly fall together."""
+    sample = pixels[np.random.default_rng(0).permutation(len(pixels))[:RECOLOUR_SAMPLE]] * RECOLOUR_WEIGHT
+    k = min(k, len(sample))
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 30, 0.5)
+    cv2.setRNGSeed(0)
+    _, labels, centres = cv2.kmeans(sample.astype(np.float32), k, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
+    centres, counts = centres / RECOLOUR_WEIGHT, np.bincount(labels.ravel(), minlength=k)
+    # the ground is the cloth's most common colour (as read_surface finds it), not the biggest cluster: a print's
+    # motifs may be one cluster while the ground's lit side and shadow are two
+    ground = np.argmin(np.linalg.norm((centres - _ground(pixels)) * RECOLOUR_WEIGHT, axis=1))
+    shade = _same_hue(centres[:, 1:], centres[ground, 1:])
+    order = sorted(range(k), key=lambda i: (i != ground, not shade[i], -counts[i]))
+    return centres[order]
+
+
+def _palette_targets(centres: np.ndarray, palette: np.ndarray, tonal: bool) -> np.ndarray:
+    """The palette colour (Lab) each print colour becomes: the ground's ground, every colour of the ground's hue
+    (its shadow, its sheen) the ground too, and the others the palette's other colours, darkest to darkest; or,
+    ``tonal`` (a plain look), the ground's colour at half the print's contrast: a tone-on-tone print, as a
+    jacquard or a burnout is, instead of a second colour."""
+    targets = np.repeat(palette[:1], len(centres), axis=0)
+    same = _same_hue(centres[:, 1:], centres[0, 1:])
+    others = np.flatnonzero(~same)
+    if tonal:
+        targets[others, 0] = np.clip(palette[0, 0] + TONAL_CONTRAST * (centres[others, 0] - centres[0, 0]), 5, 95)
+        return targets
+    inks = palette[1:] if len(palette) > 1 else palette[:1]
+    inks = inks[np.argsort(inks[:, 0])]
+    for rank, index in enumerate(others[np.argsort(centres[others, 0])]):
+        targets[index] = inks[min(rank * len(inks) // len(others), len(inks) - 1)]
+    return targets
+
+
+def _same_hue(ab: np.ndarray, ground: np.ndarray) -> np.ndarray:
+    """Which a*b* colours are shades of ``ground``: close to it, or on its hue (a satin's lit side and its shadow
+    differ in chroma, not in hue)."""
+    near = np.linalg.norm(ab - ground, axis=1) < RECOLOUR_SAME_HUE
+    chroma = np.linalg.norm(ab, axis=1) * np.linalg.norm(ground)
+    cosine = (ab @ ground) / np.maximum(chroma, 1e-6)
+    return near | ((chroma > NEUTRAL**2) & (cosine > np.cos(np.radians(RECOLOUR_SAME_ANGLE))))
 
 
 def _stands_out(rgb: np.ndarray, logos: np.ndarray, cloth: np.ndarray) -> bool:
@@ -191,6 +274,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         * (0.5 if all_over else 1.0),
         keep=cv2.GaussianBlur(logos.astype(np.float32), (0, 0), 0.8) * garment,
         panels=np.zeros(garment.shape, np.int32) if all_over else _panels(lightness, garment, (regions > 0) & ~blocks),
+        all_over=bool(all_over),
         ground=np.median(rgb[plain if plain.any() else garment], axis=0).astype(np.float32),
         px_per_cm=_px_per_cm(garment),
     )

@@ -20,7 +20,7 @@ from style import (
     reference_image,
     restyle,
 )
-from style.engine import FINISHES, _roll_off, read_surface
+from style.engine import FINISHES, _roll_off, palette_rgb, read_surface
 from tryon import COLOUR_RGB
 
 GARMENTS = Path(__file__).resolve().parents[1] / "ui" / "demo_catalog" / "tryon" / "garments"
@@ -129,20 +129,51 @@ def test_recipe_keeps_the_outside_the_folds_and_the_logo():
 
 
 def test_a_fold_runs_on_under_an_all_over_print_and_the_print_leaves_no_ghost():
-    """A grey dress with one deep vertical fold, printed all over with green blobs, one of them over the fold:
-    restyled plain, the fold is dark where it runs under that blob too, and beside it the blobs leave no mark."""
+    """A grey dress with one deep vertical fold, printed all over with green blocks, one column of them over the
+    fold: the light a new print is drawn with is dark where the fold runs under a block too, and beside it the
+    blocks leave no mark."""
     tee, mask = _tee()
     pixels = np.asarray(tee).astype(float)
     pixels[60:360, 140:160] *= 0.7  # the fold
     for top in range(70, 340, 50):  # columns of motifs: one over the fold, two beside it
         for left in (60, 130, 200):
             pixels[top:top + 30, left:left + 40] = (40, 150, 60)
-    out = _lab(apply_recipe(Image.fromarray(pixels.astype(np.uint8)), RECIPES["elegant"], mask))
-    under = out[175:195, 145:155, 0].mean()  # inside a motif, on the fold
-    beside = out[175:195, 110:120, 0].mean()  # the same rows, plain cloth
-    assert under < beside - 5
-    motif, cloth = out[175:195, 210:230, 0].mean(), out[205:215, 210:230, 0].mean()
-    assert abs(motif - cloth) < 3
+    light = read_surface(pixels.astype(np.uint8), mask > 0).shading
+    under, beside = light[175:195, 145:155].mean(), light[175:195, 110:120].mean()  # in a block's rows
+    assert under < 0.85 * beside
+    motif, cloth = light[175:195, 210:230].mean(), light[205:215, 210:230].mean()
+    assert abs(motif - cloth) < 0.05
+
+
+def _printed_tee() -> tuple[Image.Image, np.ndarray]:
+    """The grey tee printed all over with dark green blocks (a third of it): an all-over print, not a logo."""
+    tee, mask = _tee()
+    pixels = np.asarray(tee).copy()
+    for top in range(70, 340, 50):
+        for left in (60, 130, 200):
+            pixels[top:top + 30, left:left + 40] = (20, 90, 30)
+    return Image.fromarray(pixels), mask
+
+
+def test_an_all_over_print_under_a_floral_look_is_recoloured_into_the_palette():
+    """Its motifs stay where they were (so do a neckline and gathers no redrawn cloth could find under a print):
+    the grey ground turns romantic's light pink, the green motifs one of its other colours."""
+    tee, mask = _printed_tee()
+    out = _lab(apply_recipe(tee, RECIPES["romantic"], mask))  # floral, no finish to drain the colours
+    palette = _lab(Image.fromarray(np.asarray(palette_rgb(RECIPES["romantic"].palette))[None].astype(np.uint8)))[0]
+    ground, motif = np.median(out[165:185, 110:120].reshape(-1, 3), 0), np.median(out[175:190, 65:95].reshape(-1, 3), 0)
+    assert np.linalg.norm(ground[1:] - palette[0, 1:]) < 8  # light pink
+    assert min(np.linalg.norm(motif[1:] - ink[1:]) for ink in palette[1:]) < 8  # white or rose
+    assert np.linalg.norm(motif - ground) > 20  # ...a print still
+
+
+def test_an_all_over_print_under_a_plain_look_stays_as_tone_on_tone():
+    tee, mask = _printed_tee()
+    out = _lab(apply_recipe(tee, RECIPES["elegant"], mask))  # wine satin
+    ground, motif = np.median(out[165:185, 110:120].reshape(-1, 3), 0), np.median(out[175:190, 65:95].reshape(-1, 3), 0)
+    hue = lambda lab: np.degrees(np.arctan2(lab[2], lab[1]))  # noqa: E731
+    assert abs(hue(motif) - hue(ground)) < 15  # one colour, wine...
+    assert abs(motif[0] - ground[0]) > 6  # ...in two tones: the blocks are 18 L* darker than the grey
 
 
 def test_rivets_and_seams_stay_on_the_new_cloth():
