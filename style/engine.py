@@ -73,12 +73,29 @@ class Surface:
     px_per_cm: float
 
 
+@dataclass
+class Drawn:
+    """A restyled garment photo, and how its print was made: ``kept_print`` when the garment's own all-over print
+    was recoloured into the palette rather than replaced by the recipe's."""
+
+    image: Image.Image
+    kept_print: bool = False
+
+
 def apply_recipe(
     image: Image.Image, recipe: Recipe, mask: np.ndarray, strength: float = 1.0, preserve_colour: bool = False,
     print_name: str | None = None, seed: int = 0,
 ) -> Image.Image:
     """``image`` redrawn in ``recipe`` inside ``mask``; ``print_name`` picks one of the recipe's prints (default
     its first); ``preserve_colour`` keeps the garment's own ground colour under the new print and fabric."""
+    return draw_recipe(image, recipe, mask, strength, preserve_colour, print_name, seed).image
+
+
+def draw_recipe(
+    image: Image.Image, recipe: Recipe, mask: np.ndarray, strength: float = 1.0, preserve_colour: bool = False,
+    print_name: str | None = None, seed: int = 0,
+) -> Drawn:
+    """apply_recipe, saying whether the garment's own print was kept (recoloured) or replaced."""
     # 1. Check inputs
     rgb = np.asarray(image.convert("RGB"))
     if mask.shape != rgb.shape[:2]:
@@ -90,7 +107,7 @@ def apply_recipe(
         raise RestyleError(f"print {print_name!r} is not in this recipe; it has {', '.join(recipe.prints)}")
     alpha = np.clip(mask, 0, 1).astype(np.float32)
     if strength == 0 or not alpha.any():
-        return image.convert("RGB")
+        return Drawn(image.convert("RGB"))
     # 2. Read the garment, then draw the new cloth flat at its real scale
     surface = read_surface(rgb, alpha > 0.5)
     colours = palette_rgb(recipe.palette)
@@ -98,7 +115,8 @@ def apply_recipe(
         colours[0] = surface.ground
     drawn = int(np.clip((strength - PALETTE_ONLY) / (FULL_LOOK - PALETTE_ONLY), 0, 1) * 100) / 100
     seed = zlib.crc32(f"{recipe.palette}{print_name}{seed}".encode())
-    if surface.all_over and print_name in RECOLOURED:
+    kept_print = surface.all_over and print_name in RECOLOURED
+    if kept_print:
         # An all-over print under a plain or a floral look: the garment keeps its own print, recoloured into the
         # palette; its neckline, smocking and gathers, which no redrawn cloth can find under a print, stay
         relief = draw_fabric(recipe.fabric, rgb.shape[:2], surface.px_per_cm, seed).relief
@@ -116,7 +134,7 @@ def apply_recipe(
     # 4. Only the garment changes: outside the mask the photo's own pixels, untouched
     out = rgb * (1 - alpha[..., None]) + new * alpha[..., None]
     out = np.where(alpha[..., None] > 0, out, rgb)
-    return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8))
+    return Drawn(Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8)), kept_print)
 
 
 def _recoloured(rgb: np.ndarray, garment: np.ndarray, colours: np.ndarray, tonal: bool) -> np.ndarray:

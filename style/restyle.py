@@ -21,7 +21,7 @@ from PIL import Image
 from atelier_io import downscale
 from tryon import style_named
 
-from .engine import apply_recipe
+from .engine import draw_recipe
 from .errors import RestyleError
 from .neural import NeuralRestyler, RestyleOutput
 from .reading import read_style
@@ -130,8 +130,13 @@ def _recipe(image: Image.Image, style, mask: np.ndarray, strength: float, preser
         pictures = [downscale(p.convert("RGB"), READ_SIDE) for p in (style if isinstance(style, list) else [style])]
         reading = read_style(pictures, [_mask_or_none(picture) for picture in pictures])
         recipe, description = reading.recipe, reading.description
-    out = apply_recipe(image, recipe, mask, strength, preserve_colour, print_name, seed)
-    return RestyleOutput(out, mask, description)
+    drawn = draw_recipe(image, recipe, mask, strength, preserve_colour, print_name, seed)
+    if drawn.kept_print:  # say so: the look's palette on the garment's own print, not the recipe's print
+        parts = description.split("; ")  # palette; print; cloth (a reading may say less)
+        tonal = (print_name or recipe.prints[0]) == "solid"
+        parts[1:2] = ["its own print recoloured" + (", tone on tone" if tonal else "")]
+        description = "; ".join(parts)
+    return RestyleOutput(drawn.image, mask, description)
 
 
 def _mask_or_none(picture: Image.Image) -> np.ndarray | None:

@@ -165,6 +165,8 @@ def test_an_all_over_print_under_a_floral_look_is_recoloured_into_the_palette():
     assert np.linalg.norm(ground[1:] - palette[0, 1:]) < 8  # light pink
     assert min(np.linalg.norm(motif[1:] - ink[1:]) for ink in palette[1:]) < 8  # white or rose
     assert np.linalg.norm(motif - ground) > 20  # ...a print still
+    said = restyle(tee, "romantic", mask=mask).description
+    assert said == "romantic: light pink, white, rose; its own print recoloured; chiffon"
 
 
 def test_an_all_over_print_under_a_plain_look_stays_as_tone_on_tone():
@@ -174,6 +176,8 @@ def test_an_all_over_print_under_a_plain_look_stays_as_tone_on_tone():
     hue = lambda lab: np.degrees(np.arctan2(lab[2], lab[1]))  # noqa: E731
     assert abs(hue(motif) - hue(ground)) < 15  # one colour, wine...
     assert abs(motif[0] - ground[0]) > 6  # ...in two tones: the blocks are 18 L* darker than the grey
+    assert "its own print recoloured, tone on tone" in restyle(tee, "elegant", mask=mask).description
+    assert "medium tartan" in restyle(tee, "preppy", mask=mask).description  # a geometric look replaces it
 
 
 def test_rivets_and_seams_stay_on_the_new_cloth():
