@@ -55,7 +55,8 @@ RECOLOUR_WEIGHT = np.array([0.3, 1.0, 1.0], np.float32)  # L*, a*, b*: how much 
 RECOLOUR_SOFTNESS = 6.0  # Lab units: how softly a pixel between two print colours is shared between them
 RECOLOUR_SAME_HUE, RECOLOUR_SAME_ANGLE = 12.0, 15.0  # a*b* distance, or hue angle (degrees), of the ground's shades
 RECOLOUR_SAMPLE = 20000  # pixels the print's colours are found from
-TONAL_CONTRAST = 0.5  # a plain look keeps an all-over print as tone on tone, at this share of its lightness steps
+TONAL_CONTRAST = 0.3  # a plain look keeps an all-over print as tone on tone, at this share of its lightness steps
+RIM_READ = 0.004  # the outline band nothing is read from (light, detail, print), as a share of the long side
 RIM = 0.003  # the outline band, as a share of the photo's long side (3 px at 1024), where cloth and backdrop mix
 UNMIX_CONTRAST = 20.0  # RGB distance below which cloth and backdrop are too alike to unmix
 
@@ -288,7 +289,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         shading=shading,
         # a label's or a rivet's own stitching stays (a flat patch reads as a glitch); an all-over print's does not
         # ...and the outline's own step into the backdrop is not stitching: kept, it lights a halo round the garment
-        detail=_detail(lightness, (plain | blocks if all_over else garment) & _inside(garment, 3), regions)
+        detail=_detail(lightness, (plain | blocks if all_over else garment) & _inside(garment, _rim(garment)), regions)
         * (0.5 if all_over else 1.0),
         keep=cv2.GaussianBlur(logos.astype(np.float32), (0, 0), 0.8) * garment,
         panels=np.zeros(garment.shape, np.int32) if all_over else _panels(lightness, garment, (regions > 0) & ~blocks),
@@ -317,8 +318,10 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
     light filled in from around it). Label 0 is the plain ground. A small region counts only if its edge is
     sharp: a deep fold or a velvet's sheen is as far from the ground as a print, but soft-edged."""
     hue, greyer = _other_hue(lightness, ab, ground)
-    hue &= garment
-    far = hue | (garment & (greyer | (np.abs(lightness - ground[0]) > PRINT_LIGHTNESS)))
+    # the outline's own band is neither print nor logo: its colour fringe (a lens's blue edge on a black tee) and
+    # its shadow run the garment's whole length, and kept as a "logo" they draw a dark outline round the new cloth
+    hue &= _inside(garment, _rim(garment))
+    far = hue | (_inside(garment, _rim(garment)) & (greyer | (np.abs(lightness - ground[0]) > PRINT_LIGHTNESS)))
     count, labels = cv2.connectedComponents(far.astype(np.uint8), connectivity=8)
     edge = np.abs(lightness - cv2.GaussianBlur(lightness, (0, 0), 2))
     rim = far & ~cv2.erode(far.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
@@ -376,7 +379,7 @@ def _shading(lightness: np.ndarray, regions: np.ndarray, kinds: np.ndarray, garm
     blocks = np.isin(regions, np.flatnonzero(kinds == BLOCK)).astype(np.uint8)
     printed |= (cv2.dilate(blocks, np.ones((7, 7), np.uint8)) > 0) & ~(cv2.erode(blocks, np.ones((7, 7), np.uint8)) > 0)
     # ...and so is the garment's rim, half backdrop: its light is read from further in
-    inner = cv2.erode(garment.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    inner = _inside(garment, _rim(garment))
     for label in (0, *np.flatnonzero(kinds == BLOCK)):
         region = inner & (regions == label) & ~printed
         if region.any():  # black cloth: its folds are faint, keep them faint
@@ -433,6 +436,12 @@ def _detail(lightness: np.ndarray, read: np.ndarray, regions: np.ndarray) -> np.
     inner_edges = near_print & ~cv2.erode((regions > 0).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     high = np.clip(lightness - cv2.GaussianBlur(lightness, (0, 0), 1.5), -MAX_DETAIL, MAX_DETAIL)
     return np.where(read & ~inner_edges, high, 0).astype(np.float32)
+
+
+def _rim(garment: np.ndarray) -> int:
+    """The width in pixels of the garment's outline band, where cloth, its edge shadow and the backdrop mix (the
+    cut-out is made at 320 px, so on a big photo the band is wider)."""
+    return max(3, round(RIM_READ * max(garment.shape)))
 
 
 def _inside(garment: np.ndarray, pixels: int) -> np.ndarray:

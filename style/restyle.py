@@ -35,6 +35,10 @@ MAX_SIDE = 2048
 READ_SIDE = 512  # reference and history pictures are read at this size: a style is in colours and prints, not pixels
 # Fewer garment pixels than this: nothing to restyle (or the cut-out found no garment).
 _MIN_GARMENT = 0.02
+EDGE_REACH = 0.002  # how far past the cut-out the garment's soft edge may reach, as a share of the long side
+# A hole in the cut-out is backdrop: within HOLE_COLOUR (8-bit Lab) of its colour, flat (median local L* contrast
+# under HOLE_FLAT), between HOLE_MIN and HOLE_AREA of the garment's area, ringed by cloth HOLE_RING from it
+HOLE_COLOUR, HOLE_FLAT, HOLE_MIN, HOLE_AREA, HOLE_RING = 6.0, 1.5, 0.001, 0.15, 20.0
 
 
 @cache
@@ -81,8 +85,40 @@ def garment_mask(image: Image.Image) -> np.ndarray:
         raise RestyleError(f"image: {err}") from err
     if mask.mean() < _MIN_GARMENT:
         raise RestyleError("image: no garment separates from the background")
-    # the cut-out stops just inside the garment's antialiased edge: take that edge too, or it stays behind
-    return cv2.dilate(mask.astype(np.float32), np.ones((5, 5), np.uint8))
+    # the cut-out stops just inside the garment's antialiased edge: take that edge too, or it stays behind as a
+    # dark (or light) fringe. The cut-out is made at 320 px, so on a big photo its edge is steps of several pixels
+    # and the band grows with the photo; the engine unmixes the band from the backdrop.
+    reach = max(2, round(EDGE_REACH * max(mask.shape)))
+    mask = cv2.dilate(mask.astype(np.float32), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    return without_backdrop_holes(np.asarray(image.convert("RGB")), mask)
+
+
+def without_backdrop_holes(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``mask`` less the backdrop it encloses: the cut-out fills the gap between a hanging sleeve and the body, and
+    a restyle would paint that gap as cloth. A hole is a flat region of the backdrop's own colour, smaller than
+    HOLE_AREA of the garment, ringed by cloth that is not (a white shirt's flat patch on a white backdrop is ringed
+    by its own white folds, and stays)."""
+    garment = mask > 0.5
+    around = (cv2.dilate(garment.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0) & ~garment
+    if not around.any():
+        return mask
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    distance = np.linalg.norm(lab - np.median(lab[around], axis=0), axis=-1)
+    contrast = np.abs(lab[..., 0] - cv2.GaussianBlur(lab[..., 0], (0, 0), 1))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((garment & (distance < HOLE_COLOUR)).astype(np.uint8),
+                                                               connectivity=4)
+    holes = np.zeros_like(garment)
+    for label in np.flatnonzero(stats[:, cv2.CC_STAT_AREA] > HOLE_MIN * garment.sum()):
+        if label == 0 or stats[label, cv2.CC_STAT_AREA] > HOLE_AREA * garment.sum():
+            continue
+        region = labels == label
+        ring = (cv2.dilate(region.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0) & ~region & garment
+        if np.median(contrast[region]) < HOLE_FLAT and (distance[ring] > HOLE_RING).mean() > 0.7:
+            holes |= region
+    if not holes.any():
+        return mask
+    holes = cv2.dilate(holes.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # and the hole's own soft rim
+    return np.where(holes, 0, mask).astype(mask.dtype)
 
 
 def restyle(

@@ -21,6 +21,7 @@ from style import (
     restyle,
 )
 from style.engine import FINISHES, _roll_off, palette_rgb, read_surface
+from style.restyle import without_backdrop_holes
 from tryon import COLOUR_RGB
 
 GARMENTS = Path(__file__).resolve().parents[1] / "ui" / "demo_catalog" / "tryon" / "garments"
@@ -220,6 +221,20 @@ def test_a_gleam_goes_towards_white_not_towards_another_hue():
     red, green, blue = _roll_off(gold_in_a_gleam)[0, 0]
     assert red == 1.0 and 0.75 < green < 1.0 and 0.1 < blue < green  # still gold, paler; not lemon (0.2 blue)
     np.testing.assert_array_equal(_roll_off(np.full((1, 1, 3), 0.5, np.float32)), 0.5)  # in range: unchanged
+
+
+def test_backdrop_the_cut_out_enclosed_is_not_garment():
+    """The gap between a hanging sleeve and the body, filled by the cut-out, is backdrop: restyled, it would be
+    painted as cloth. A white garment's own flat white patch on a white backdrop stays garment."""
+    tee, mask = _tee()  # mid-grey tee on a 245 backdrop
+    pixels = np.asarray(tee).copy()
+    pixels[150:300, 140:160] = 245  # the gap, inside the mask
+    kept = without_backdrop_holes(pixels, mask)
+    assert kept[160:290, 143:157].max() == 0 and kept[100:140, 60:240].min() == 1
+    white = np.full((400, 300, 3), 245, np.uint8)
+    white[mask > 0] = 236  # a white tee: its cloth a little darker than the backdrop...
+    white[150:300, 140:160] = 245  # ...with a flat patch as white as the backdrop, ringed by the tee's white
+    np.testing.assert_array_equal(without_backdrop_holes(white, mask), mask)
 
 
 def test_strength_runs_from_the_palette_to_the_full_look():
