@@ -48,7 +48,7 @@ NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it
 # piece is at least PANEL_AREA of the garment
 PANEL_LINE, PANEL_GAP, PANEL_AREA = 0.08, 0.025, 0.01
 PANEL_EDGE = 45  # Canny's upper threshold on L* x 2.55 blurred 2 px: a sewn edge's step, not a fold's slope
-FOLD_BEND = 0.004  # the most the print moves along a fold, as a share of the photo's long side (3 px at 768)
+FOLD_BEND = 0.007  # the most the print moves along a fold, as a share of the photo's long side (5 px at 768)
 # An all-over print is recoloured, not replaced, under these looks (see _recoloured)
 RECOLOURED = frozenset({"solid", "floral", "ditsy floral", "paisley"})
 RECOLOUR_WEIGHT = np.array([0.3, 1.0, 1.0], np.float32)  # L*, a*, b*: how much each counts between print colours
