@@ -52,6 +52,7 @@ class Shop:
     reviews: dict[str, str]  # item id -> "4.6★ from 212 comments", for items whose reviews carry ratings
     encoder: object | None = None
     rows: dict[str, int] = field(init=False, repr=False)  # item id -> its row in ``items``, ``signals``, ``facts``
+    _styles: tuple[object, dict[str, np.ndarray]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.rows = {item_id: j for j, item_id in enumerate(self.signals.ids)}
@@ -92,7 +93,7 @@ class Shop:
         profile = self.model.profile(history["item_id"].tolist(), history["ts"].tolist())
         if profile is None or self.encoder is None:
             raise ValueError(f"user {user_id!r}: no embedded items in their history (or no encoder), no style to read")
-        return style_leaning(profile, self.encoder)
+        return style_leaning(profile, self.style_vectors())
 
     def for_history(self, item_ids: Sequence[str], k: int = 10) -> Recommendations:
         repeated = sorted({i for i in item_ids if list(item_ids).count(i) > 1})
@@ -114,13 +115,24 @@ class Shop:
         message = chosen.message or (None if recs else f"nothing left to recommend among {describe(ask)}")
         return self._explained(recs, ask, message)
 
+    def style_vectors(self) -> dict[str, np.ndarray]:
+        """Each named style's description (``style_text``) embedded by the shop's encoder, once per encoder: they
+        are fixed texts, which every request naming a style would otherwise embed again."""
+        cached = self._styles  # read once: a concurrent first call may replace it (with the same vectors)
+        if cached is None or cached[0] is not self.encoder:
+            cached = self._styles = (self.encoder, embed_styles(self.encoder))
+        return cached[1]
+
     def _profile(self, ask: Ask, like: str | None) -> np.ndarray | None:
         """h for a request: its words (or ``like``), pulled towards the named style's description when it names
         one, so that the style leans the ranking without filtering anything out."""
-        texts = [text for text in (ask.text or like, style_text(ask.style) if ask.style else None) if text]
-        if self.encoder is None or not texts:
+        words = ask.text or like
+        if self.encoder is None or not (words or ask.style):
             return None
-        profile = self.encoder.encode_texts(texts).mean(0)
+        vectors = [self.encoder.encode_texts([words])[0]] if words else []
+        if ask.style:
+            vectors.append(self.style_vectors()[get_style(ask.style).name])
+        profile = np.mean(vectors, axis=0)
         return profile / np.linalg.norm(profile)
 
     def _explained(self, recs: list[Recommendation], ask: Ask | None = None,
@@ -157,12 +169,17 @@ def can_learn_blend(interactions: pd.DataFrame) -> bool:
     return not interactions.empty and bool((interactions["user_id"].value_counts() >= 3).any())
 
 
-def style_leaning(profile: np.ndarray, encoder, temperature: float = 0.05) -> dict[str, float]:
-    """How a profile leans across the named styles (tryon.STYLES): a softmax over its cosine with each style's
-    description embedded by the encoder's text tower. Sums to 1; the largest share is the style it leans to."""
+def embed_styles(encoder) -> dict[str, np.ndarray]:
+    """Each named style (tryon.STYLES) -> its description (``style_text``) embedded by the encoder's text tower."""
     names = [s.name for s in STYLES]
-    texts = [style_text(name) for name in names]
-    logits = encoder.encode_texts(texts) @ profile / temperature
+    return dict(zip(names, encoder.encode_texts([style_text(name) for name in names]), strict=True))
+
+
+def style_leaning(profile: np.ndarray, styles: dict[str, np.ndarray], temperature: float = 0.05) -> dict[str, float]:
+    """How a profile leans across the named styles: a softmax over its cosine with each style's embedded description
+    (``embed_styles``). Sums to 1; the largest share is the style it leans to."""
+    names = list(styles)
+    logits = np.stack([styles[name] for name in names]) @ profile / temperature
     shares = np.exp(logits - logits.max())
     shares /= shares.sum()
     return dict(sorted(zip(names, shares.round(4).tolist(), strict=True), key=lambda kv: -kv[1]))

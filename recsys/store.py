@@ -41,6 +41,10 @@ from .ingest import ID_REGEX, ID_RULE, StoreError, first_few, interaction_rows, 
 from .item_embeddings import EmbedJob, job_for, load_job
 
 CHUNK = 500  # keys per IN (...) query: well under every backend's bound-parameter limit
+# Read on every request (Engines.current): built once, as building the statement cost more than running it.
+_GENERATION = sa.select(STATE.c.generation).where(STATE.c.id == 1)
+
+
 @dataclass
 class IngestReport:
     table: str
@@ -264,7 +268,7 @@ class Store:
         """A number that goes up with every change to the store's data: a process that read the store at one
         generation holds a stale copy once it differs (another worker ingested or deleted)."""
         with self.engine.connect() as conn:
-            return conn.scalar(sa.select(STATE.c.generation).where(STATE.c.id == 1))
+            return conn.scalar(_GENERATION)
 
     def _history(self, table: sa.Table, column: str, key: str | None, owner: sa.Table, when: sa.Column) -> sa.Select:
         query = sa.select(table).order_by(table.c[column], when, table.c.id)

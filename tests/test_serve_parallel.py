@@ -129,3 +129,25 @@ def test_two_workers_answer_on_one_port_against_one_store(tmp_path):
                           text=True, check=True).stdout
     live_shop_keys = [line for line in keys.splitlines() if "demo shop page" in line and " live " in line]
     assert len(live_shop_keys) == 1 and "atl_" in page
+
+
+def test_serve_runs_on_uvicorns_c_http_parser_and_uvloop(service_engines, monkeypatch):
+    """`atelier serve` leaves uvicorn's loop and HTTP protocol at "auto", which picks httptools and uvloop (project
+    dependencies) over its pure-Python h11 parser and asyncio's loop: less time a request in the event loop."""
+    import uvicorn
+
+    from ui import Engines, serve
+
+    options: dict = {}
+    monkeypatch.setattr(Engines, "load", lambda *_args, **_kwargs: service_engines)
+    monkeypatch.setattr("ui.server.log_requests", lambda: None)  # keeps the test session's log handlers as they are
+    monkeypatch.setattr(uvicorn, "run", lambda app, **given: options.update(given))
+    serve(port=0)
+    config = uvicorn.Config(lambda scope, receive, send: None, **options)
+    config.load()
+    assert config.http_protocol_class.__module__ == "uvicorn.protocols.http.httptools_impl"
+    loop = config.get_loop_factory()()
+    try:
+        assert type(loop).__module__.startswith("uvloop")
+    finally:
+        loop.close()

@@ -3,6 +3,9 @@ text requests; unknown ids and duplicates refused."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pandas as pd
 import pytest
 from test_recommender import clustered_shop
@@ -11,7 +14,7 @@ from recsys import Store
 from recsys.recommender import RecommenderConfig
 from recsys.sentiment import VaderSentiment
 from recsys.service import Shop
-from tryon import ask_from
+from tryon import Ask, ask_from
 
 COLOURS = ("red", "black", "blue", "green")
 
@@ -68,11 +71,11 @@ def test_unknown_and_duplicate_ids_are_refused(shop):
 
 
 def test_style_leaning_is_a_distribution_that_finds_a_plain_style(default_encoder):
-    from recsys.service import style_leaning
+    from recsys.service import embed_styles, style_leaning
     from tryon import STYLES
 
     profile = default_encoder.encode_texts(["streetwear fashion: oversized hoodies, sneakers and graphic tees"])[0]
-    shares = style_leaning(profile, default_encoder)
+    shares = style_leaning(profile, embed_styles(default_encoder))
     assert set(shares) == {s.name for s in STYLES} and abs(sum(shares.values()) - 1) < 1e-3
     assert next(iter(shares)) == "streetwear"
 
@@ -84,3 +87,31 @@ def test_text_profile_and_style_with_the_real_encoder(shop, default_encoder, par
     titles = dict(zip(encoded.items["id"], encoded.items["title"], strict=True))
     assert recs and all(titles[r.item_id].endswith("jeans") for r in recs)
     assert abs(sum(encoded.style_of_user("u0").values()) - 1) < 1e-3
+
+
+class CountingEncoder:
+    """A text tower that counts the texts it embeds (a seeded random vector per text, the same text alike)."""
+
+    def __init__(self, name: str = "counting"):
+        self.name, self.texts = name, []
+
+    def encode_texts(self, texts, batch_size: int = 64):
+        self.texts += list(texts)
+        vectors = np.stack([np.random.default_rng(sum(map(ord, t))).normal(size=8) for t in texts])
+        return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_style_descriptions_are_embedded_once_per_encoder(shop):
+    from recsys.service import style_text
+
+    styled = replace(shop, encoder=CountingEncoder())
+    ask = Ask(text="a dress", style="vintage")
+    first, again = styled._profile(ask, None), styled._profile(ask, None)
+    # One batch of every style's description, then only the request's own words, each time.
+    assert styled.encoder.texts.count(style_text("vintage")) == 1 and styled.encoder.texts.count("a dress") == 2
+    expected = styled.encoder.encode_texts(["a dress", style_text("vintage")]).mean(0)
+    np.testing.assert_allclose(first, expected / np.linalg.norm(expected), rtol=1e-6)
+    np.testing.assert_array_equal(first, again)
+    styled.encoder = CountingEncoder("another")  # another text tower: its own vectors, never the old one's
+    styled._profile(ask, None)
+    assert styled.encoder.texts.count(style_text("vintage")) == 1

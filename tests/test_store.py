@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from atelier_cli import main
 from recsys import ID_PATTERN, Store, StoreError, default_db, read_table
@@ -333,3 +336,28 @@ def test_ordinary_ids_are_accepted_and_row_ids_are_free(store):
 def test_id_pattern_is_one_regex_for_every_layer():
     assert all(re.fullmatch(ID_PATTERN, good) for good in GOOD_IDS)
     assert not any(re.fullmatch(ID_PATTERN, bad) for bad in BAD_IDS)
+
+
+def test_sqlite_keeps_a_connection_for_each_server_thread(tmp_path):
+    """A burst as wide as the server's threadpool opens its connections once and keeps them, so the next burst opens
+    none (SQLAlchemy's default pool kept 5, and each connection opened again sets its PRAGMAs again)."""
+    from recsys.database import SQLITE_POOL
+
+    store = Store(tmp_path / "shop.db")
+    opened = []
+    sa.event.listen(store.engine, "connect", lambda *_: opened.append(1))
+
+    def burst() -> None:
+        barrier = threading.Barrier(SQLITE_POOL)
+
+        def hold(_: int) -> None:
+            with store.engine.connect():
+                barrier.wait(timeout=30)  # all of them checked out at once
+
+        with ThreadPoolExecutor(SQLITE_POOL) as pool:
+            list(pool.map(hold, range(SQLITE_POOL)))
+
+    burst()
+    first = len(opened)
+    burst()
+    assert first <= SQLITE_POOL and len(opened) == first

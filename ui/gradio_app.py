@@ -28,7 +28,7 @@ TEXT_EXAMPLES = ["red dress", "any top but black", "white sneakers", "blue jeans
                  "brown handbag", "striped shirt for men"]
 IMAGE_EXAMPLES = ["hm_0747346001.jpg", "30615.jpg", "56882.jpg", "52639.jpg"]
 # Measured on the 2-core dev machine: a text search takes ~10 ms, a 384 px photo ~20 ms, a 12 MP phone
-# photo ~0.5 s (mostly decoding, done outside the encoder lock). Two events at a time keep both cores busy,
+# photo ~0.5 s (mostly decoding, which waits for no lock). Two events at a time keep both cores busy,
 # so a quick text search need not wait behind a phone photo; more would only contend for the same cores.
 CONCURRENCY = 2
 # Gradio's upload route always writes uploaded photos to its cache folder (the REST API never does). They are

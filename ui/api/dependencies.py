@@ -31,8 +31,10 @@ STORE_RETRY_SECONDS = 5  # Retry-After of a 503: a restarting database is usuall
 log = logging.getLogger(__name__)
 
 
-def get_engines(request: Request) -> Engines:
-    """The engines the app's lifespan loaded; tests swap them through ``app.dependency_overrides``."""
+async def get_engines(request: Request) -> Engines:
+    """The engines the app's lifespan loaded; tests swap them through ``app.dependency_overrides``. ``async``: it
+    only reads an attribute, and FastAPI would run a plain ``def`` dependency in its threadpool, a thread hand-off
+    on every request."""
     return request.app.state.engines
 
 
