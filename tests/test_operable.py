@@ -67,6 +67,21 @@ def test_a_4xx_is_one_log_line_with_the_request_id_and_no_traceback(client: Test
     assert re.fullmatch(r"GET /api/v1/users/\{user_id\} 404 \d+ ms request_id=test-4xx-1", line.getMessage())
 
 
+@pytest.mark.parametrize("route", ["/api/v1/tryon", "/api/v1/restyle"])
+def test_a_body_over_the_routes_limit_is_one_413_line_and_no_traceback(client: TestClient, caplog,
+                                                                        admin_secret: str, route: str):
+    """Starlette answers 413 itself when Content-Length is over a route's limit, then unwinds the route with an
+    exception: that is an answered user error, not a server error (it printed two tracebacks per request)."""
+    body = b'{"person_image": "' + b"A" * (70 * 1024 * 1024) + b'"}'
+    with caplog.at_level(logging.INFO):
+        response = client.post(route, content=body, headers={"X-API-Key": admin_secret, "X-Request-ID": "big-1",
+                                                              "Content-Type": "application/json"})
+    assert response.status_code == 413
+    [line] = server_lines(caplog)
+    assert line.levelno == logging.WARNING and line.exc_info is None and " 413 " in line.getMessage()
+    assert "Traceback" not in caplog.text
+
+
 def test_a_5xx_keeps_its_traceback_with_the_request_id(service_engines: Engines, caplog):
     from ui.api.dependencies import get_engines
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+from starlette.middleware import body_limit
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,6 +16,11 @@ from ..observe import REQUEST_ID, record, request_id
 from ..uploads import MAX_UPLOAD_BYTES
 
 _RID = REQUEST_ID.encode()
+# Starlette's body limit answers 413 itself when Content-Length is over a route's limit, then raises this to unwind
+# the route: the request is answered, and it is the client's error, not a failure of ours. (Private in Starlette;
+# if it goes away, such a request is logged as an error again, which a test would show.)
+_ANSWERED_BY_LIMIT: tuple[type[BaseException], ...] = tuple(
+    getattr(body_limit, name) for name in ("_RequestBodyLimitResponseSent",) if hasattr(body_limit, name))
 
 # Routes that take photos: two photos at most plus a little framing (or their base64, a third larger).
 PHOTO_BODY = 3 * MAX_UPLOAD_BYTES
@@ -101,6 +107,8 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, with_id)
+        except _ANSWERED_BY_LIMIT:
+            pass  # the 413 has been sent whole; nothing more goes on this response
         except Exception as err:
             error = err
             if status:  # the response had begun: nothing else can be sent on it
