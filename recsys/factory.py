@@ -18,12 +18,16 @@ def list_encoders() -> dict[str, str]:
     return dict(ENCODERS)
 
 
-def create_encoder(name: str = "atelier-fashion", backend: str = "auto", pretrained: str | Path | None = None):
+def create_encoder(name: str = "atelier-fashion", backend: str = "auto", pretrained: str | Path | None = None,
+                   for_requests: bool = False):
     """Build an encoder with the ``encode_images`` / ``encode_texts`` contract.
 
     name: "atelier-fashion" or "open_clip:<architecture>" (e.g. "open_clip:ViT-B-32").
     backend: for atelier-fashion, "onnx" (ONNX Runtime, the faster one, default via "auto") or "torch".
     pretrained: atelier-fashion heads file (default: the registry's), or the open_clip checkpoint.
+    for_requests: a server's encoder, whose text tower gets many short calls at once (batched by the caller): on
+    ONNX Runtime it runs one thread that does not spin, leaving the cores to the requests. The default suits batch
+    jobs (a catalog's captions): a pool per core.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -39,6 +43,8 @@ def create_encoder(name: str = "atelier-fashion", backend: str = "auto", pretrai
         from .backends import TorchEncoder
 
         return TorchEncoder.from_pretrained(pretrained)
+    from weights.onnx_cache import LIGHT, POOLED
+
     from .onnx_backend import OnnxEncoder
 
-    return OnnxEncoder.from_pretrained(pretrained)
+    return OnnxEncoder.from_pretrained(pretrained, text_threads=LIGHT if for_requests else POOLED)

@@ -22,8 +22,8 @@ from torch import nn
 
 from weights import resolve, sha256_of
 from weights.onnx_cache import (
-    LIGHT,
     OPSET,
+    POOLED,
     Threads,
     cache_root,
     export_module,
@@ -112,11 +112,11 @@ class OnnxEncoder:
 
     @classmethod
     def from_pretrained(cls, heads_path: str | Path | None = None, cache_dir: str | Path | None = None,
-                        text_threads: Threads = LIGHT) -> OnnxEncoder:
+                        text_threads: Threads = POOLED) -> OnnxEncoder:
         """The registry's encoder (or ``heads_path``'s heads): its cached graphs when they are there and intact,
         else exported from a freshly loaded ``TorchEncoder``. cache_dir replaces $ATELIER_CACHE. ``text_threads``:
-        the text session's (one by default: a server embeds many short requests at once; the image session keeps
-        ONNX Runtime's default, a pool per core, for photos embedded in batches)."""
+        the text session's (ONNX Runtime's default, a pool per core, for texts embedded in batches; a server, which
+        embeds many short requests at once, passes ``LIGHT``). The image session always keeps the default."""
         heads_path = Path(heads_path) if heads_path else resolve("atelier-fashion-heads")
         folder = (Path(cache_dir) if cache_dir else cache_root()) / "onnx" / files_key(heads_path)
         graphs = [folder / "image.onnx", folder / "text.onnx"]
@@ -135,14 +135,14 @@ class OnnxEncoder:
 
     @classmethod
     def from_torch(cls, torch_encoder: TorchEncoder, cache_dir: str | Path | None = None,
-                   folder: Path | None = None, text_threads: Threads = LIGHT) -> OnnxEncoder:
+                   folder: Path | None = None, text_threads: Threads = POOLED) -> OnnxEncoder:
         """Export (or reuse the cached export of) ``torch_encoder``. cache_dir replaces $ATELIER_CACHE; ``folder``
         replaces the whole cache folder (``from_pretrained`` keys it by files); ``text_threads`` as there."""
         root = Path(cache_dir) if cache_dir else cache_root()
         folder = folder if folder is not None else root / "onnx" / cache_key(torch_encoder)
         image, text = (
             load_or_export(folder / f"{kind}.onnx", lambda tmp, kind=kind: _export(torch_encoder, kind, tmp), threads)
-            for kind, threads in (("image", Threads()), ("text", text_threads))
+            for kind, threads in (("image", POOLED), ("text", text_threads))
         )
         return cls(image, text, torch_encoder.tokenizer, torch_encoder.cfg, torch_encoder.name, folder)
 

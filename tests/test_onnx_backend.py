@@ -103,12 +103,16 @@ def test_contract(torch_encoder, onnx_encoder):
     np.testing.assert_allclose(texts, onnx_encoder.encode_texts(TEXTS), atol=1e-5)
 
 
-def test_text_session_runs_light_and_image_session_keeps_the_default(onnx_encoder):
-    # A server calls the text tower per request: one thread, no spinning; photos are embedded in big batches.
+def test_a_servers_text_session_runs_light_and_a_batch_jobs_keeps_the_default(onnx_encoder, torch_encoder, cache):
+    # A server calls the text tower per request: one thread, no spinning; a batch job (and every image session)
+    # embeds in big batches on a pool per core.
     text, image = (session.get_session_options() for session in (onnx_encoder.text_session, onnx_encoder.image_session))
-    assert (text.intra_op_num_threads, text.inter_op_num_threads) == (1, 1)
-    assert text.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert text.intra_op_num_threads == 0 and text.get_session_config_entry("session.intra_op.allow_spinning") == "1"
     assert image.intra_op_num_threads == 0 and image.get_session_config_entry("session.intra_op.allow_spinning") == "1"
+    server = OnnxEncoder.from_torch(torch_encoder, cache_dir=cache, text_threads=onnx_cache.LIGHT)  # cached: no export
+    served = server.text_session.get_session_options()
+    assert (served.intra_op_num_threads, served.inter_op_num_threads) == (1, 1)
+    assert served.get_session_config_entry("session.intra_op.allow_spinning") == "0"
 
 
 def test_texts_of_like_length_are_batched_together():

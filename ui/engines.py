@@ -160,7 +160,7 @@ class Engines:
         if ingest:
             store.ingest(items=items_frame(products), image_dir=folder)
         # Shared before the classifier gets it: its first use embeds prompts with the text tower, during a try-on.
-        encoder, parser = SharedTextTower.around(create_encoder()), load_parser()
+        encoder, parser = SharedTextTower.around(create_encoder(for_requests=True)), load_parser()
         # The pipeline gets the models loaded here, never a second copy of its own.
         pipeline = load_tryon(parser=parser, classifier=garment_classifier(encoder))
         data_dir = files_folder(db if "://" not in db else default_db())

@@ -114,6 +114,8 @@ class Threads:
 # and a try-on already keep 2 cores busy. On a burst of 50 recommendations in one process, p95 went from ~300 ms
 # (the default: a spinning pool per session) to ~210 ms.
 LIGHT = Threads(intra_op=1, inter_op=1, spin=False)
+# For batch work (a catalog's photos or captions): ONNX Runtime's own pool, one spinning thread per core.
+POOLED = Threads()
 
 
 def open_session(path: Path, threads: Threads = Threads()) -> ort.InferenceSession:
