@@ -3,10 +3,16 @@
     out = apply_recipe(photo, RECIPES["vintage"], mask)          # mask: HxW in [0, 1], 1 = garment
 
 The garment keeps what makes it itself: its silhouette (nothing outside the mask changes), its folds and light
-(the photo's own shading multiplies the new fabric), its seams and stitching (the photo's fine detail is put back)
-and its logos and placement prints (kept as they are). What changes is the cloth: the print is drawn flat at the
-garment's real scale, bent a little along the folds, multiplied by the fabric's surface and its response to light,
-then finished (faded, washed, grain, crisp).
+(the photo's own shading multiplies the new fabric), its seams, stitching and rivets (the photo's fine detail and
+small dark marks are put back as light) and its logos and placement prints (kept as they are, or re-inked in the
+palette where the new cloth would swallow them). What changes is the cloth: the print is drawn flat at the
+garment's real scale, each piece the garment is sewn from (collar, yoke, wrap overlap) cut from its own place on
+the bolt, bent along the folds, multiplied by the fabric's surface and its response to light, then finished
+(faded, washed, grain, crisp); the outline is unmixed from the backdrop. A garment printed all over keeps its own
+print under a plain or floral look, recoloured into the palette (``draw_recipe`` says so): no redrawn cloth could
+find its neckline, placket or smocking under the print.
+
+    drawn = draw_recipe(photo, RECIPES["vintage"], mask)          # drawn.image, drawn.kept_print
 
 ``strength`` runs from a hint to the full look: up to 0.3 the garment only moves towards the palette's ground
 colour; from 0.3 to 0.7 the print and the fabric come in; from 0.7 on it is the whole recipe.
