@@ -218,10 +218,18 @@ def _stands_out(rgb: np.ndarray, logos: np.ndarray, cloth: np.ndarray) -> bool:
     marks = logos > 0.5
     if not marks.any():
         return False
-    around = (cv2.dilate(marks.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0) & ~marks
-    lab = [cv2.cvtColor(np.clip(x, 0, 255).astype(np.uint8)[None], cv2.COLOR_RGB2LAB)[0].astype(np.float32)
-           for x in (np.median(rgb[marks], axis=0)[None], np.median(cloth[around], axis=0)[None])]
+    lab = _lab_rows(np.stack([np.median(rgb[marks], axis=0), np.median(cloth[_around(marks)], axis=0)]))
     return float(np.linalg.norm(lab[0] - lab[1])) > LOGO_CONTRAST
+
+
+def _around(marks: np.ndarray) -> np.ndarray:
+    """The cloth next to ``marks``: a ring 7 px wide round them."""
+    return (cv2.dilate(marks.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0) & ~marks
+
+
+def _lab_rows(rgb: np.ndarray) -> np.ndarray:
+    """(k, 3) RGB colours (0-255) as OpenCV's 8-bit Lab, float32."""
+    return cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8)[None], cv2.COLOR_RGB2LAB)[0].astype(np.float32)
 
 
 def _reinked(surface: Surface, cloth: np.ndarray, colours: np.ndarray) -> np.ndarray:
@@ -230,10 +238,8 @@ def _reinked(surface: Surface, cloth: np.ndarray, colours: np.ndarray) -> np.nda
     marks = surface.keep > 0.5
     if not marks.any():
         return cloth
-    around = (cv2.dilate(marks.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0) & ~marks
     inks = np.concatenate([colours, palette_rgb(("black", "white"))])
-    lab = cv2.cvtColor(np.clip(np.vstack([np.median(cloth[around], axis=0)[None], inks]), 0, 255)
-                       .astype(np.uint8)[None], cv2.COLOR_RGB2LAB)[0].astype(np.float32)
+    lab = _lab_rows(np.vstack([np.median(cloth[_around(marks)], axis=0)[None], inks]))
     distance = np.linalg.norm(lab[1:] - lab[0], axis=1)
     far = np.flatnonzero(distance[: len(colours)] > LOGO_CONTRAST)
     ink = inks[far[np.argmax(distance[far])]] if len(far) else inks[len(colours) + np.argmax(distance[-2:])]
@@ -248,9 +254,8 @@ def _unmixed_rim(new: np.ndarray, rgb: np.ndarray, garment: np.ndarray) -> np.nd
     dark fringe round a light new garment; painted as solid cloth, a glow halo of half-backdrop colour."""
     side = max(garment.shape)
     width = max(2, round(RIM * side))
-    kernel = np.ones((2 * width + 1, 2 * width + 1), np.uint8)
-    inner = cv2.erode(garment.astype(np.uint8), kernel) > 0
-    outside = (cv2.dilate(garment.astype(np.uint8), kernel) > 0) & ~garment
+    inner = _inside(garment, width)
+    outside = (cv2.dilate(garment.astype(np.uint8), np.ones((2 * width + 1, 2 * width + 1), np.uint8)) > 0) & ~garment
     band = garment & ~inner
     if not band.any() or not inner.any() or not outside.any():
         return new
