@@ -65,6 +65,8 @@ TONAL_CONTRAST = 0.3  # a plain look keeps an all-over print as tone on tone, at
 RIM_READ = 0.004  # the outline band nothing is read from (light, detail, print), as a share of the long side
 RIM = 0.003  # the outline band, as a share of the photo's long side (3 px at 1024), where cloth and backdrop mix
 UNMIX_CONTRAST = 20.0  # RGB distance below which cloth and backdrop are too alike to unmix
+FORM_SIDES, FORM_REACH = 0.22, 0.02  # new cloth is this much darker at the outline, fading over this share of the side
+FORM_SEAM = 0.3  # ...and this much darker along the seams between pieces
 
 
 @dataclass
@@ -75,6 +77,7 @@ class Surface:
     detail: np.ndarray  # HxW float32: the photo's fine lightness detail (seams, stitching), Lab L units
     keep: np.ndarray  # HxW float32: logos and placement prints, kept as they are
     panels: np.ndarray  # HxW int32: the pieces the garment is sewn from (collar, yoke, wrap overlap), 0 = main
+    form: np.ndarray  # HxW float32: light a new cloth loses to the garment's volume (its sides, its seams); 1 = none
     all_over: bool  # the garment is printed all over (florals, chains): its print can be recoloured
     ground: np.ndarray  # (3,) float32 RGB: the garment's own main colour
     px_per_cm: float
@@ -296,6 +299,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     shading = _shading(lightness, regions, kinds, garment)
     if all_over:
         shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.012 * max(garment.shape)), 0.6, 1.25)
+    panels = np.zeros(garment.shape, np.int32) if all_over else _panels(lightness, garment, (regions > 0) & ~blocks)
     return Surface(
         shading=shading,
         # a label's or a rivet's own stitching stays (a flat patch reads as a glitch); an all-over print's does not
@@ -303,7 +307,8 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         detail=_detail(lightness, (plain | blocks if all_over else garment) & _inside(garment, _rim(garment)), regions)
         * (0.5 if all_over else 1.0),
         keep=cv2.GaussianBlur(logos.astype(np.float32), (0, 0), 0.8) * garment,
-        panels=np.zeros(garment.shape, np.int32) if all_over else _panels(lightness, garment, (regions > 0) & ~blocks),
+        panels=panels,
+        form=_form(garment, panels),
         all_over=bool(all_over),
         ground=np.median(rgb[plain if plain.any() else garment], axis=0).astype(np.float32),
         px_per_cm=_px_per_cm(garment),
@@ -476,7 +481,7 @@ def _cloth(shape: tuple[int, int], colours: np.ndarray, recipe: Recipe, print_na
     relief = 1 + (fabric.relief - 1) * drawn
     flat, relief = _bend(flat, relief, surface.shading)
     light = surface.shading * (1 - drawn) + fabric.shade(surface.shading) * drawn
-    linear = (flat / 255) ** 2.2 * (relief * light)[..., None]
+    linear = (flat / 255) ** 2.2 * (relief * light * (1 + (surface.form - 1) * drawn))[..., None]
     return _roll_off(linear) ** (1 / 2.2) * 255
 
 
@@ -521,6 +526,20 @@ def _panels(lightness: np.ndarray, garment: np.ndarray, printed: np.ndarray) -> 
     for number, label in enumerate(keep, start=1):
         panels[pieces == label] = number
     return panels
+
+
+def _form(garment: np.ndarray, panels: np.ndarray) -> np.ndarray:
+    """What a new print loses to the garment's volume, as a light multiplier: cloth turns away from the camera
+    towards its sides, and a seam is a small groove. A product photo of plain cloth shows neither (the photo's
+    own light is all the engine has), but a check or a stripe laid on without them reads as pasted on."""
+    side = max(garment.shape)
+    depth = cv2.distanceTransform(garment.astype(np.uint8), cv2.DIST_L2, 5) / (FORM_REACH * side)
+    form = 1 - FORM_SIDES * np.exp(-depth)
+    pieces = panels.astype(np.float32)
+    seams = (cv2.dilate(pieces, np.ones((3, 3), np.uint8)) != cv2.erode(pieces, np.ones((3, 3), np.uint8)))
+    groove = cv2.GaussianBlur((seams & garment).astype(np.float32), (0, 0), max(1.0, 0.0012 * side))
+    form *= 1 - FORM_SEAM * np.clip(groove / max(float(groove.max()), 1e-6), 0, 1)
+    return form.astype(np.float32)
 
 
 def _cut_in_panels(flat: np.ndarray, panels: np.ndarray, seed: int) -> np.ndarray:

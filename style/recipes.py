@@ -6,7 +6,7 @@ colour is the ground, the others are the print's. ``style.RecipeRestyler`` draws
 what each print and fabric looks like.
 
 Prints: solid, stripe, pinstripe, tartan, plaid, gingham, ditsy floral, floral, paisley, polka dot, leopard,
-camo, tie-dye, lace, ikat, argyle, herringbone, colour block.
+camo, tie-dye, lace, ikat, argyle, herringbone, houndstooth, colour block.
 Fabrics: cotton, jersey, linen, denim, canvas, suede, leather, velvet, satin, sequins, wool, tweed, knit, chiffon,
 technical.
 Finishes: faded (sun-bleached, lifted blacks), washed (softer contrast), grain (film-like noise), crisp (a touch
@@ -39,13 +39,13 @@ RECIPES: dict[str, Recipe] = {
                           "linen", ("washed",), "medium", "fringe, tassels, embroidery"),
     "streetwear":  Recipe(("grey", "black", "charcoal", "light grey"), ("camo", "colour block"),
                           "jersey", (), "large", "oversized fit, big logo, drop shoulders"),
-    "classic":     Recipe(("camel", "black", "white", "red"), ("tartan", "herringbone"),
-                          "wool", ("crisp",), "large", "heritage check lining, horn buttons, notch lapels"),
+    "classic":     Recipe(("camel", "black", "off-white"), ("houndstooth", "herringbone"),
+                          "wool", ("crisp",), "medium", "horn buttons, notch lapels, a trench's check lining"),
     "preppy":      Recipe(("navy", "dark green", "red", "mustard"), ("tartan", "argyle", "stripe"),
                           "cotton", ("crisp",), "medium", "crest, contrast collar"),
     "sporty":      Recipe(("cobalt", "black", "white", "fluorescent green"), ("colour block", "stripe"),
                           "technical", (), "large", "piping, side stripes, zip"),
-    "elegant":     Recipe(("wine", "champagne"), ("solid",),
+    "elegant":     Recipe(("champagne", "wine"), ("solid",),
                           "satin", (), "medium", "draped neckline, self-covered buttons"),
     "grunge":      Recipe(("dark red", "black", "charcoal"), ("plaid",),
                           "cotton", ("faded",), "large", "rips, safety pins, layered tee"),
@@ -67,8 +67,8 @@ RECIPES: dict[str, Recipe] = {
                           "linen", ("washed",), "medium", "rope trim, rolled sleeves"),
     "ethnic":      Recipe(("crimson", "mustard", "teal", "dark purple", "gold"), ("ikat", "paisley"),
                           "cotton", (), "medium", "mirror work, embroidered neckline"),
-    "luxe":        Recipe(("gold", "black"), ("solid",),
-                          "sequins", (), "small", "gold hardware, silk lining"),
+    "luxe":        Recipe(("gold", "black"), ("solid", "leopard"),
+                          "satin", (), "small", "gold hardware, sequins, silk lining"),
     "cottagecore": Recipe(("white", "rose", "sage", "cream"), ("gingham", "ditsy floral"),
                           "linen", ("washed",), "small", "puff sleeves, smocking, lace trim"),
 }

@@ -14,7 +14,7 @@ How the prints are drawn, and why:
   stamped at Poisson-disc points into a seamless tile (what runs off one edge comes back on the other), which is
   repeated: real prints repeat too, and a tile keeps it fast;
 - organic prints (camo, tie-dye) are thresholded or twisted smooth noise over the whole image;
-- geometric prints (argyle, ikat, herringbone, colour block) are closed-form functions of x and y.
+- geometric prints (argyle, ikat, herringbone, houndstooth, colour block) are closed-form functions of x and y.
 
 Everything random comes from ``numpy.random.default_rng(seed)``, so a seed always draws the same cloth.
 """
@@ -29,7 +29,7 @@ import numpy as np
 
 PRINTS: tuple[str, ...] = ("solid", "stripe", "pinstripe", "tartan", "plaid", "gingham", "ditsy floral", "floral",
                            "paisley", "polka dot", "leopard", "camo", "tie-dye", "lace", "ikat", "argyle",
-                           "herringbone", "colour block")
+                           "herringbone", "houndstooth", "colour block")
 FABRICS: tuple[str, ...] = ("cotton", "jersey", "linen", "denim", "canvas", "suede", "leather", "velvet", "satin",
                             "sequins", "wool", "tweed", "knit", "chiffon", "technical")
 SCALES: dict[str, float] = {"small": 0.6, "medium": 1.0, "large": 1.7}
@@ -40,6 +40,7 @@ PINSTRIPE_REPEAT_CM = 1.2
 GINGHAM_REPEAT_CM = 1.2  # 6 mm checks
 TARTAN_REPEAT_CM = 9.0
 PLAID_REPEAT_CM = 8.0  # 4 cm buffalo blocks
+HOUNDSTOOTH_REPEAT_CM = 1.2  # a small dogtooth; "small" scale makes it a puppytooth, "large" a coat's
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 _WHITE = np.full(3, 255, np.float32)
@@ -192,6 +193,18 @@ def _pinstripe(job: _Job) -> np.ndarray:
 def _gingham(job: _Job) -> np.ndarray:
     band = _profile([1.0, 1.0], [job.ground, job.ink(0)], _period(GINGHAM_REPEAT_CM * job.cm))
     return _repeat(_crossed(band, band), job)
+
+
+def _houndstooth(job: _Job) -> np.ndarray:
+    """Four dark and four light threads each way woven 2/2 twill: the weave itself draws the broken check's
+    teeth. One repeat drawn 4x oversized and shrunk, so the teeth stay crisp but not jagged."""
+    repeat, ss = max(8, round(HOUNDSTOOTH_REPEAT_CM * job.cm)), 4
+    y, x = _grid((repeat * ss, repeat * ss))
+    warp, weft = np.floor(x * 8 / (repeat * ss)), np.floor(y * 8 / (repeat * ss))
+    warp_on_top = (warp + weft) % 4 < 2
+    dark = np.where(warp_on_top, warp % 8 < 4, weft % 8 < 4).astype(np.float32)[..., None]
+    tile = _mix(job.ground, _by_contrast(job)[0], dark).astype(np.float32)
+    return _repeat(cv2.resize(tile, (repeat, repeat), interpolation=cv2.INTER_AREA), job)
 
 
 def _twill_step(job: _Job) -> int:
@@ -892,6 +905,7 @@ _PRINTS: dict[str, Callable[[_Job], np.ndarray]] = {
     "gingham": _gingham, "ditsy floral": _ditsy_floral, "floral": _floral, "paisley": _paisley,
     "polka dot": _polka_dot, "leopard": _leopard, "camo": _camo, "tie-dye": _tie_dye, "lace": _lace,
     "ikat": _ikat, "argyle": _argyle, "herringbone": _herringbone, "colour block": _colour_block,
+    "houndstooth": _houndstooth,
 }
 
 

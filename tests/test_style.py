@@ -117,7 +117,7 @@ def _lab(image: Image.Image) -> np.ndarray:
 
 def test_recipe_keeps_the_outside_the_folds_and_the_logo():
     tee, mask = _tee(logo=True)
-    out = apply_recipe(tee, RECIPES["elegant"], mask)  # wine satin, plain
+    out = apply_recipe(tee, RECIPES["elegant"], mask)  # champagne satin, plain
     before, after = np.asarray(tee).astype(int), np.asarray(out).astype(int)
     assert np.abs(after - before)[mask == 0].max() == 0
     np.testing.assert_array_equal(after[130:150, 130:170], before[130:150, 130:170])  # the logo, as it was
@@ -172,10 +172,10 @@ def test_an_all_over_print_under_a_floral_look_is_recoloured_into_the_palette():
 
 def test_an_all_over_print_under_a_plain_look_stays_as_tone_on_tone():
     tee, mask = _printed_tee()
-    out = _lab(apply_recipe(tee, RECIPES["elegant"], mask))  # wine satin
+    out = _lab(apply_recipe(tee, RECIPES["elegant"], mask))  # champagne satin
     ground, motif = np.median(out[165:185, 110:120].reshape(-1, 3), 0), np.median(out[175:190, 65:95].reshape(-1, 3), 0)
     hue = lambda lab: np.degrees(np.arctan2(lab[2], lab[1]))  # noqa: E731
-    assert abs(hue(motif) - hue(ground)) < 15  # one colour, wine...
+    assert abs(hue(motif) - hue(ground)) < 15  # one colour, champagne...
     assert abs(motif[0] - ground[0]) > 6  # ...in two tones: the blocks are 18 L* darker than the grey
     assert "its own print recoloured, tone on tone" in restyle(tee, "elegant", mask=mask).description
     assert "medium tartan" in restyle(tee, "preppy", mask=mask).description  # a geometric look replaces it
@@ -205,6 +205,18 @@ def test_a_seam_cuts_the_print_and_a_logos_outline_does_not():
     assert np.corrcoef(lower, further)[0, 1] > 0.9  # ...and do within a piece
     logo_tee, logo_mask = _tee(logo=True)
     assert read_surface(np.asarray(logo_tee), logo_mask > 0).panels.max() == 0
+
+
+def test_a_new_print_turns_away_at_the_sides_and_dips_into_the_seams():
+    """A new print laid on evenly lit reads as pasted on: it darkens towards the outline, where the cloth turns
+    away from the camera, and along the yoke seam; not in the middle of a piece."""
+    tee, mask = _tee()
+    pixels = np.asarray(tee).copy()
+    pixels[158:161, 50:250] = pixels[158:161, 50:250] * 0.6  # a yoke seam's shadow
+    form = read_surface(pixels, mask > 0).form
+    assert form[250, 51] < form[250, 150] - 0.1  # the side
+    assert min(form[157:162, 150]) < form[200, 150] - 0.1  # the seam
+    assert form[200, 150] > 0.99 and form[mask == 0].max() <= 1.0
 
 
 def test_a_logo_the_new_cloth_would_swallow_is_printed_again_in_the_palette():

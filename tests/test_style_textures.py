@@ -6,7 +6,16 @@ import cv2
 import numpy as np
 import pytest
 
-from style.textures import FABRICS, PRINTS, SCALES, TARTAN_REPEAT_CM, Fabric, draw_fabric, draw_print
+from style.textures import (
+    FABRICS,
+    HOUNDSTOOTH_REPEAT_CM,
+    PRINTS,
+    SCALES,
+    TARTAN_REPEAT_CM,
+    Fabric,
+    draw_fabric,
+    draw_print,
+)
 
 # cream, rust, mustard, sage: a ground and three print colours
 PALETTE = np.array([(243, 234, 214), (178, 84, 46), (214, 160, 40), (150, 170, 130)], np.float32)
@@ -62,7 +71,10 @@ def test_pinstripe_is_thin_lines_at_its_repeat():
     assert (profile > profile.min() + 0.5 * np.ptp(profile)).mean() < 0.15  # lines, not bands
 
 
-@pytest.mark.parametrize(("name", "repeat_cm", "multiple"), [("gingham", 1.2, 1), ("tartan", TARTAN_REPEAT_CM, 4)])
+CHECKS = [("gingham", 1.2, 1), ("tartan", TARTAN_REPEAT_CM, 4), ("houndstooth", HOUNDSTOOTH_REPEAT_CM, 1)]
+
+
+@pytest.mark.parametrize(("name", "repeat_cm", "multiple"), CHECKS)
 def test_checks_repeat_exactly_at_their_stated_size(name, repeat_cm, multiple):
     assert name != "tartan" or 8 <= repeat_cm <= 10  # a real sett repeats every 8-10 cm
     period = multiple * round(repeat_cm * 10 / multiple)  # gingham: 6 mm checks; tartan: whole twill steps
@@ -138,9 +150,19 @@ def test_velvet_darkens_with_bright_rims_where_the_light_turns():
     assert lit[:, 18:22].mean() > lit[:, 25:].mean() + 0.1  # the fold's edge catches it
 
 
+def test_houndstooth_is_two_colours_half_and_half_with_teeth():
+    """Unlike a gingham (whose crossings mix the two colours into a third), a houndstooth is woven from two
+    colours only, half each; and its teeth point one way, so it is not its own mirror image."""
+    out = draw_print("houndstooth", (120, 120), NAVY_WHITE, 40.0, 0)  # 48 px repeat: whole pixels per thread
+    dark = np.linalg.norm(out - NAVY_WHITE[0], axis=-1) < 1
+    light = np.linalg.norm(out - NAVY_WHITE[1], axis=-1) < 1
+    assert (dark | light).mean() > 0.95 and abs(dark.mean() - 0.5) < 0.05
+    assert np.abs(out - out[:, ::-1]).mean() > 20
+
+
 def test_unknown_names_and_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="gingham"):  # the message lists the known prints
-        draw_print("houndstooth", SHAPE, PALETTE, 10.0, 0)
+        draw_print("chevron", SHAPE, PALETTE, 10.0, 0)
     with pytest.raises(ValueError, match="denim"):
         draw_fabric("tulle", SHAPE, 10.0, 0)
     with pytest.raises(ValueError, match="scale"):
