@@ -42,6 +42,7 @@ PRINT_LIGHTNESS, SHARP = 30.0, 12.0
 # More of the garment than this is "print" (colour blocks aside): an all-over pattern, which the new print replaces.
 LOGO_SHARE = 0.25
 LOGO_AREA, ALL_OVER = 0.0008, 8  # a logo is bigger than a speck; this many sizeable marks are an all-over print
+LOGO_REACH = 0.02  # a speck this close to a logo (a share of the long side) is the logo's own small print
 LOGO_CONTRAST = 25.0  # 8-bit Lab units: a kept logo closer than this to the new cloth would read as a ghost
 BLOCK_SHARE = 0.08  # one region this big is a colour block (a panel, a yoke), not a logo...
 BLOCK_SPREAD = 12.0  # ...if it is one colour: the std of its L* is below this
@@ -360,10 +361,38 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
     if area[motifs].sum() <= LOGO_SHARE and sizeable.sum() < ALL_OVER:  # a few marks, not an all-over print
         kinds[sizeable] = LOGO
         # ...and the specks are construction, not print: a seam's shadow, a rivet, a buttonhole, a belt loop's
-        # edge. Read as light, they stay on the new cloth; filled in as print, the jeans lose their fly.
-        kinds[motifs & (area <= LOGO_AREA)] = PLAIN
+        # edge. Read as light, they stay on the new cloth; filled in as print, the jeans lose their fly. Except
+        # a logo's own small print (the "U.S.A." in a badge, a registered mark beside it): read as light, it
+        # comes back as a ghost of the letters, so it is kept with its logo.
+        specks = motifs & (area <= LOGO_AREA)
+        kinds[specks] = PLAIN
+        kinds[specks & _near(labels, kinds == LOGO, garment)] = LOGO
+        # ...and so is a label's: light specks close together (letters) and a logo's worth of them in all
+        kinds[_lettering(labels, specks & lighter, area, garment)] = LOGO
     labels[np.isin(labels, np.flatnonzero(kinds == PLAIN))] = 0
     return labels, kinds
+
+
+def _near(labels: np.ndarray, chosen: np.ndarray, garment: np.ndarray) -> np.ndarray:
+    """Which regions touch the ring LOGO_REACH of the long side around the ``chosen`` ones (a bool per label)."""
+    reach = max(3, round(LOGO_REACH * max(garment.shape))) | 1
+    ring = cv2.dilate(np.isin(labels, np.flatnonzero(chosen)).astype(np.uint8), np.ones((reach, reach), np.uint8))
+    return np.bincount(labels[ring > 0], minlength=len(chosen)) > 0
+
+
+def _lettering(labels: np.ndarray, light_specks: np.ndarray, area: np.ndarray, garment: np.ndarray) -> np.ndarray:
+    """Which of the ``light_specks`` (a bool per label) are letters: they lie within LOGO_REACH / 4 of each other
+    in groups of at least three that together cover LOGO_AREA. A rivet or a buttonhole stands alone."""
+    reach = max(3, round(LOGO_REACH / 4 * max(garment.shape))) | 1
+    inside = np.isin(labels, np.flatnonzero(light_specks))
+    count, groups = cv2.connectedComponents(cv2.dilate(inside.astype(np.uint8), np.ones((reach, reach), np.uint8)))
+    group_of = np.zeros(len(light_specks), np.int64)  # each speck's group (every pixel of a speck lies in one)
+    group_of[labels[inside]] = groups[inside]
+    members = np.bincount(group_of[light_specks], minlength=count)
+    cover = np.bincount(group_of[light_specks], area[light_specks], minlength=count)
+    words = (members >= 3) & (cover > LOGO_AREA)
+    words[0] = False
+    return light_specks & words[group_of]
 
 
 def _other_hue(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -67,8 +67,8 @@ RECIPES: dict[str, Recipe] = {
                           "linen", ("washed",), "medium", "rope trim, rolled sleeves"),
     "ethnic":      Recipe(("crimson", "mustard", "teal", "dark purple", "gold"), ("ikat", "paisley"),
                           "cotton", (), "medium", "mirror work, embroidered neckline"),
-    "luxe":        Recipe(("gold", "black"), ("solid", "leopard"),
-                          "satin", (), "small", "gold hardware, sequins, silk lining"),
+    "luxe":        Recipe(("gold", "black"), ("solid",),
+                          "sequins", (), "small", "gold hardware, silk lining"),
     "cottagecore": Recipe(("white", "rose", "sage", "cream"), ("gingham", "ditsy floral"),
                           "linen", ("washed",), "small", "puff sleeves, smocking, lace trim"),
 }

@@ -219,6 +219,20 @@ def test_a_new_print_turns_away_at_the_sides_and_dips_into_the_seams():
     assert form[200, 150] > 0.99 and form[mask == 0].max() <= 1.0
 
 
+def test_a_logos_small_print_and_a_labels_letters_stay_and_a_lone_rivet_is_light():
+    """Small marks are construction (read as light), except a logo's own small print beside it and letters
+    (several light specks close together): read as light, they come back as a ghost of the letters."""
+    tee, mask = _tee(logo=True)
+    pixels = np.asarray(tee).copy()
+    pixels[163:166, 150:153] = 250  # a registered mark under the logo
+    for left in range(80, 104, 6):  # a word: four letters two pixels apart
+        pixels[300:304, left:left + 4] = 250
+    pixels[250:254, 200:204] = 250  # a lone rivet
+    keep = read_surface(pixels, mask > 0).keep
+    assert keep[164, 151] > 0.5 and keep[302, 82] > 0.5 and keep[302, 100] > 0.5
+    assert keep[252, 202] < 0.1
+
+
 def test_a_logo_the_new_cloth_would_swallow_is_printed_again_in_the_palette():
     tee, mask = _tee()
     pixels = np.asarray(tee).copy()
