@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,6 +37,23 @@ def test_light_calls_finish_while_a_heavy_call_holds_its_lock(service_engines):
         assert not tryon.done(), "a second heavy call ran while the first held the heavy lock"
     assert parsed.request is not None and found.hits and from_words.items and from_history.items
     assert tryon.exception(timeout=LIGHT_SECONDS) is None or isinstance(tryon.exception(), ValueError)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux gives each thread its own nice value")
+def test_drawings_run_on_a_thread_the_os_schedules_after_the_light_requests():
+    from ui.engines import DRAWING_NICE, Drawing
+
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def refuse() -> None:
+        raise ValueError("photo too small")
+
+    drawing, own = Drawing(), nice()
+    assert drawing.run(nice) == min(19, own + DRAWING_NICE)
+    assert nice() == own  # the caller, a light request's thread, keeps its priority
+    with pytest.raises(ValueError, match="too small"):  # a refusal reaches the caller as itself
+        drawing.run(refuse)
 
 
 def test_refresh_swaps_the_snapshot_whole_under_concurrent_reads(service_engines):

@@ -10,11 +10,15 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
+import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -59,6 +63,8 @@ from .uploads import MAX_TEXT_CHARS, check_k, check_query, check_user_id, decode
 from .vault import PhotoVault, private_folder, write_private
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+DRAWING_NICE = 10  # the drawing thread's share of a contended core: about a tenth of a light request's
 
 
 @dataclass
@@ -105,6 +111,24 @@ class SharedTextTower:
         return np.split(vectors, np.cumsum([len(texts) for texts, _ in calls])[:-1])
 
 
+class Drawing:
+    """Try-ons and restyles run here, on one thread of their own that the OS schedules after every other (a
+    higher nice value, Linux only, where each thread has its own): a drawing takes seconds of both cores, and run
+    at the same priority it would double the time of every light request beside it. When nothing else asks for
+    the CPU it still gets all of it."""
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="atelier-drawing", initializer=_yield_to_requests)
+
+    def run(self, draw: Callable[[], T]) -> T:
+        return self._thread.submit(draw).result()
+
+
+def _yield_to_requests() -> None:
+    if sys.platform == "linux":  # elsewhere nice is the whole process's, light requests included
+        os.nice(DRAWING_NICE)  # on Linux, the calling thread's: relative, so a server already niced stays below
+
+
 @dataclass
 class Engines:
     """Everything the app serves with. Tests build their own with ``Engines.load(catalog, db=...)``."""
@@ -129,6 +153,7 @@ class Engines:
     #   tokenizer settings are set by its first call, made here, and never change), image search (the image tower
     #   has no tokenizer), recommendations, and every read of the served snapshot, which refresh replaces whole.
     heavy: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _drawing: Drawing = field(default_factory=lambda: Drawing(), init=False, repr=False, compare=False)
     _refreshing: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
     _served: Served = field(init=False, repr=False, compare=False)
     _demo_trends: Store | None = field(default=None, init=False, repr=False, compare=False)
@@ -271,14 +296,18 @@ class Engines:
         if garment_id is None and not choice.recolour:
             ask = replace(ask, colour=None)  # the chosen garment already has the colour asked for: keep its own look
         garment_image = load_image(garment.image_path)
+
+        def draw() -> TryOnOutput:
+            image = garment_image
+            if ask.style:  # "make it vintage": restyle the product photo, then draw it on the shopper
+                with model_time("restyle"):
+                    image = restyle(image, ask.style).image
+            with model_time("tryon"):
+                return self.tryon(photo, image, category=garment.category, ask=ask, sleeves=garment.sleeves)
+
         with self.heavy:
             try:
-                if ask.style:  # "make it vintage": restyle the product photo, then draw it on the shopper
-                    with model_time("restyle"):
-                        garment_image = restyle(garment_image, ask.style).image
-                with model_time("tryon"):
-                    out: TryOnOutput = self.tryon(photo, garment_image, category=garment.category, ask=ask,
-                                                  sleeves=garment.sleeves)
+                out = self._drawing.run(draw)
             except ValueError as err:  # the error names the garment it was about
                 raise type(err)(f"{garment.title}: {err}") from err
         kept = bool(keep_photo) and self.photos.keep(user_id, photo) is not None
@@ -310,7 +339,7 @@ class Engines:
         else:
             target = style
         with self.heavy, model_time("restyle"):
-            return restyle(photo, target, strength=strength, preserve_colour=preserve_colour)
+            return self._drawing.run(lambda: restyle(photo, target, strength=strength, preserve_colour=preserve_colour))
 
     # --- recommendations, catalog and users ----------------------------------------------------------------
     def recommend(self, user_id: str | None = None, ask: Ask | None = None, history: list[str] | None = None,

@@ -29,4 +29,6 @@ async def restyle(request: Request, engines: EngineDep, key: WidgetKey) -> Resty
         out = await run_in_threadpool(engines.restyle, image, body.style, body.style_image, body.user_id,
                                       body.strength, body.preserve_colour)
     label = body.style or ("reference image" if body.style_image is not None else f"taste of {body.user_id}")
-    return RestyleResponse(image=png_base64(out.image), style=label, description=out.description)
+    # a PNG takes tens of milliseconds to compress: off the event loop, where every light request would wait for it
+    image = await run_in_threadpool(png_base64, out.image)
+    return RestyleResponse(image=image, style=label, description=out.description)

@@ -57,7 +57,9 @@ async def tryon(request: Request, engines: EngineDep, key: WidgetKey) -> TryOnRe
         result = await run_in_threadpool(engines.try_on, body.person_image, body.garment_id, ask, body.user_id,
                                          body.keep_photo)
     parsed = ParseResponse.model_validate(parsed.to_dict()) if parsed else None
-    return TryOnResponse(image=png_base64(result.image), garment=_garment(request, engines, result.garment.id),
+    # a PNG takes tens of milliseconds to compress: off the event loop, where every light request would wait for it
+    image = await run_in_threadpool(png_base64, result.image)
+    return TryOnResponse(image=image, garment=_garment(request, engines, result.garment.id),
                          message=result.message,
                          parsed=parsed, size=result.size, colour=result.colour, style=result.style,
                          kept_photo=result.kept_photo, seconds=round(result.seconds, 3))
