@@ -55,6 +55,7 @@ NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it
 # piece is at least PANEL_AREA of the garment
 PANEL_LINE, PANEL_GAP, PANEL_AREA = 0.08, 0.025, 0.01
 PANEL_EDGE = 45  # Canny's upper threshold on L* x 2.55 blurred 2 px: a sewn edge's step, not a fold's slope
+ROUND, ROUND_SMOOTH = 0.6, 0.01  # how round the body is (1: a cylinder); how far down its outline is smoothed
 FOLD_BEND = 0.007  # the most the print moves along a fold, as a share of the photo's long side (5 px at 768)
 # An all-over print is recoloured, not replaced, under these looks (see _recoloured)
 RECOLOURED = frozenset({"solid", "floral", "ditsy floral", "paisley"})
@@ -79,6 +80,7 @@ class Surface:
     keep: np.ndarray  # HxW float32: logos and placement prints, kept as they are
     panels: np.ndarray  # HxW int32: the pieces the garment is sewn from (collar, yoke, wrap overlap), 0 = main
     form: np.ndarray  # HxW float32: light a new cloth loses to the garment's volume (its sides, its seams); 1 = none
+    round_x: np.ndarray  # HxW float32: the column of a flat print each pixel shows once wrapped round the body
     all_over: bool  # the garment is printed all over (florals, chains): its print can be recoloured
     ground: np.ndarray  # (3,) float32 RGB: the garment's own main colour
     px_per_cm: float
@@ -310,6 +312,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         keep=cv2.GaussianBlur(logos.astype(np.float32), (0, 0), 0.8) * garment,
         panels=panels,
         form=_form(garment, panels),
+        round_x=_round_x(garment),
         all_over=bool(all_over),
         ground=np.median(rgb[plain if plain.any() else garment], axis=0).astype(np.float32),
         px_per_cm=_px_per_cm(garment),
@@ -508,7 +511,7 @@ def _cloth(shape: tuple[int, int], colours: np.ndarray, recipe: Recipe, print_na
     flat = colours[0] * (1 - drawn) + flat * drawn
     fabric = draw_fabric(recipe.fabric, shape, surface.px_per_cm, seed)
     relief = 1 + (fabric.relief - 1) * drawn
-    flat, relief = _bend(flat, relief, surface.shading)
+    flat, relief = _bend(flat, relief, surface.shading, surface.round_x)
     light = surface.shading * (1 - drawn) + fabric.shade(surface.shading) * drawn
     linear = (flat / 255) ** 2.2 * (relief * light * (1 + (surface.form - 1) * drawn))[..., None]
     return _roll_off(linear) ** (1 / 2.2) * 255
@@ -585,19 +588,42 @@ def _cut_in_panels(flat: np.ndarray, panels: np.ndarray, seed: int) -> np.ndarra
     return out
 
 
-def _bend(flat: np.ndarray, relief: np.ndarray, shading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Shift the print a few pixels along the folds' slope (the broad folds only), so stripes and checks curve
-    with the cloth instead of lying on it like a sticker."""
+def _bend(flat: np.ndarray, relief: np.ndarray, shading: np.ndarray,
+          round_x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Wrap the print round the body (``round_x``), then shift it a few pixels along the folds' slope (the broad
+    folds only), so stripes and checks curve with the cloth instead of lying on it like a sticker."""
     height, width = shading.shape
     side = max(height, width)
     soft = cv2.GaussianBlur(shading, (0, 0), 0.015 * side)
     dy, dx = np.gradient(soft)
     steepest = float(np.percentile(np.hypot(dx, dy), 99)) + 1e-6
     scale = FOLD_BEND * side / steepest
-    grid_y, grid_x = np.mgrid[0:height, 0:width].astype(np.float32)
-    map_x, map_y = grid_x + (dx * scale).astype(np.float32), grid_y + (dy * scale).astype(np.float32)
+    grid_y = np.mgrid[0:height, 0:width][0].astype(np.float32)
+    map_x, map_y = round_x + (dx * scale).astype(np.float32), grid_y + (dy * scale).astype(np.float32)
     bend = [cv2.remap(x, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT) for x in (flat, relief)]
     return bend[0], bend[1]
+
+
+def _round_x(garment: np.ndarray) -> np.ndarray:
+    """Which column of a flat print each pixel shows when the print is wrapped round the body: each row's run of
+    cloth seen as the front half of a cylinder, so the print crowds together towards the sides as it turns away
+    (by ROUND of a full cylinder's crowding; a flat-laid garment is rounder than flat). The runs' centres and
+    widths are smoothed down the garment, so the print does not tear where a sleeve meets the body."""
+    height, width = garment.shape
+    columns = np.broadcast_to(np.arange(width, dtype=np.float32), garment.shape)
+    left = np.maximum.accumulate(np.where(garment, -1.0, columns), axis=1)  # the last backdrop column before
+    right = np.minimum.accumulate(np.where(garment, float(width), columns)[:, ::-1], axis=1)[:, ::-1]
+    weight = garment.astype(np.float32)
+    sigma = ROUND_SMOOTH * max(height, width)
+
+    def smoothed(values: np.ndarray) -> np.ndarray:
+        blur = [cv2.GaussianBlur(x, (0, 0), sigmaX=0.5, sigmaY=sigma) for x in (values * weight, weight)]
+        return blur[0] / np.maximum(blur[1], 1e-3)
+
+    centre, radius = smoothed((left + right) / 2), np.maximum(smoothed((right - left) / 2), 1.0)
+    # the outline itself is seen edge-on: asin(0.97 t) / 0.97 keeps the print's crowding there finite
+    arc = centre + radius * np.arcsin(0.97 * np.clip((columns - centre) / radius, -1, 1)) / 0.97
+    return np.where(garment, columns + ROUND * (arc - columns), columns).astype(np.float32)
 
 
 def finish(cloth: np.ndarray, finishes: tuple[str, ...], amount: float, garment: np.ndarray, seed: int,

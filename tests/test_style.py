@@ -219,6 +219,17 @@ def test_a_new_print_turns_away_at_the_sides_and_dips_into_the_seams():
     assert form[200, 150] > 0.99 and form[mask == 0].max() <= 1.0
 
 
+def test_a_new_print_wraps_round_the_body_crowding_towards_the_sides():
+    """A body is round: a print on it runs unchanged down the middle and crowds together where the cloth turns
+    away at the sides (as stripes do on a photographed tee), and the backdrop keeps its own columns."""
+    tee, mask = _tee()
+    columns = read_surface(np.asarray(tee), mask > 0).round_x[250]  # a row across the body, x 50 to 249
+    step = np.diff(columns[50:250])
+    assert abs(columns[150] - 150) < 1 and (step > 0).all()  # the middle stays; the print does not fold over
+    assert step[:3].mean() > 1.5 * step[95:105].mean() and step[-3:].mean() > 1.5 * step[95:105].mean()
+    np.testing.assert_array_equal(columns[:50], np.arange(50))
+
+
 def test_a_logos_small_print_and_a_labels_letters_stay_and_a_lone_rivet_is_light():
     """Small marks are construction (read as light), except a logo's own small print beside it and letters
     (several light specks close together): read as light, they come back as a ghost of the letters."""
