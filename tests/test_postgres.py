@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pandas as pd
@@ -164,6 +165,26 @@ def test_concurrent_takes_never_exceed_the_rate(db_url):
     # the sliding window frees one request every 60 / 12 s: a slow machine may see one more per 5 s taken
     leaked = int((time.monotonic() - start) / 5)
     assert len(allowed) == 40 and 12 <= sum(allowed) <= 12 + leaked and sum(allowed) == counted
+
+
+def test_takes_that_arrive_together_share_one_transaction(db_url):
+    """Each take is a write; a burst of them is counted in a few transactions (one commit each on SQLite), not one
+    a request, and still lets exactly the allowance through. The first transaction is held up a moment, so the
+    other 19 takes queue behind it as they do behind a slow commit under load."""
+    with Store(db_url) as store:
+        limiter, commits, first = RateLimiter(store.engine), [], threading.Event()
+
+        def on_begin(conn) -> None:
+            if not first.is_set():
+                first.set()
+                time.sleep(0.3)
+
+        sa.event.listen(store.engine, "begin", on_begin)
+        sa.event.listen(store.engine, "commit", lambda conn: commits.append(1))
+        with ThreadPoolExecutor(20) as pool:
+            waits = list(pool.map(lambda _: limiter.take("burst", 12), range(20)))
+    assert sum(wait == 0 for wait in waits) == 12 and all(0 < wait <= 120 for wait in waits if wait)
+    assert len(commits) <= 3
 
 
 # --- PostgreSQL going away ---------------------------------------------------------------------------------------

@@ -18,16 +18,16 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+
+from atelier_io import MicroBatcher
 
 SCOPES = ("widget", "admin")
 DEFAULT_RATE = 60  # requests per minute and key
@@ -63,6 +63,10 @@ RATE_LIMITS = sa.Table(
 _KEY_BY_ID = sa.select(API_KEYS).where(API_KEYS.c.id == sa.bindparam("key_id"))
 _PREVIOUS_COUNT = sa.select(RATE_LIMITS.c.count).where(RATE_LIMITS.c.minute == sa.bindparam("minute"),
                                                       RATE_LIMITS.c.client == sa.bindparam("client"))
+# (an UPDATE's own columns' names are reserved for its SET clause: the bound names differ)
+_COUNT_DOWN = (sa.update(RATE_LIMITS).where(RATE_LIMITS.c.minute == sa.bindparam("at_minute"),
+                                            RATE_LIMITS.c.client == sa.bindparam("of_client"))
+               .values(count=RATE_LIMITS.c.count - 1))
 
 
 @dataclass
@@ -159,6 +163,16 @@ class KeyStore:
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
+@dataclass(frozen=True)
+class _Take:
+    """One request's claim on a client's allowance, at ``into`` seconds into ``minute``."""
+
+    client: str
+    rate: int
+    minute: int
+    into: float
+
+
 class RateLimiter:
     """``rate`` requests a minute per client, counted in the ``rate_limits`` table of an opened store's database, so
     that every worker process (and every server on the database) shares one allowance. A client is what the caller
@@ -174,32 +188,38 @@ class RateLimiter:
         self.engine = engine
         self._count_up = _count_up(_INSERTS[engine.dialect.name])
         self._swept = 0  # the minute whose stale rows this process last deleted
-        # SQLite has one writer at a time, and a connection that finds the database locked sleeps 1, 2, 5, 10, 15,
-        # 20, 25 ms... before trying again, leaving it idle meanwhile: 50 threads taking at once waited up to ~45 ms
-        # (p95), ~25 ms queued on this lock instead. The database still makes the count atomic across processes
-        # (workers); PostgreSQL queues writers on the row itself.
-        self._writer = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        # Every request takes, and each take is a write: one transaction (and, on SQLite, one commit to the file)
+        # per take queued 50 concurrent requests behind each other's commits. The takes that arrive together share
+        # one transaction; one batch at a time per process, and the database keeps the counts atomic across
+        # processes (SQLite has one writer; PostgreSQL locks the rows, taken in one order so batches cannot deadlock).
+        self._batch: MicroBatcher[_Take, float] = MicroBatcher(self._take_all)
 
     def take(self, client: str, rate: int) -> float:
         """0 if the request may go ahead, else the seconds to wait before the next one will."""
         minute, into = divmod(time.time(), 60)
-        minute = int(minute)
-        self._sweep(minute)
-        with self._writer, self.engine.connect() as conn, conn.begin() as transaction:
-            # The upsert locks this client's row until the transaction ends: concurrent takers queue behind it
-            current = conn.scalar(self._count_up, {"minute": minute, "client": client})
-            previous = conn.scalar(_PREVIOUS_COUNT, {"minute": minute - 1, "client": client}) or 0
-            if previous * (1 - into / 60) + current <= rate:
-                return 0.0
-            transaction.rollback()  # a refused request is not counted
-        return _wait(previous, current - 1, rate, into)
+        return self._batch(_Take(client, rate, int(minute), into))
 
-    def _sweep(self, minute: int) -> None:
+    def _take_all(self, takes: list[_Take]) -> list[float]:
+        waits: dict[int, float] = {}
+        with self.engine.begin() as conn:
+            self._sweep(conn, max(take.minute for take in takes))
+            for i in sorted(range(len(takes)), key=lambda i: (takes[i].minute, takes[i].client)):
+                take = takes[i]
+                key = {"minute": take.minute, "client": take.client}
+                # The upsert locks this client's row until the transaction ends: other processes queue behind it
+                current = conn.scalar(self._count_up, key)
+                previous = conn.scalar(_PREVIOUS_COUNT, {**key, "minute": take.minute - 1}) or 0
+                waits[i] = 0.0
+                if previous * (1 - take.into / 60) + current > take.rate:
+                    conn.execute(_COUNT_DOWN, {"at_minute": take.minute, "of_client": take.client})  # not counted
+                    waits[i] = _wait(previous, current - 1, take.rate, take.into)
+        return [waits[i] for i in range(len(takes))]
+
+    def _sweep(self, conn: sa.Connection, minute: int) -> None:
         # Rows older than the previous minute are never read again; one delete a minute and process keeps the
-        # table small (two threads may both delete at a minute's turn: harmless)
+        # table small (one batch runs at a time: no two threads delete at once)
         if minute != self._swept:
-            with self.engine.begin() as conn:
-                conn.execute(sa.delete(RATE_LIMITS).where(RATE_LIMITS.c.minute < minute - 1))
+            conn.execute(sa.delete(RATE_LIMITS).where(RATE_LIMITS.c.minute < minute - 1))
             self._swept = minute
 
 
