@@ -59,6 +59,7 @@ ROUND, ROUND_SMOOTH = 0.6, 0.01  # how round the body is (1: a cylinder); how fa
 FOLD_BEND = 0.007  # the most the print moves along a fold, as a share of the photo's long side (5 px at 768)
 # An all-over print is recoloured, not replaced, under these looks (see _recoloured)
 RECOLOURED = frozenset({"solid", "floral", "ditsy floral", "paisley"})
+COVERING = frozenset({"sequins"})  # a fabric that hides the cloth under it: no print of the garment's shows through
 RECOLOUR_WEIGHT = np.array([0.3, 1.0, 1.0], np.float32)  # L*, a*, b*: how much each counts between print colours
 RECOLOUR_SOFTNESS = 6.0  # Lab units: how softly a pixel between two print colours is shared between them
 RECOLOUR_SAME_HUE, RECOLOUR_SAME_ANGLE = 12.0, 15.0  # a*b* distance, or hue angle (degrees), of the ground's shades
@@ -128,7 +129,7 @@ def draw_recipe(
         colours[0] = surface.ground
     drawn = int(np.clip((strength - PALETTE_ONLY) / (FULL_LOOK - PALETTE_ONLY), 0, 1) * 100) / 100
     seed = zlib.crc32(f"{recipe.palette}{print_name}{seed}".encode())
-    kept_print = surface.all_over and print_name in RECOLOURED
+    kept_print = surface.all_over and print_name in RECOLOURED and recipe.fabric not in COVERING
     if kept_print:
         # An all-over print under a plain or a floral look: the garment keeps its own print, recoloured into the
         # palette; its neckline, smocking and gathers, which no redrawn cloth can find under a print, stay
@@ -600,8 +601,13 @@ def _bend(flat: np.ndarray, relief: np.ndarray, shading: np.ndarray,
     scale = FOLD_BEND * side / steepest
     grid_y = np.mgrid[0:height, 0:width][0].astype(np.float32)
     map_x, map_y = round_x + (dx * scale).astype(np.float32), grid_y + (dy * scale).astype(np.float32)
-    bend = [cv2.remap(x, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT) for x in (flat, relief)]
-    return bend[0], bend[1]
+    # Towards the sides a pixel shows up to three of the flat print's columns: sampled at one, fine stripes
+    # alias into moiré. There it shows a copy of the print blurred across, as a lens would.
+    across = cv2.getGaussianKernel(7, 1.0)
+    soft = cv2.sepFilter2D(flat, -1, across, np.ones((1, 1)), borderType=cv2.BORDER_REFLECT)
+    bend = [cv2.remap(x, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT) for x in (flat, soft, relief)]
+    crowding = np.clip((np.gradient(round_x, axis=1) - 1.2) / 0.8, 0, 1)[..., None]
+    return bend[0] * (1 - crowding) + bend[1] * crowding, bend[2]
 
 
 def _round_x(garment: np.ndarray) -> np.ndarray:

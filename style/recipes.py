@@ -45,7 +45,7 @@ RECIPES: dict[str, Recipe] = {
                           "cotton", ("crisp",), "medium", "crest, contrast collar"),
     "sporty":      Recipe(("cobalt", "black", "white", "fluorescent green"), ("colour block", "stripe"),
                           "technical", (), "large", "piping, side stripes, zip"),
-    "elegant":     Recipe(("champagne", "wine"), ("solid",),
+    "elegant":     Recipe(("wine", "champagne"), ("solid",),
                           "satin", (), "medium", "draped neckline, self-covered buttons"),
     "grunge":      Recipe(("dark red", "black", "charcoal"), ("plaid",),
                           "cotton", ("faded",), "large", "rips, safety pins, layered tee"),

@@ -20,7 +20,7 @@ from style import (
     reference_image,
     restyle,
 )
-from style.engine import FINISHES, _roll_off, palette_rgb, read_surface
+from style.engine import FINISHES, _bend, _roll_off, palette_rgb, read_surface
 from style.restyle import without_backdrop_holes
 from tryon import COLOUR_RGB
 
@@ -117,7 +117,7 @@ def _lab(image: Image.Image) -> np.ndarray:
 
 def test_recipe_keeps_the_outside_the_folds_and_the_logo():
     tee, mask = _tee(logo=True)
-    out = apply_recipe(tee, RECIPES["elegant"], mask)  # champagne satin, plain
+    out = apply_recipe(tee, RECIPES["elegant"], mask)  # wine satin, plain
     before, after = np.asarray(tee).astype(int), np.asarray(out).astype(int)
     assert np.abs(after - before)[mask == 0].max() == 0
     np.testing.assert_array_equal(after[130:150, 130:170], before[130:150, 130:170])  # the logo, as it was
@@ -172,10 +172,10 @@ def test_an_all_over_print_under_a_floral_look_is_recoloured_into_the_palette():
 
 def test_an_all_over_print_under_a_plain_look_stays_as_tone_on_tone():
     tee, mask = _printed_tee()
-    out = _lab(apply_recipe(tee, RECIPES["elegant"], mask))  # champagne satin
+    out = _lab(apply_recipe(tee, RECIPES["elegant"], mask))  # wine satin
     ground, motif = np.median(out[165:185, 110:120].reshape(-1, 3), 0), np.median(out[175:190, 65:95].reshape(-1, 3), 0)
     hue = lambda lab: np.degrees(np.arctan2(lab[2], lab[1]))  # noqa: E731
-    assert abs(hue(motif) - hue(ground)) < 15  # one colour, champagne...
+    assert abs(hue(motif) - hue(ground)) < 15  # one colour, wine...
     assert abs(motif[0] - ground[0]) > 6  # ...in two tones: the blocks are 18 L* darker than the grey
     assert "its own print recoloured, tone on tone" in restyle(tee, "elegant", mask=mask).description
     assert "medium tartan" in restyle(tee, "preppy", mask=mask).description  # a geometric look replaces it
@@ -228,6 +228,25 @@ def test_a_new_print_wraps_round_the_body_crowding_towards_the_sides():
     assert abs(columns[150] - 150) < 1 and (step > 0).all()  # the middle stays; the print does not fold over
     assert step[:3].mean() > 1.5 * step[95:105].mean() and step[-3:].mean() > 1.5 * step[95:105].mean()
     np.testing.assert_array_equal(columns[:50], np.arange(50))
+
+
+def test_a_print_crowded_at_the_sides_is_blurred_across_not_aliased():
+    """One-pixel stripes, the finest print there is: down the middle they stay crisp; at the sides, where a pixel
+    shows two or three of the print's columns, they turn to their mean grey instead of beating into moiré."""
+    tee, mask = _tee()
+    flat = np.zeros((400, 300, 3), np.float32)
+    flat[:, ::2] = 255
+    even = np.ones((400, 300), np.float32)
+    bent, _ = _bend(flat, even, even, read_surface(np.asarray(tee), mask > 0).round_x)
+    side, middle = bent[250, 51:58, 0], bent[250, 146:154, 0]
+    assert middle.std() > 100
+    assert side.std() < 0.3 * middle.std() and abs(side.mean() - 127.5) < 30
+
+
+def test_sequins_cover_an_all_over_print():
+    """A sequinned look on a printed garment hides the print (kept tonal under sequins, it read as a ghost)."""
+    tee, mask = _printed_tee()
+    assert "its own print recoloured" not in restyle(tee, "luxe", mask=mask).description
 
 
 def test_a_logos_small_print_and_a_labels_letters_stay_and_a_lone_rivet_is_light():
