@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
 from tryon import Ask
 
@@ -55,6 +56,21 @@ def test_drawings_run_on_a_thread_the_os_schedules_after_the_light_requests():
     assert nice() == own  # the caller, a light request's thread, keeps its priority
     with pytest.raises(ValueError, match="too small"):  # a refusal reaches the caller as itself
         drawing.run(refuse)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux gives each thread its own nice value")
+def test_the_model_runtimes_threads_yield_to_the_light_requests(service_engines):
+    """Threads a runtime started (ONNX Runtime's pool of a new session here) run after the requests' own threads."""
+    from ui.engines import DRAWING_NICE, yield_runtime_threads
+
+    service_engines.encoder.encode_images([Image.new("RGB", (64, 64), "red")])  # its session's pool is running
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    yield_runtime_threads()
+    python = {thread.native_id for thread in threading.enumerate()}
+    nice = {int(task.name): os.getpriority(os.PRIO_PROCESS, int(task.name)) for task in os.scandir("/proc/self/task")}
+    assert any(tid not in python for tid in nice)  # there are runtime threads
+    assert all(value >= min(19, own + DRAWING_NICE) for tid, value in nice.items() if tid not in python)
+    assert nice[threading.get_native_id()] == own  # a request's thread keeps its priority
 
 
 def test_refresh_swaps_the_snapshot_whole_under_concurrent_reads(service_engines):

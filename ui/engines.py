@@ -124,6 +124,24 @@ class Drawing:
         return self._thread.submit(draw).result()
 
 
+def yield_runtime_threads() -> None:
+    """The threads the model runtimes started while loading (ONNX Runtime's pools, MediaPipe's graphs) get the
+    drawing's priority too: the light requests' models run on the requests' own threads (one-thread sessions), so
+    these threads serve try-ons, image searches and catalog embedding, and at nice 0 they took half a try-on's CPU
+    from the light requests. Linux only, like the drawing thread's nice."""
+    if sys.platform != "linux":
+        return
+    python = {thread.native_id for thread in threading.enumerate()}
+    for task in os.scandir("/proc/self/task"):
+        if int(task.name) in python:
+            continue
+        try:
+            nice = os.getpriority(os.PRIO_PROCESS, int(task.name))
+            os.setpriority(os.PRIO_PROCESS, int(task.name), min(19, nice + DRAWING_NICE))
+        except OSError:  # it ended meanwhile
+            continue
+
+
 def _yield_to_requests() -> None:
     if sys.platform == "linux":  # elsewhere nice is the whole process's, light requests included
         os.nice(DRAWING_NICE)  # on Linux, the calling thread's: relative, so a server already niced stays below
@@ -190,6 +208,7 @@ class Engines:
         pipeline = load_tryon(parser=parser, classifier=garment_classifier(encoder))
         data_dir = files_folder(db if "://" not in db else default_db())
         engines = cls(encoder, store, parser, pipeline, garments, data_dir, demo=folder.resolve() == DEMO_CATALOG)
+        yield_runtime_threads()
         log.info("loaded the models and %d products in %.1f s", len(engines.products), time.perf_counter() - start)
         return engines
 

@@ -107,6 +107,6 @@ def settle() -> None:
     """Everything loaded by now (models, catalog, the Gradio app: some 550,000 objects) lives as long as the server:
     moved out of the garbage collector's sight. A full collection walked them all in about 230 ms, with every request
     in flight stopped meanwhile: under a burst of 50 recommendations it stalled them all at once (p50 and p95 both
-    ~0.8 s in the first burst of a fresh server). Frozen, a collection walks the requests' own objects."""
-    gc.collect()
+    ~0.8 s in the first burst of a fresh server). Frozen, a collection walks the requests' own objects. (No full
+    collection first: at this point it found nothing to free, and it would add its 230 ms to the cold start.)"""
     gc.freeze()
