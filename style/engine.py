@@ -7,10 +7,11 @@ The garment keeps what makes it itself: its silhouette (nothing outside the mask
 small dark marks are put back as light) and its logos and placement prints (kept as they are, or re-inked in the
 palette where the new cloth would swallow them). What changes is the cloth: the print is drawn flat at the
 garment's real scale, each piece the garment is sewn from (collar, yoke, wrap overlap) cut from its own place on
-the bolt, bent along the folds, multiplied by the fabric's surface and its response to light, then finished
-(faded, washed, grain, crisp); the outline is unmixed from the backdrop. A garment printed all over keeps its own
-print under a plain or floral look, recoloured into the palette (``draw_recipe`` says so): no redrawn cloth could
-find its neckline, placket or smocking under the print.
+the bolt, wrapped round the body (crowding towards the sides) and bent along the folds, multiplied by the
+fabric's surface, its response to light and the garment's volume (darker towards the outline and in the seams),
+then finished (faded, washed, grain, crisp); the outline is unmixed from the backdrop. A garment printed all over
+keeps its own print under a plain or floral look, recoloured into the palette (``draw_recipe`` says so): no redrawn
+cloth could find its neckline, placket or smocking under the print.
 
     drawn = draw_recipe(photo, RECIPES["vintage"], mask)          # drawn.image, drawn.kept_print
 
@@ -56,6 +57,7 @@ NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it
 PANEL_LINE, PANEL_GAP, PANEL_AREA = 0.08, 0.025, 0.01
 PANEL_EDGE = 45  # Canny's upper threshold on L* x 2.55 blurred 2 px: a sewn edge's step, not a fold's slope
 ROUND, ROUND_SMOOTH = 0.6, 0.01  # how round the body is (1: a cylinder); how far down its outline is smoothed
+CROWDED = (1.2, 2.0)  # print columns a pixel shows: from the first the print is blurred across, fully by the second
 FOLD_BEND = 0.007  # the most the print moves along a fold, as a share of the photo's long side (5 px at 768)
 # An all-over print is recoloured, not replaced, under these looks (see _recoloured)
 RECOLOURED = frozenset({"solid", "floral", "ditsy floral", "paisley"})
@@ -604,9 +606,10 @@ def _bend(flat: np.ndarray, relief: np.ndarray, shading: np.ndarray,
     # Towards the sides a pixel shows up to three of the flat print's columns: sampled at one, fine stripes
     # alias into moiré. There it shows a copy of the print blurred across, as a lens would.
     across = cv2.getGaussianKernel(7, 1.0)
-    soft = cv2.sepFilter2D(flat, -1, across, np.ones((1, 1)), borderType=cv2.BORDER_REFLECT)
-    bend = [cv2.remap(x, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT) for x in (flat, soft, relief)]
-    crowding = np.clip((np.gradient(round_x, axis=1) - 1.2) / 0.8, 0, 1)[..., None]
+    blurred = cv2.sepFilter2D(flat, -1, across, np.ones((1, 1)), borderType=cv2.BORDER_REFLECT)
+    bend = [cv2.remap(x, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+            for x in (flat, blurred, relief)]
+    crowding = np.clip((np.gradient(round_x, axis=1) - CROWDED[0]) / (CROWDED[1] - CROWDED[0]), 0, 1)[..., None]
     return bend[0] * (1 - crowding) + bend[1] * crowding, bend[2]
 
 
