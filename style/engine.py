@@ -84,6 +84,7 @@ class Surface:
     panels: np.ndarray  # HxW int32: the pieces the garment is sewn from (collar, yoke, wrap overlap), 0 = main
     form: np.ndarray  # HxW float32: light a new cloth loses to the garment's volume (its sides, its seams); 1 = none
     round_x: np.ndarray  # HxW float32: the column of a flat print each pixel shows once wrapped round the body
+    backing: np.ndarray  # HxW bool: cloth a logo encloses (inside a badge's outline, a letter's bowl)
     all_over: bool  # the garment is printed all over (florals, chains): its print can be recoloured
     ground: np.ndarray  # (3,) float32 RGB: the garment's own main colour
     px_per_cm: float
@@ -316,6 +317,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         panels=panels,
         form=_form(garment, panels),
         round_x=_round_x(garment),
+        backing=_enclosed(logos) & garment & ~logos,
         all_over=bool(all_over),
         ground=np.median(rgb[plain if plain.any() else garment], axis=0).astype(np.float32),
         px_per_cm=_px_per_cm(garment),
@@ -377,6 +379,13 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
         kinds[_lettering(labels, specks & lighter, area, garment)] = LOGO
     labels[np.isin(labels, np.flatnonzero(kinds == PLAIN))] = 0
     return labels, kinds
+
+
+def _enclosed(marks: np.ndarray) -> np.ndarray:
+    """``marks`` with every hole filled: what cannot be reached from the photo's border without crossing them."""
+    outside = np.pad(~marks, 1, constant_values=True).astype(np.uint8)
+    cv2.floodFill(outside, None, (0, 0), 2)
+    return outside[1:-1, 1:-1] != 2
 
 
 def _near(labels: np.ndarray, chosen: np.ndarray, garment: np.ndarray) -> np.ndarray:
@@ -511,6 +520,9 @@ def _cloth(shape: tuple[int, int], colours: np.ndarray, recipe: Recipe, print_na
     ``drawn`` in [0, 1] fades the print and the fabric in (0: the palette's ground colour only)."""
     flat = _cut_in_panels(draw_print(print_name, shape, colours, surface.px_per_cm, seed, recipe.scale),
                           surface.panels, seed)
+    # A print running through a logo's badge and letters reads as a mistake: inside them the cloth is plain ground,
+    # as a printer backs a placement print
+    flat = np.where(surface.backing[..., None], colours[0], flat)
     flat = colours[0] * (1 - drawn) + flat * drawn
     fabric = draw_fabric(recipe.fabric, shape, surface.px_per_cm, seed)
     relief = 1 + (fabric.relief - 1) * drawn

@@ -243,6 +243,18 @@ def test_a_print_crowded_at_the_sides_is_blurred_across_not_aliased():
     assert side.std() < 0.3 * middle.std() and abs(side.mean() - 127.5) < 30
 
 
+def test_a_new_print_does_not_run_through_a_badge():
+    """Inside a badge's outline (a red ring here) the new cloth is its plain ground, as a printer backs a placement
+    print; outside it the print runs as everywhere else."""
+    tee, mask = _tee()
+    pixels = np.asarray(tee).copy()
+    pixels[120:200, 100:200] = (200, 30, 30)
+    pixels[126:194, 106:194] = np.asarray(tee)[126:194, 106:194]  # the ring's inside: the tee's own grey
+    out = _lab(apply_recipe(Image.fromarray(pixels), RECIPES["business"], mask))  # a pinstripe
+    inside, beside = out[140:180, 120:180, 0], out[240:280, 120:180, 0]
+    assert inside.std() < 0.3 * beside.std()
+
+
 def test_sequins_cover_an_all_over_print():
     """A sequinned look on a printed garment hides the print (kept tonal under sequins, it read as a ghost)."""
     tee, mask = _printed_tee()
