@@ -42,7 +42,7 @@ def test_light_calls_finish_while_a_heavy_call_holds_its_lock(service_engines):
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="only Linux gives each thread its own nice value")
-def test_drawings_run_on_a_thread_the_os_schedules_after_the_light_requests():
+def test_drawings_run_on_a_thread_the_os_schedules_after_the_light_requests(tmp_path):
     from ui.engines import DRAWING_NICE, Drawing
 
     def nice() -> int:
@@ -51,7 +51,7 @@ def test_drawings_run_on_a_thread_the_os_schedules_after_the_light_requests():
     def refuse() -> None:
         raise ValueError("photo too small")
 
-    drawing, own = Drawing(), nice()
+    drawing, own = Drawing(tmp_path), nice()
     assert drawing.run(nice) == min(19, own + DRAWING_NICE)
     assert nice() == own  # the caller, a light request's thread, keeps its priority
     with pytest.raises(ValueError, match="too small"):  # a refusal reaches the caller as itself
@@ -59,6 +59,29 @@ def test_drawings_run_on_a_thread_the_os_schedules_after_the_light_requests():
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="only Linux gives each thread its own nice value")
+@pytest.mark.parametrize(("slots", "at_once"), [(1, False), (2, True)])
+def test_drawings_take_turns_across_processes_on_one_machine(tmp_path, slots, at_once):
+    """Two workers' drawings (two Drawing on one folder, as two processes have) run one at a time with one slot,
+    together with two."""
+    from ui.engines import Drawing
+
+    spans: list[tuple[float, float]] = []
+
+    def draw() -> None:
+        start = time.monotonic()
+        time.sleep(0.4)
+        spans.append((start, time.monotonic()))
+
+    one, two = Drawing(tmp_path, slots), Drawing(tmp_path, slots)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(one.run, draw)
+        time.sleep(0.1)
+        second = pool.submit(two.run, draw)
+        first.result(), second.result()
+    (_, first_end), (second_start, _) = sorted(spans)
+    assert (second_start < first_end) == at_once
+
+
 def test_the_model_runtimes_threads_yield_to_the_light_requests(service_engines):
     """Threads a runtime started (ONNX Runtime's pool of a new session here) run after the requests' own threads."""
     from ui.engines import DRAWING_NICE, yield_runtime_threads

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -115,13 +115,42 @@ class Drawing:
     """Try-ons and restyles run here, on one thread of their own that the OS schedules after every other (a
     higher nice value, Linux only, where each thread has its own): a drawing takes seconds of both cores, and run
     at the same priority it would double the time of every light request beside it. When nothing else asks for
-    the CPU it still gets all of it."""
+    the CPU it still gets all of it.
 
-    def __init__(self) -> None:
+    And no more than ``slots`` drawings run at once on the machine, whatever the number of worker processes on
+    ``folder`` (the store's files folder): each holds an exclusive lock on one of ``slots`` files there, which the
+    OS releases if its process dies. By default one a pair of cores: two workers on 2 cores drawing at once left
+    none to the light requests."""
+
+    def __init__(self, folder: Path, slots: int | None = None) -> None:
+        self.folder, self.slots = folder, slots or max(1, (os.cpu_count() or 1) // 2)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="atelier-drawing", initializer=_yield_to_requests)
 
     def run(self, draw: Callable[[], T]) -> T:
-        return self._thread.submit(draw).result()
+        return self._thread.submit(self._in_a_slot, draw).result()
+
+    def _in_a_slot(self, draw: Callable[[], T]) -> T:
+        private_folder(self.folder)
+        handles = [(self.folder / f"drawing-{i}.lock").open("a") for i in range(self.slots)]
+        try:
+            if not any(_lock(handle, wait=False) for handle in handles):
+                # every slot is drawing: wait for one (each process its own, so the waits spread out)
+                _lock(handles[os.getpid() % self.slots], wait=True)
+            return draw()
+        finally:
+            for handle in handles:  # closing a file releases its lock
+                handle.close()
+
+
+def _lock(handle: IO, wait: bool) -> bool:
+    """An exclusive lock on ``handle``'s file; without ``wait``, False at once if another holds it."""
+    import fcntl  # POSIX: the server runs on Linux (and macOS)
+
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
 
 
 def yield_runtime_threads() -> None:
@@ -171,7 +200,7 @@ class Engines:
     #   tokenizer settings are set by its first call, made here, and never change), image search (the image tower
     #   has no tokenizer), recommendations, and every read of the served snapshot, which refresh replaces whole.
     heavy: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
-    _drawing: Drawing = field(default_factory=lambda: Drawing(), init=False, repr=False, compare=False)
+    _drawing: Drawing = field(init=False, repr=False, compare=False)
     _refreshing: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
     _served: Served = field(init=False, repr=False, compare=False)
     _demo_trends: Store | None = field(default=None, init=False, repr=False, compare=False)
@@ -181,6 +210,7 @@ class Engines:
         self.keys = KeyStore(self.store.engine)
         self.limiter = RateLimiter(self.store.engine)
         self.photos = PhotoVault(self.data_dir / "photos")
+        self._drawing = Drawing(self.data_dir)
         self.parser("a red dress")  # sets its tokenizer's truncation now, before parses run unlocked in threads
         self.refresh()
 
