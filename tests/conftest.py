@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,11 @@ def require_data(*parts: str) -> Path:
 
 
 def load_bench(name: str):
-    """bench/<name>.py as a module: its arithmetic (splits, metrics, scores) is product code and gets tests."""
+    """bench/<name>.py as a module: its arithmetic (splits, metrics, scores) is product code and gets tests. With
+    bench/ on the path, as when it runs as a script, so it finds its shared helpers (bench/common.py)."""
     path = Path(__file__).parents[1] / "bench" / f"{name}.py"
+    if str(path.parent) not in sys.path:
+        sys.path.append(str(path.parent))
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

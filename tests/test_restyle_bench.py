@@ -54,3 +54,13 @@ def test_the_judge_score_counts_against_the_key(bench, tmp_path):
     scored = bench.score(tmp_path / "answers.json", tmp_path / "key.json")
     assert scored["style_named"] == 0.5 and scored["real_fabric"] == 0.5 and scored["recognisable"] == 1.0
     assert scored["style_named_per_style"] == {"boho": "1/1", "luxe": "0/1"}
+
+
+def test_the_robustness_bench_counts_answers_of_500_not_requests_that_took_500_ms():
+    bench = load_bench("service_robustness")
+    log = "\n".join([
+        "2026-12-04 17:35:39,753 INFO [1] atelier.access: POST /api/v1/recommend 200 500 ms request_id=a",
+        "2026-12-04 17:35:39,754 ERROR [1] atelier.access: POST /api/v1/tryon 500 12 ms request_id=b",
+        "2026-12-04 17:35:39,755 WARNING [1] atelier.access: GET /api/v1/garments/x/image 404 500 ms request_id=c",
+    ])
+    assert bench.server_errors(log) == 1
