@@ -200,7 +200,7 @@ class RateLimiter:
         return self._batch(_Take(client, rate, int(minute), into))
 
     def _take_all(self, takes: list[_Take]) -> list[float]:
-        waits: dict[int, float] = {}
+        waits = [0.0] * len(takes)
         with self.engine.begin() as conn:
             self._sweep(conn, max(take.minute for take in takes))
             for i in sorted(range(len(takes)), key=lambda i: (takes[i].minute, takes[i].client)):
@@ -209,11 +209,10 @@ class RateLimiter:
                 # The upsert locks this client's row until the transaction ends: other processes queue behind it
                 current = conn.scalar(self._count_up, key)
                 previous = conn.scalar(_PREVIOUS_COUNT, {**key, "minute": take.minute - 1}) or 0
-                waits[i] = 0.0
                 if previous * (1 - take.into / 60) + current > take.rate:
                     conn.execute(_COUNT_DOWN, {"at_minute": take.minute, "of_client": take.client})  # not counted
                     waits[i] = _wait(previous, current - 1, take.rate, take.into)
-        return [waits[i] for i in range(len(takes))]
+        return waits
 
     def _sweep(self, conn: sa.Connection, minute: int) -> None:
         # Rows older than the previous minute are never read again; one delete a minute and process keeps the
