@@ -44,6 +44,7 @@ PRINT_LIGHTNESS, SHARP = 30.0, 12.0
 LOGO_SHARE = 0.25
 LOGO_AREA, ALL_OVER = 0.0008, 8  # a logo is bigger than a speck; this many sizeable marks are an all-over print
 LOGO_REACH = 0.02  # a speck this close to a logo (a share of the long side) is the logo's own small print
+TONAL_LOGO = 12.0  # L*: how far a tonal logo is from the cloth around it
 LOGO_CONTRAST = 25.0  # 8-bit Lab units: a kept logo closer than this to the new cloth would read as a ghost
 BLOCK_SHARE = 0.08  # one region this big is a colour block (a panel, a yoke), not a logo...
 BLOCK_SPREAD = 12.0  # ...if it is one colour: the std of its L* is below this
@@ -56,6 +57,7 @@ NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it
 # piece is at least PANEL_AREA of the garment
 PANEL_LINE, PANEL_GAP, PANEL_AREA = 0.08, 0.025, 0.01
 PANEL_EDGE = 45  # Canny's upper threshold on L* x 2.55 blurred 2 px: a sewn edge's step, not a fold's slope
+SHEEN_FLAT = (0.1, 0.3)  # the spread of a photo's shading from which it shows its own highlights, fully by the second
 ROUND, ROUND_SMOOTH = 0.6, 0.01  # how round the body is (1: a cylinder); how far down its outline is smoothed
 CROWDED = (1.2, 2.0)  # print columns a pixel shows: from the first the print is blurred across, fully by the second
 FOLD_BEND = 0.007  # the most the print moves along a fold, as a share of the photo's long side (5 px at 768)
@@ -66,7 +68,7 @@ RECOLOUR_WEIGHT = np.array([0.3, 1.0, 1.0], np.float32)  # L*, a*, b*: how much 
 RECOLOUR_SOFTNESS = 6.0  # Lab units: how softly a pixel between two print colours is shared between them
 RECOLOUR_SAME_HUE, RECOLOUR_SAME_ANGLE = 12.0, 15.0  # a*b* distance, or hue angle (degrees), of the ground's shades
 RECOLOUR_SAMPLE = 20000  # pixels the print's colours are found from
-TONAL_CONTRAST = 0.3  # a plain look keeps an all-over print as tone on tone, at this share of its lightness steps
+TONAL_CONTRAST = 0.15  # a plain look keeps an all-over print as tone on tone, at this share of its lightness steps
 RIM_READ = 0.004  # the outline band nothing is read from (light, detail, print), as a share of the long side
 RIM = 0.003  # the outline band, as a share of the photo's long side (3 px at 1024), where cloth and backdrop mix
 UNMIX_CONTRAST = 20.0  # RGB distance below which cloth and backdrop are too alike to unmix
@@ -84,6 +86,7 @@ class Surface:
     panels: np.ndarray  # HxW int32: the pieces the garment is sewn from (collar, yoke, wrap overlap), 0 = main
     form: np.ndarray  # HxW float32: light a new cloth loses to the garment's volume (its sides, its seams); 1 = none
     round_x: np.ndarray  # HxW float32: the column of a flat print each pixel shows once wrapped round the body
+    sheen: np.ndarray  # HxW float32 in [0, 1]: the broad light on a rounded body that a flat-lit photo lacks
     backing: np.ndarray  # HxW bool: cloth a logo encloses (inside a badge's outline, a letter's bowl)
     all_over: bool  # the garment is printed all over (florals, chains): its print can be recoloured
     ground: np.ndarray  # (3,) float32 RGB: the garment's own main colour
@@ -145,7 +148,10 @@ def draw_recipe(
     cloth = finish(cloth, recipe.finish, drawn, alpha > 0.5, seed, detail)
     hint = min(1.0, strength / PALETTE_ONLY)
     new = rgb.astype(np.float32) * (1 - hint) + cloth * hint
-    logo = rgb if _stands_out(rgb, surface.keep, cloth) else _reinked(surface, cloth, colours)
+    if recipe.logos == "tonal":
+        logo = _tonal(rgb, surface, cloth)
+    else:
+        logo = rgb if _stands_out(rgb, surface.keep, cloth) else _reinked(surface, cloth, colours)
     new = new * (1 - surface.keep[..., None]) + logo * surface.keep[..., None]
     new = _unmixed_rim(new, rgb, alpha > 0.5)
     # 4. Only the garment changes: outside the mask the photo's own pixels, untouched
@@ -170,6 +176,8 @@ def _recoloured(rgb: np.ndarray, garment: np.ndarray, colours: np.ndarray, tonal
     # lightness relative to its colour's centre, in L* steps (what the eye sees of a fold), scaled a little with
     # the new colour's lightness: a ratio of luminances would blow a black ground's faint shades up to stripes
     scale = np.clip(targets[:, 0] / np.maximum(centres[:, 0], 1.0), 0.5, 1.5)
+    if tonal:  # a tone-on-tone print: the motifs' own light steps shrink with their step from the ground
+        scale[~_same_hue(centres[:, 1:], centres[0, 1:])] *= TONAL_CONTRAST
     lightness = (weight * (targets[:, 0] + (pixels[:, :1] - centres[:, 0]) * scale)).sum(axis=1)
     ab = weight @ targets[:, 1:]
     out = rgb.astype(np.float32).copy()
@@ -257,6 +265,22 @@ def _reinked(surface: Surface, cloth: np.ndarray, colours: np.ndarray) -> np.nda
     return np.clip(linear, 0, 1) ** (1 / 2.2) * 255
 
 
+def _tonal(rgb: np.ndarray, surface: Surface, cloth: np.ndarray) -> np.ndarray:
+    """The logos printed a shade off the new cloth around them (TONAL_LOGO L* units, lighter if they were lighter
+    than their cloth, unless that would pass white), lit like the cloth: a tone-on-tone logo, as a minimalist
+    label wears its brand."""
+    marks = surface.keep > 0.5
+    if not marks.any():
+        return cloth
+    old = _lab_rows(np.stack([np.median(rgb[marks], axis=0), np.median(rgb[_around(marks)], axis=0)]))
+    ink = _lab_rows(np.median(cloth[_around(marks)], axis=0)[None])[0]
+    step = TONAL_LOGO * 2.55 * (1 if old[0, 0] >= old[1, 0] else -1)
+    ink[0] = ink[0] + step if 0 <= ink[0] + step <= 242 else ink[0] - step
+    shade = cv2.cvtColor(np.clip(ink, 0, 255).astype(np.uint8)[None, None], cv2.COLOR_LAB2RGB)[0, 0]
+    linear = (shade.astype(np.float32) / 255) ** 2.2 * np.clip(surface.shading, 0.5, 1.3)[..., None]
+    return np.clip(linear, 0, 1) ** (1 / 2.2) * 255
+
+
 def _unmixed_rim(new: np.ndarray, rgb: np.ndarray, garment: np.ndarray) -> np.ndarray:
     """The garment's outline band mixed with the backdrop as much as the photo's own edge was: each rim pixel's
     share of cloth (alpha) is read by unmixing its old colour between the old cloth and the backdrop beside it,
@@ -307,6 +331,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     if all_over:
         shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.012 * max(garment.shape)), 0.6, 1.25)
     panels = np.zeros(garment.shape, np.int32) if all_over else _panels(lightness, garment, (regions > 0) & ~blocks)
+    body = _body(garment)
     return Surface(
         shading=shading,
         # a label's or a rivet's own stitching stays (a flat patch reads as a glitch); an all-over print's does not
@@ -316,7 +341,8 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         keep=cv2.GaussianBlur(logos.astype(np.float32), (0, 0), 0.8) * garment,
         panels=panels,
         form=_form(garment, panels),
-        round_x=_round_x(garment),
+        round_x=_round_x(garment, body),
+        sheen=_sheen(garment, body, shading),
         backing=_enclosed(logos) & garment & ~logos,
         all_over=bool(all_over),
         ground=np.median(rgb[plain if plain.any() else garment], axis=0).astype(np.float32),
@@ -527,7 +553,7 @@ def _cloth(shape: tuple[int, int], colours: np.ndarray, recipe: Recipe, print_na
     fabric = draw_fabric(recipe.fabric, shape, surface.px_per_cm, seed)
     relief = 1 + (fabric.relief - 1) * drawn
     flat, relief = _bend(flat, relief, surface.shading, surface.round_x)
-    light = surface.shading * (1 - drawn) + fabric.shade(surface.shading) * drawn
+    light = surface.shading * (1 - drawn) + fabric.shade(surface.shading, surface.sheen) * drawn
     linear = (flat / 255) ** 2.2 * (relief * light * (1 + (surface.form - 1) * drawn))[..., None]
     return _roll_off(linear) ** (1 / 2.2) * 255
 
@@ -625,11 +651,9 @@ def _bend(flat: np.ndarray, relief: np.ndarray, shading: np.ndarray,
     return bend[0] * (1 - crowding) + bend[1] * crowding, bend[2]
 
 
-def _round_x(garment: np.ndarray) -> np.ndarray:
-    """Which column of a flat print each pixel shows when the print is wrapped round the body: each row's run of
-    cloth seen as the front half of a cylinder, so the print crowds together towards the sides as it turns away
-    (by ROUND of a full cylinder's crowding; a flat-laid garment is rounder than flat). The runs' centres and
-    widths are smoothed down the garment, so the print does not tear where a sleeve meets the body."""
+def _body(garment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's run of cloth seen as the front half of a cylinder: its centre column and its radius, per pixel.
+    The runs' centres and widths are smoothed down the garment, so the body does not tear where a sleeve meets it."""
     height, width = garment.shape
     columns = np.broadcast_to(np.arange(width, dtype=np.float32), garment.shape)
     left = np.maximum.accumulate(np.where(garment, -1.0, columns), axis=1)  # the last backdrop column before
@@ -641,7 +665,28 @@ def _round_x(garment: np.ndarray) -> np.ndarray:
         blur = [cv2.GaussianBlur(x, (0, 0), sigmaX=0.5, sigmaY=sigma) for x in (values * weight, weight)]
         return blur[0] / np.maximum(blur[1], 1e-3)
 
-    centre, radius = smoothed((left + right) / 2), np.maximum(smoothed((right - left) / 2), 1.0)
+    return smoothed((left + right) / 2), np.maximum(smoothed((right - left) / 2), 1.0)
+
+
+def _sheen(garment: np.ndarray, body: tuple[np.ndarray, np.ndarray], shading: np.ndarray) -> np.ndarray:
+    """The broad sheen a rounded body throws (``_body``): brightest a third of the way in from its left (the light's
+    side), with a weaker echo on the right. Only as much as the photo lacks: a flat-lit tee (its shading's spread
+    SHEEN_FLAT[0] or less) gets all of it; a velvet top whose photo shows its own highlights, none."""
+    centre, radius = body
+    columns = np.arange(garment.shape[1], dtype=np.float32)[None]
+    across = np.clip((columns - centre) / radius, -1, 1)
+    sheen = np.exp(-(((across + 0.3) / 0.22) ** 2)) + 0.6 * np.exp(-(((across - 0.45) / 0.15) ** 2))
+    spread = float(shading[garment].std()) if garment.any() else 0.0
+    flat = np.clip((SHEEN_FLAT[1] - spread) / (SHEEN_FLAT[1] - SHEEN_FLAT[0]), 0, 1)
+    return (sheen * garment * flat).astype(np.float32)
+
+
+def _round_x(garment: np.ndarray, body: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Which column of a flat print each pixel shows when the print is wrapped round the body (``_body``), so the
+    print crowds together towards the sides as it turns away (by ROUND of a full cylinder's crowding; a flat-laid
+    garment is rounder than flat)."""
+    centre, radius = body
+    columns = np.broadcast_to(np.arange(garment.shape[1], dtype=np.float32), garment.shape)
     # the outline itself is seen edge-on: asin(0.97 t) / 0.97 keeps the print's crowding there finite
     arc = centre + radius * np.arcsin(0.97 * np.clip((columns - centre) / radius, -1, 1)) / 0.97
     return np.where(garment, columns + ROUND * (arc - columns), columns).astype(np.float32)

@@ -1,7 +1,8 @@
 """What makes a garment read as each style: one recipe per name in the style vocabulary (tryon.STYLES).
 
 A recipe is written for a stylist: a palette of named colours (the vocabulary's, so "rust" means the parser's
-rust), prints in the order they are tried, the fabric the garment is redrawn as, and finishes. The first
+rust), prints in the order they are tried, the fabric the garment is redrawn as, finishes, and how the garment's
+logos are worn (as printed, or tonal: a shade off the cloth, as a minimalist label is). The first
 colour is the ground, the others are the print's. ``style.RecipeRestyler`` draws them; see style/textures.py for
 what each print and fabric looks like.
 
@@ -26,6 +27,7 @@ class Recipe:
     finish: tuple[str, ...] = ()
     scale: str = "medium"  # the print's size on the garment: small, medium or large
     accents: str = ""  # what a stylist would add by hand (and a diffusion prompt can say)
+    logos: str = "kept"  # kept as printed (re-inked if the new cloth would swallow them), or "tonal": a shade off it
 
 
 # Laid out by hand, one style a block, so a stylist can read and edit them.
@@ -34,7 +36,7 @@ RECIPES: dict[str, Recipe] = {
     "vintage":     Recipe(("rust", "mustard", "cream", "brown"), ("floral", "ditsy floral", "gingham"),
                           "cotton", ("faded", "grain"), "medium", "70s: wide collar, covered buttons"),
     "minimalist":  Recipe(("greyish beige", "off-white", "black"), ("solid",),
-                          "cotton", ("crisp",), "medium", "no trims, hidden placket"),
+                          "cotton", ("crisp",), "medium", "no trims, hidden placket", "tonal"),
     "boho":        Recipe(("cream", "terracotta", "rust", "olive", "mustard"), ("paisley", "tie-dye", "floral"),
                           "linen", ("washed",), "medium", "fringe, tassels, embroidery"),
     "streetwear":  Recipe(("grey", "black", "charcoal", "light grey"), ("camo", "colour block"),
@@ -55,7 +57,7 @@ RECIPES: dict[str, Recipe] = {
                           "chiffon", (), "medium", "ruffles, bows, puff sleeves"),
     "y2k":         Recipe(("light pink", "hot pink", "black", "lilac"), ("leopard", "tie-dye"),
                           "satin", (), "medium", "rhinestones, butterflies, baby-tee fit"),
-    "casual":      Recipe(("grey melange", "white"), ("solid", "stripe"),
+    "casual":      Recipe(("grey melange", "white"), ("stripe", "solid"),
                           "jersey", ("washed",), "medium", "patch pockets, rolled sleeves, raw hem"),
     "business":    Recipe(("charcoal", "light grey"), ("pinstripe", "solid"),
                           "wool", ("crisp",), "small", "tailored collar, shirt cuffs"),

@@ -955,13 +955,15 @@ class _Light:
     specular: float = 0.0  # an extra, sharp sheen on the brightest parts
     darken: float = 1.0  # overall darkening (velvet's pile swallows light)
     rim: float = 0.0  # brightening where the shading changes fast (velvet's pile catching light on a fold)
+    gloss: float = 0.0  # a broad sheen down the body where it faces the light (see Fabric.shade)
 
 
 _LIGHT: dict[str, _Light] = {
     "cotton": _Light(highlight=0.6), "jersey": _Light(highlight=0.7), "linen": _Light(highlight=0.5),
     "denim": _Light(1.05, 0.55), "canvas": _Light(highlight=0.5), "suede": _Light(0.9, 0.4),
-    "leather": _Light(1.15, 1.2, 0.25), "velvet": _Light(1.1, 0.6, darken=0.82, rim=0.35),
-    "satin": _Light(1.3, 1.6, 0.6), "sequins": _Light(1.1, 1.5, 0.4), "wool": _Light(0.95, 0.5),
+    "leather": _Light(1.15, 1.2, 0.25, gloss=0.3), "velvet": _Light(1.1, 0.6, darken=0.82, rim=0.35),
+    "satin": _Light(1.3, 1.6, 0.6, gloss=0.5), "sequins": _Light(1.1, 1.5, 0.4, gloss=0.5),
+    "wool": _Light(0.95, 0.5),
     "tweed": _Light(0.95, 0.45), "knit": _Light(highlight=0.6), "chiffon": _Light(0.8, 0.9),
     "technical": _Light(1.15, 1.25, 0.2),
 }
@@ -975,12 +977,16 @@ class Fabric:
     name: str
     relief: np.ndarray  # HxW float32 around 1.0
 
-    def shade(self, shading: np.ndarray) -> np.ndarray:
+    def shade(self, shading: np.ndarray, sheen: np.ndarray | None = None) -> np.ndarray:
         """shading: HxW float32, the photo's lightness over its smooth median (1 = mid, < 1 folds, > 1 highlights).
         Matte cloths compress highlights; satin, leather and technical sharpen and boost them, satin most;
-        velvet darkens with bright rims where the shading turns fast; sequins gleam."""
+        velvet darkens with bright rims where the shading turns fast; sequins gleam. sheen: HxW float32 in [0, 1],
+        the broad light a rounded body throws that a flat-lit product photo lacks; glossy cloths add it, as
+        satin drawn from a jersey tee's flat light alone would read as jersey."""
         light = _LIGHT[self.name]
         s = np.clip(np.asarray(shading, np.float32), 0.02, 4.0)
+        if light.gloss and sheen is not None:
+            s = s * (1 + light.gloss * sheen)
         lit = s**light.contrast
         lit = np.where(lit > 1, 1 + (lit - 1) * light.highlight, lit)
         if light.specular:
