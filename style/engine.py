@@ -68,7 +68,7 @@ RECOLOUR_WEIGHT = np.array([0.3, 1.0, 1.0], np.float32)  # L*, a*, b*: how much 
 RECOLOUR_SOFTNESS = 6.0  # Lab units: how softly a pixel between two print colours is shared between them
 RECOLOUR_SAME_HUE, RECOLOUR_SAME_ANGLE = 12.0, 15.0  # a*b* distance, or hue angle (degrees), of the ground's shades
 RECOLOUR_SAMPLE = 20000  # pixels the print's colours are found from
-TONAL_CONTRAST = 0.15  # a plain look keeps an all-over print as tone on tone, at this share of its lightness steps
+TONAL_CONTRAST = 0.3  # a plain look keeps an all-over print as tone on tone, at this share of its lightness steps
 RIM_READ = 0.004  # the outline band nothing is read from (light, detail, print), as a share of the long side
 RIM = 0.003  # the outline band, as a share of the photo's long side (3 px at 1024), where cloth and backdrop mix
 UNMIX_CONTRAST = 20.0  # RGB distance below which cloth and backdrop are too alike to unmix
@@ -675,7 +675,7 @@ def _sheen(garment: np.ndarray, body: tuple[np.ndarray, np.ndarray], shading: np
     centre, radius = body
     columns = np.arange(garment.shape[1], dtype=np.float32)[None]
     across = np.clip((columns - centre) / radius, -1, 1)
-    sheen = np.exp(-(((across + 0.3) / 0.22) ** 2)) + 0.6 * np.exp(-(((across - 0.45) / 0.15) ** 2))
+    sheen = np.exp(-(((across + 0.3) / 0.3) ** 2)) + 0.5 * np.exp(-(((across - 0.45) / 0.2) ** 2))
     spread = float(shading[garment].std()) if garment.any() else 0.0
     flat = np.clip((SHEEN_FLAT[1] - spread) / (SHEEN_FLAT[1] - SHEEN_FLAT[0]), 0, 1)
     return (sheen * garment * flat).astype(np.float32)

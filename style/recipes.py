@@ -57,7 +57,7 @@ RECIPES: dict[str, Recipe] = {
                           "chiffon", (), "medium", "ruffles, bows, puff sleeves"),
     "y2k":         Recipe(("light pink", "hot pink", "black", "lilac"), ("leopard", "tie-dye"),
                           "satin", (), "medium", "rhinestones, butterflies, baby-tee fit"),
-    "casual":      Recipe(("grey melange", "white"), ("stripe", "solid"),
+    "casual":      Recipe(("grey melange", "white"), ("solid", "stripe"),
                           "jersey", ("washed",), "medium", "patch pockets, rolled sleeves, raw hem"),
     "business":    Recipe(("charcoal", "light grey"), ("pinstripe", "solid"),
                           "wool", ("crisp",), "small", "tailored collar, shirt cuffs"),
