@@ -77,19 +77,15 @@ def load_images(images: Sequence[ImageInput], offset: int = 0) -> list[Image.Ima
 
 
 def tokenize(tokenizer, texts: list[str], max_tokens: int) -> dict[str, np.ndarray]:
-    batch = tokenizer(
-        texts,
-        padding=True,
-        truncation=True,
-        max_length=max_tokens,
-        return_tensors="np",
-        return_overflowing_tokens=False,
-        return_length=True,
-    )
-    full = tokenizer(texts, truncation=False, return_length=True)["length"]
-    for index, length in enumerate(full):
-        if length > max_tokens:
-            log.warning("text %d has %d tokens; only the first %d are encoded", index, length, max_tokens)
+    """``texts`` as int64 ids and attention masks padded to the longest, cut to ``max_tokens`` (with a warning for
+    each text cut). One pass when no text is too long, as for nearly every request. ``tokenizer``: transformers' or
+    ``tryon.WordPieceTokenizer``, which are called alike."""
+    batch = tokenizer(texts, padding=True, truncation=False, return_tensors="np")
+    lengths = batch["attention_mask"].sum(axis=1)
+    for index in np.flatnonzero(lengths > max_tokens):
+        log.warning("text %d has %d tokens; only the first %d are encoded", index, lengths[index], max_tokens)
+    if (lengths > max_tokens).any():
+        batch = tokenizer(texts, padding=True, truncation=True, max_length=max_tokens, return_tensors="np")
     return {
         "input_ids": batch["input_ids"].astype(np.int64),
         "attention_mask": batch["attention_mask"].astype(np.int64),

@@ -20,6 +20,7 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
+from tryon import load_tokenizer
 from weights import resolve, sha256_of
 from weights.onnx_cache import (
     OPSET,
@@ -126,11 +127,8 @@ class OnnxEncoder:
             except Exception as err:  # ORT's load errors share no public base class beyond Exception
                 log.warning("cached ONNX graphs in %s do not load (%s); exporting them again", folder, err)
             else:
-                from transformers import AutoTokenizer
-
-                heads, _ = load_heads(heads_path)
-                return cls(image, text, AutoTokenizer.from_pretrained(str(resolve("minilm"))), heads.cfg,
-                           cache_dir=folder)
+                heads, _ = load_heads(heads_path)  # transformers' import would cost a server's start ~1.5 s
+                return cls(image, text, load_tokenizer(), heads.cfg, cache_dir=folder)
         return cls.from_torch(TorchEncoder.from_pretrained(heads_path), folder=folder, text_threads=text_threads)
 
     @classmethod

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .request import Item, Request, build_request, find_negated
     from .schema import BIO_LABELS, INTENTS, SLOTS, Entity
     from .styles import STYLES, Style, canonical_style, get_style, style_named
+    from .tokens import WordPieceTokenizer, load_tokenizer
     from .vocab import COLOUR_RGB, Price, canonical_colour, canonical_garment, normalise
 
 __getattr__ = lazy_exports(__name__, {
@@ -38,6 +39,7 @@ __getattr__ = lazy_exports(__name__, {
     ".request": ["Item", "Request", "build_request", "find_negated"],
     ".schema": ["BIO_LABELS", "INTENTS", "SLOTS", "Entity"],
     ".styles": ["STYLES", "Style", "canonical_style", "get_style", "style_named"],
+    ".tokens": ["WordPieceTokenizer", "load_tokenizer"],
     ".vocab": ["COLOUR_RGB", "Price", "canonical_colour", "canonical_garment", "normalise"],
 })
 
@@ -61,6 +63,8 @@ def load_tryon(garment_weights: str | None = None, parser: Parser | None = None,
 
 __all__ = [
     "COLOUR_RGB",
+    "WordPieceTokenizer",
+    "load_tokenizer",
     "GARMENT_CATEGORY",
     "BIO_LABELS",
     "GARMENT_CATEGORIES",

@@ -7,6 +7,7 @@ transformers (and with it torch) costs `atelier parse`.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ class WordPieceTokenizer:
         tokenizer.no_truncation()
         tokenizer.no_padding()
         self.backend, self.pad_id = tokenizer, tokenizer.token_to_id(PAD)
+        self._lock = threading.Lock()  # truncation is the backend's state: set and used by one call at a time
 
     @classmethod
     def from_folder(cls, folder: Path) -> WordPieceTokenizer:
@@ -38,8 +40,9 @@ class WordPieceTokenizer:
         if return_overflowing_tokens or return_tensors not in RETURN_TENSORS or (truncation and not max_length):
             raise ValueError("WordPieceTokenizer truncates only to a max_length, returns no overflowing tokens and "
                              f"returns tensors as one of {RETURN_TENSORS}")
-        self._truncate_to(max_length if truncation else None)
-        encodings = self.backend.encode_batch([text] if isinstance(text, str) else text)
+        with self._lock:
+            self._truncate_to(max_length if truncation else None)
+            encodings = self.backend.encode_batch([text] if isinstance(text, str) else text)
         if padding:
             longest = max(len(e.ids) for e in encodings)
             for encoding in encodings:
