@@ -32,7 +32,7 @@ from .garment import GARMENT_CATEGORIES, Garment, GarmentAnalyzer, GarmentError
 from .inference import ParseResult
 from .parsing import parse_clothing
 from .person import PersonAnalyzer, PersonError
-from .redraw import SLEEVE_LENGTH, redraw, refusal
+from .redraw import SLEEVE_LENGTH, redraw, refusal, worn_refusal
 from .sizes import letter_size
 from .vocab import GARMENT_FAMILY
 
@@ -144,6 +144,8 @@ class TryOnPipeline:
         ask = self.check_ask(ask, instruction)
         category = self.check_category(category) or self.category_of(ask)
         size_letter = self.check_size(size, "size") or self.size_of(ask)
+        if sleeves is not None and sleeves not in SLEEVE_LENGTH:
+            raise TryOnError(f"sleeves must be one of {', '.join(SLEEVE_LENGTH)}; got {sleeves!r}")
         lap("instruction")
         # 3. Refuse a garment photo that shows a person (a model wearing it, or a selfie given as garment).
         key = hashlib.sha1(garment_image.tobytes()).hexdigest()
@@ -161,19 +163,21 @@ class TryOnPipeline:
         except PersonError as err:
             raise TryOnError(f"person: {err}") from err
         lap("person")
-        # 5. Analyse the garment: cut-out and key points (once per product photo and category).
-        cloth = self.analyse_garment(garment_image, category, key)
-        if sleeves is not None:
-            if sleeves not in SLEEVE_LENGTH:
-                raise TryOnError(f"sleeves must be one of {', '.join(SLEEVE_LENGTH)}; got {sleeves!r}")
-            cloth = replace(cloth, sleeves=SLEEVE_LENGTH[sleeves])
-        lap("garment")
-        # 6. Read what the person wears, and refuse a pairing that cannot be drawn believably.
+        # 5. Read what the person wears, and refuse a pairing that cannot be drawn believably: what needs only
+        # the photo (and the sleeves a catalog lists) first, before the garment's photo is cut out.
         clothing = parse_clothing(body)
-        why = refusal(body, cloth, clothing, category)
+        why = worn_refusal(clothing, category, sleeves)
         if why:
             raise TryOnError(why)
         lap("parse")
+        # 6. Analyse the garment: cut-out and key points (once per product photo and category).
+        cloth = self.analyse_garment(garment_image, category, key)
+        if sleeves is not None:
+            cloth = replace(cloth, sleeves=SLEEVE_LENGTH[sleeves])
+        why = refusal(body, cloth, clothing, category)
+        if why:
+            raise TryOnError(why)
+        lap("garment")
         # 7. Redraw the person's own garment region as the new garment, shaded by the old one's folds.
         image, region = redraw(body, clothing, cloth, category, tuple(ask.colour.rgb) if ask.colour else None)
         lap("render")

@@ -50,6 +50,14 @@ def garment_sleeves(garment: Garment) -> str:
 def refusal(person: Person, garment: Garment, clothing: Clothing, category: str,
             title: str = "this garment") -> str | None:
     """Why this pairing cannot be drawn believably, with what would work; None when it can."""
+    return worn_refusal(clothing, category, garment_sleeves(garment), title) or _fit_refusal(
+        person, garment, clothing, category, title)
+
+
+def worn_refusal(clothing: Clothing, category: str, sleeves: str | None, title: str = "this garment") -> str | None:
+    """``refusal``'s reasons that need only what the photo shows, the garment's category and its sleeves ("none",
+    "short", "long"; None: not known yet): a catalog garment refused on them is refused before its photo is cut
+    out."""
     if category == "dress" and not clothing.dress:
         return (f"{title} is a dress, and the photo shows a separate top and bottom: drawing a dress over them "
                 "is not believable yet. Use a photo in a dress, or try a top or trousers")
@@ -57,6 +65,20 @@ def refusal(person: Person, garment: Garment, clothing: Clothing, category: str,
         if clothing.dress or clothing.legs == "none":
             return (f"{title} is worn on the legs, and the photo shows no trousers or skirt to replace; use a photo "
                     "in trousers or jeans")
+        return None
+    if clothing.dress and category == "upper":
+        return (f"{title} is a top, and the photo shows a dress: drawing a top over a dress is not believable yet; "
+                "use a photo in a top and trousers or a skirt")
+    if sleeves is not None and sleeves != clothing.sleeves:
+        names = {"none": "no sleeves", "short": "short sleeves", "long": "long sleeves"}
+        return (f"{title} has {names[sleeves]} and the photo shows {names[clothing.sleeves]}: arms cannot be "
+                f"redrawn believably yet. Try a garment with {names[clothing.sleeves]}, or a photo in {names[sleeves]}")
+    return None
+
+
+def _fit_refusal(person: Person, garment: Garment, clothing: Clothing, category: str, title: str) -> str | None:
+    """``refusal``'s reasons that need the garment's cut-out: a bottom's length, a top's hem."""
+    if category == "lower":
         full = garment.legs or _long_bottom(garment)  # flares that touch read as a skirt's outline
         if full and clothing.legs != "full":
             return (f"{title} runs to the ankles, and the photo shows {clothing.legs}-length legwear: bare legs "
@@ -64,15 +86,7 @@ def refusal(person: Person, garment: Garment, clothing: Clothing, category: str,
         if not full and clothing.legs == "full":
             return f"{title} is a skirt, and the photo shows trousers: use a photo in a skirt"
         return None
-    if clothing.dress and category == "upper":
-        return (f"{title} is a top, and the photo shows a dress: drawing a top over a dress is not believable yet; "
-                "use a photo in a top and trousers or a skirt")
-    wanted, worn = garment_sleeves(garment), clothing.sleeves
-    if wanted != worn:
-        names = {"none": "no sleeves", "short": "short sleeves", "long": "long sleeves"}
-        return (f"{title} has {names[wanted]} and the photo shows {names[worn]}: arms cannot be redrawn "
-                f"believably yet. Try a garment with {names[worn]}, or a photo in {names[wanted]}")
-    body = clothing.upper & ~_sleeve_zone(person, clothing.upper.shape, worn)
+    body = clothing.upper & ~_sleeve_zone(person, clothing.upper.shape, clothing.sleeves)
     fit = fit_top(person, body, garment)
     if fit.hem < fit.old_hem - SHORTER * person.torso_length:
         kind = "dress" if category == "dress" else "top"
