@@ -35,7 +35,7 @@ class Recipe:
 RECIPES: dict[str, Recipe] = {
     "vintage":     Recipe(("rust", "mustard", "cream", "brown"), ("floral", "ditsy floral", "gingham"),
                           "cotton", ("faded", "grain"), "medium", "70s: wide collar, covered buttons"),
-    "minimalist":  Recipe(("greyish beige", "off-white", "black"), ("solid",),
+    "minimalist":  Recipe(("grey melange", "white", "black"), ("solid",),
                           "cotton", ("crisp",), "medium", "no trims, hidden placket", "tonal"),
     "boho":        Recipe(("cream", "terracotta", "rust", "olive", "mustard"), ("paisley", "tie-dye", "floral"),
                           "linen", ("washed",), "medium", "fringe, tassels, embroidery"),
@@ -57,7 +57,7 @@ RECIPES: dict[str, Recipe] = {
                           "chiffon", (), "medium", "ruffles, bows, puff sleeves"),
     "y2k":         Recipe(("light pink", "hot pink", "black", "lilac"), ("leopard", "tie-dye"),
                           "satin", (), "medium", "rhinestones, butterflies, baby-tee fit"),
-    "casual":      Recipe(("grey melange", "white"), ("solid", "stripe"),
+    "casual":      Recipe(("greyish beige", "off-white"), ("solid", "stripe"),
                           "jersey", ("washed",), "medium", "patch pockets, rolled sleeves, raw hem"),
     "business":    Recipe(("charcoal", "light grey"), ("pinstripe", "solid"),
                           "wool", ("crisp",), "small", "tailored collar, shirt cuffs"),
