@@ -551,6 +551,7 @@ def _cloth(shape: tuple[int, int], colours: np.ndarray, recipe: Recipe, print_na
     flat = np.where(surface.backing[..., None], colours[0], flat)
     flat = colours[0] * (1 - drawn) + flat * drawn
     fabric = draw_fabric(recipe.fabric, shape, surface.px_per_cm, seed)
+    flat = fabric.soften(flat)
     relief = 1 + (fabric.relief - 1) * drawn
     flat, relief = _bend(flat, relief, surface.shading, surface.round_x)
     light = surface.shading * (1 - drawn) + fabric.shade(surface.shading, surface.sheen) * drawn

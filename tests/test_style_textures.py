@@ -179,3 +179,13 @@ def test_unknown_names_and_bad_arguments_are_refused():
     for colours in (np.zeros((0, 3)), np.zeros(3), np.zeros((2, 4))):
         with pytest.raises(ValueError, match="colours"):
             draw_print("stripe", SHAPE, colours, 10.0, 0)
+
+
+def test_a_fuzzy_cloth_softens_a_prints_edges_and_a_smooth_one_keeps_them():
+    flat = np.zeros((8, 40, 3), np.float32)
+    flat[:, 20:] = 255  # one sharp edge between two colours of a print
+    wool = draw_fabric("wool", (8, 40), 20.0, 0).soften(flat)  # 0.05 cm of fuzz: 1 px at 20 px/cm
+    satin = draw_fabric("satin", (8, 40), 10.0, 0).soften(flat)  # 0.2 px: under a pixel, left sharp
+    np.testing.assert_array_equal(satin, flat)
+    assert 20 < wool[4, 19, 0] < 80 and 175 < wool[4, 20, 0] < 235  # the step now spreads over its neighbours
+    assert wool[4, 15, 0] < 1 and wool[4, 25, 0] > 254  # ...and no further
