@@ -176,8 +176,6 @@ def _recoloured(rgb: np.ndarray, garment: np.ndarray, colours: np.ndarray, tonal
     # lightness relative to its colour's centre, in L* steps (what the eye sees of a fold), scaled a little with
     # the new colour's lightness: a ratio of luminances would blow a black ground's faint shades up to stripes
     scale = np.clip(targets[:, 0] / np.maximum(centres[:, 0], 1.0), 0.5, 1.5)
-    if tonal:  # a tone-on-tone print: the motifs' own light steps shrink with their step from the ground
-        scale[~_same_hue(centres[:, 1:], centres[0, 1:])] *= TONAL_CONTRAST
     lightness = (weight * (targets[:, 0] + (pixels[:, :1] - centres[:, 0]) * scale)).sum(axis=1)
     ab = weight @ targets[:, 1:]
     out = rgb.astype(np.float32).copy()

@@ -962,7 +962,7 @@ _LIGHT: dict[str, _Light] = {
     "cotton": _Light(highlight=0.6), "jersey": _Light(highlight=0.7), "linen": _Light(highlight=0.5),
     "denim": _Light(1.05, 0.55), "canvas": _Light(highlight=0.5), "suede": _Light(0.9, 0.4),
     "leather": _Light(1.15, 1.2, 0.25, gloss=0.3), "velvet": _Light(1.1, 0.6, darken=0.82, rim=0.35),
-    "satin": _Light(1.3, 1.6, 0.6, gloss=0.35), "sequins": _Light(1.1, 1.5, 0.4, gloss=0.5),
+    "satin": _Light(1.3, 1.6, 0.6), "sequins": _Light(1.1, 1.5, 0.4, gloss=0.5),
     "wool": _Light(0.95, 0.5),
     "tweed": _Light(0.95, 0.45), "knit": _Light(highlight=0.6), "chiffon": _Light(0.8, 0.9),
     "technical": _Light(1.15, 1.25, 0.2),

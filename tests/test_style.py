@@ -176,7 +176,7 @@ def test_an_all_over_print_under_a_plain_look_stays_as_tone_on_tone():
     ground, motif = np.median(out[165:185, 110:120].reshape(-1, 3), 0), np.median(out[175:190, 65:95].reshape(-1, 3), 0)
     hue = lambda lab: np.degrees(np.arctan2(lab[2], lab[1]))  # noqa: E731
     assert abs(hue(motif) - hue(ground)) < 15  # one colour, wine...
-    assert abs(motif[0] - ground[0]) > 2  # ...in two tones: the blocks are 18 L* darker than the grey, a shade now
+    assert abs(motif[0] - ground[0]) > 4  # ...in two tones: the blocks are 18 L* darker than the grey
     assert "its own print recoloured, tone on tone" in restyle(tee, "elegant", mask=mask).description
     assert "medium tartan" in restyle(tee, "preppy", mask=mask).description  # a geometric look replaces it
 
@@ -255,21 +255,8 @@ def test_a_new_print_does_not_run_through_a_badge():
     assert inside.std() < 0.3 * beside.std()
 
 
-def test_a_plain_look_keeps_an_all_over_print_tone_on_tone():
-    """Every lightness step of the motifs shrinks to about TONAL_CONTRAST, the steps inside a motif too (kept at
-    full size, an engraved shading survived and a greige "minimalist" top read as a vintage floral)."""
-    tee, mask = _tee()
-    pixels = np.asarray(tee).astype(float)
-    for top in range(70, 340, 50):
-        for left in (60, 130, 200):  # dark green blocks, shaded from dark to light
-            pixels[top:top + 30, left:left + 40] = np.array([20, 90, 30]) * np.linspace(0.5, 1.5, 40)[None, :, None]
-    before = _lab(Image.fromarray(pixels.astype(np.uint8)))
-    after = _lab(apply_recipe(Image.fromarray(pixels.astype(np.uint8)), RECIPES["elegant"], mask))  # plain
-    steps = [np.ptp(image[125:145, 132:168, 0].mean(axis=0)) for image in (before, after)]
-    assert 0.1 * steps[0] < steps[1] < 0.35 * steps[0]
-
-
-def test_satin_on_a_flat_lit_photo_gets_the_sheen_of_a_rounded_body_and_velvet_keeps_its_own():
+def test_a_flat_lit_photo_gets_the_sheen_of_a_rounded_body_and_a_glossy_one_keeps_its_own():
+    """The light sequins (and leather) take from the body where a product photo is lit flat (see Fabric.shade)."""
     tee, mask = _tee()  # lit flat but for soft folds
     sheen = read_surface(np.asarray(tee), mask > 0).sheen
     row = sheen[250, 50:250]
@@ -278,10 +265,6 @@ def test_satin_on_a_flat_lit_photo_gets_the_sheen_of_a_rounded_body_and_velvet_k
     glossy = np.asarray(tee).astype(float)  # deep soft folds, as a velvet's or a satin's own photo has
     glossy[mask > 0] *= (1 + 0.6 * np.sin(np.arange(300) / 9.0))[None, :, None].repeat(400, 0)[mask > 0]
     assert read_surface(np.clip(glossy, 0, 255).astype(np.uint8), mask > 0).sheen.max() == 0
-    satin = _lab(apply_recipe(tee, RECIPES["elegant"], mask))[250, 50:250, 0]
-    wool = _lab(apply_recipe(tee, RECIPES["business"], mask))[250, 50:250, 0]
-    assert satin[60:70].mean() > satin[95:105].mean() + 8  # the sheen, beside the middle's shadow between lights
-    assert abs(wool[60:70].mean() - wool[95:105].mean()) < 8
 
 
 def test_sequins_cover_an_all_over_print():

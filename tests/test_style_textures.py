@@ -145,10 +145,10 @@ def test_satin_gleams_and_cotton_stays_matte():
 def test_only_glossy_cloth_takes_a_bodys_sheen():
     shading, sheen = np.ones((4, 8), np.float32), np.zeros((4, 8), np.float32)
     sheen[:, 4:] = 1.0
-    satin = draw_fabric("satin", (4, 8), 10.0, 0).shade(shading, sheen)
-    cotton = draw_fabric("cotton", (4, 8), 10.0, 0).shade(shading, sheen)
-    assert satin[:, 4:].mean() > satin[:, :4].mean() + 0.3
-    np.testing.assert_array_equal(cotton[:, 4:], cotton[:, :4])
+    sequins = draw_fabric("sequins", (4, 8), 10.0, 0).shade(shading, sheen)
+    satin = draw_fabric("satin", (4, 8), 10.0, 0).shade(shading, sheen)  # on a tee, the band read as a glow
+    assert sequins[:, 4:].mean() > sequins[:, :4].mean() + 0.3
+    np.testing.assert_array_equal(satin[:, 4:], satin[:, :4])
 
 
 def test_velvet_darkens_with_bright_rims_where_the_light_turns():
