@@ -56,6 +56,7 @@ NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it
 # A construction line is PANEL_LINE of the garment's height long; it cuts through gaps up to twice PANEL_GAP; a
 # piece is at least PANEL_AREA of the garment
 PANEL_LINE, PANEL_GAP, PANEL_AREA = 0.08, 0.025, 0.01
+BLOCK_PANEL = 0.1  # colour blocking follows the pieces when one besides the body is this share of the garment
 PANEL_EDGE = 45  # Canny's upper threshold on L* x 2.55 blurred 2 px: a sewn edge's step, not a fold's slope
 SHEEN_FLAT = (0.1, 0.3)  # the spread of a photo's shading from which it shows its own highlights, fully by the second
 ROUND, ROUND_SMOOTH = 0.6, 0.01  # how round the body is (1: a cylinder); how far down its outline is smoothed
@@ -143,7 +144,7 @@ def draw_recipe(
         cloth = _recoloured(rgb, alpha > 0.5, colours, print_name == "solid") * (1 + (relief[..., None] - 1) * drawn)
         detail = np.zeros_like(surface.detail)  # the photo's own stitching is in the recoloured pixels already
     else:
-        cloth, detail = _cloth(rgb.shape[:2], colours, recipe, print_name, surface, drawn, seed), surface.detail
+        cloth, detail = _cloth(alpha > 0.5, colours, recipe, print_name, surface, drawn, seed), surface.detail
     # 3. Finish, put the seams back, and hand-blend towards the photo for a hint
     cloth = finish(cloth, recipe.finish, drawn, alpha > 0.5, seed, detail)
     hint = min(1.0, strength / PALETTE_ONLY)
@@ -538,12 +539,17 @@ def _px_per_cm(garment: np.ndarray) -> float:
     return max(1.0, (columns[-1] - columns[0] + 1) / GARMENT_WIDTH_CM) if len(columns) else 1.0
 
 
-def _cloth(shape: tuple[int, int], colours: np.ndarray, recipe: Recipe, print_name: str, surface: Surface,
+def _cloth(garment: np.ndarray, colours: np.ndarray, recipe: Recipe, print_name: str, surface: Surface,
            drawn: float, seed: int) -> np.ndarray:
     """The new cloth lit like the photo: flat print x fabric relief x the fabric's response to the photo's light.
     ``drawn`` in [0, 1] fades the print and the fabric in (0: the palette's ground colour only)."""
-    flat = _cut_in_panels(draw_print(print_name, shape, colours, surface.px_per_cm, seed, recipe.scale),
-                          surface.panels, seed)
+    shape = garment.shape
+    blocked = print_name == "colour block" and _blockable(surface.panels, garment)
+    if blocked:
+        flat = _blocked(surface.panels, colours)
+    else:
+        flat = _cut_in_panels(draw_print(print_name, shape, colours, surface.px_per_cm, seed, recipe.scale),
+                              surface.panels, seed)
     # A print running through a logo's badge and letters reads as a mistake: inside them the cloth is plain ground,
     # as a printer backs a placement print
     flat = np.where(surface.backing[..., None], colours[0], flat)
@@ -551,7 +557,8 @@ def _cloth(shape: tuple[int, int], colours: np.ndarray, recipe: Recipe, print_na
     fabric = draw_fabric(recipe.fabric, shape, surface.px_per_cm, seed)
     flat = fabric.soften(flat)
     relief = 1 + (fabric.relief - 1) * drawn
-    flat, relief = _bend(flat, relief, surface.shading, surface.round_x)
+    bent, relief = _bend(flat, relief, surface.shading, surface.round_x)
+    flat = flat if blocked else bent  # a block's edges are the garment's own seams: bent, they would leave them
     light = surface.shading * (1 - drawn) + fabric.shade(surface.shading, surface.sheen) * drawn
     linear = (flat / 255) ** 2.2 * (relief * light * (1 + (surface.form - 1) * drawn))[..., None]
     return _roll_off(linear) ** (1 / 2.2) * 255
@@ -612,6 +619,22 @@ def _form(garment: np.ndarray, panels: np.ndarray) -> np.ndarray:
     groove = cv2.GaussianBlur((seams & garment).astype(np.float32), (0, 0), max(1.0, 0.0012 * side))
     form *= 1 - FORM_SEAM * np.clip(groove / max(float(groove.max()), 1e-6), 0, 1)
     return form.astype(np.float32)
+
+
+def _blockable(panels: np.ndarray, garment: np.ndarray) -> bool:
+    """Whether the garment is sewn from pieces big enough to colour-block: one besides the main body of at least
+    BLOCK_PANEL of it (a polo's yoke, a wrap's overlap; not a collar alone)."""
+    areas = np.bincount(panels[garment].ravel())[1:]
+    return bool(len(areas)) and areas.max() >= BLOCK_PANEL * max(int(garment.sum()), 1)
+
+
+def _blocked(panels: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """Colour blocking as a garment is sewn for it: the main body in the ground, every other piece (a yoke, a
+    collar, cuffs) in the first print colour. A block seam that runs where no seam is (a drawn diagonal across a
+    sleeve) reads as pasted on; a third colour for the smaller pieces painted one collar leaf of a polo white and
+    left the other, read as part of the yoke, black."""
+    ink = colours[1] if len(colours) > 1 else colours[0]
+    return np.where((panels > 0)[..., None], ink, colours[0]).astype(np.float32)
 
 
 def _cut_in_panels(flat: np.ndarray, panels: np.ndarray, seed: int) -> np.ndarray:

@@ -207,6 +207,22 @@ def test_a_seam_cuts_the_print_and_a_logos_outline_does_not():
     assert read_surface(np.asarray(logo_tee), logo_mask > 0).panels.max() == 0
 
 
+def test_colour_blocking_follows_the_pieces_a_garment_is_sewn_from():
+    """With a yoke seam, sporty's blocks are the yoke in black and the body in cobalt, split at the seam; with no
+    seam to follow, a drawn block (here its diagonal or bands) is the fallback."""
+    tee, mask = _tee()
+    pixels = np.asarray(tee).copy()
+    pixels[158:161, 50:250] = pixels[158:161, 50:250] * 0.6  # a yoke seam: the yoke is a third of the tee
+    out = _lab(apply_recipe(Image.fromarray(pixels), RECIPES["sporty"], mask))
+    palette = _lab(Image.fromarray(np.asarray(palette_rgb(RECIPES["sporty"].palette))[None].astype(np.uint8)))[0]
+    yoke, body = np.median(out[80:150, 70:230].reshape(-1, 3), 0), np.median(out[180:340, 70:230].reshape(-1, 3), 0)
+    assert np.linalg.norm(yoke[1:] - palette[1, 1:]) < 6 and yoke[0] < 25  # black, all across the yoke
+    assert np.linalg.norm(body[1:] - palette[0, 1:]) < 10  # cobalt, all across the body
+    assert out[80:150, 70:230, 0].std() < 6 and out[180:340, 70:230, 0].std() < 8  # one colour a piece
+    plain = _lab(apply_recipe(tee, RECIPES["sporty"], mask))  # no seam: a drawn block
+    assert plain[70:350, 60:240, 0].std() > 10
+
+
 def test_a_new_print_turns_away_at_the_sides_and_dips_into_the_seams():
     """A new print laid on evenly lit reads as pasted on: it darkens towards the outline, where the cloth turns
     away from the camera, and along the yoke seam; not in the middle of a piece."""
