@@ -962,7 +962,7 @@ _LIGHT: dict[str, _Light] = {
     "cotton": _Light(highlight=0.6), "jersey": _Light(highlight=0.7), "linen": _Light(highlight=0.5),
     "denim": _Light(1.05, 0.55), "canvas": _Light(highlight=0.5), "suede": _Light(0.9, 0.4),
     "leather": _Light(1.15, 1.2, 0.25, gloss=0.3), "velvet": _Light(1.1, 0.6, darken=0.82, rim=0.35),
-    "satin": _Light(1.3, 1.6, 0.6), "sequins": _Light(1.1, 1.5, 0.4, gloss=0.5),
+    "satin": _Light(1.3, 1.6, 0.6), "sequins": _Light(1.1, 1.5, 0.4, gloss=0.35),
     "wool": _Light(0.95, 0.5),
     "tweed": _Light(0.95, 0.45), "knit": _Light(highlight=0.6), "chiffon": _Light(0.8, 0.9),
     "technical": _Light(1.15, 1.25, 0.2),
@@ -1096,24 +1096,39 @@ def _satin(shape: tuple[int, int], ppc: float, rng: np.random.Generator) -> np.n
 
 
 def _sequins(shape: tuple[int, int], ppc: float, rng: np.random.Generator) -> np.ndarray:
-    """8 mm paillettes in staggered rows with dark gaps between (smaller ones are under 4 px on a whole-garment
-    photo and read as pixel noise). Neighbouring discs hang at nearly the same angle, so the light falls on them
-    in drifts that run down the cloth: brighter where it faces the light, dimmer where it turns away, and in a
-    bright drift a few discs blaze."""
+    """8 mm paillettes sewn in staggered rows, each row lapping over the one below like scales (smaller ones are
+    under 4 px on a whole-garment photo and read as pixel noise). Each disc is a small mirror at its own tilt, so
+    neighbours differ a lot (a mosaic of even discs read as a filter); they hang at nearly the same angle down the
+    cloth, so the light still falls in drifts, and in a bright drift a few discs blaze. The lapping edge of each
+    disc casts a thin shadow on the one under it."""
     pitch = max(6.0, 0.8 * ppc)
-    row_h = pitch * 0.87
+    row_h = pitch * 0.6  # rows lap: each shows the top of the next one down
     y, x = _grid(shape)
-    row = np.floor(y / row_h).astype(np.int32)
-    shifted = x - (row % 2) * pitch / 2
-    col = np.floor(shifted / pitch).astype(np.int32)
-    dx, dy = shifted - (col + 0.5) * pitch, y - (row + 0.5) * row_h
-    rows, cols = int(row.max()) + 1, int(col.max()) + 2
+    radius = 0.5 * pitch
+    # The disc in front at each pixel: of the two rows whose discs could cover it, the upper one (it laps over).
+    front_row = np.floor(y / row_h).astype(np.int32)
+    best = np.full(shape, np.inf, np.float32)
+    row_of, col_of, dx_of, dy_of = (np.zeros(shape, np.int32), np.zeros(shape, np.int32), np.zeros(shape, np.float32),
+                                    np.zeros(shape, np.float32))
+    for back in (1, 0):  # the lower row first, then the upper one drawn over it
+        row = front_row - back
+        shifted = x - (np.abs(row) % 2) * pitch / 2
+        col = np.floor(shifted / pitch).astype(np.int32)
+        dx, dy = shifted - (col + 0.5) * pitch, y - (row + 0.5) * row_h - 0.25 * pitch
+        inside = np.sqrt(dx * dx + dy * dy) < radius
+        take = inside | ~np.isfinite(best)
+        best = np.where(take, np.sqrt(dx * dx + dy * dy), best)
+        row_of, col_of = np.where(take, row, row_of), np.where(take, col, col_of)
+        dx_of, dy_of = np.where(take, dx, dx_of), np.where(take, dy, dy_of)
+    rows, cols = int(row_of.max()) + 2, int(col_of.max()) + 2
     drift = _noise(rng, (rows, cols), 8 * ppc / row_h, 3 * ppc / pitch)  # 8 cm long, 3 cm wide, in discs
-    facing = 0.6 * drift + 0.8 * rng.standard_normal((rows, cols)).astype(np.float32)
-    flash = np.exp(0.3 * facing) * np.where(facing > 1.8, 1.8, 1.0)
-    disc = np.clip(0.48 * pitch - np.sqrt(dx * dx + dy * dy) + 0.5, 0, 1)
-    dome = 1 + 0.15 * (dx - dy) / pitch  # a little light-to-dark across each disc: it reads as a disc, not a dot
-    return disc * flash[row, col + 1] * dome + (1 - disc) * 0.55
+    facing = 0.7 * drift + 1.0 * rng.standard_normal((rows, cols)).astype(np.float32)
+    flash = np.exp(0.4 * facing) * np.where(facing > 1.9, 1.9, 1.0)
+    r, c = np.clip(row_of + 1, 0, rows - 1), np.clip(col_of + 1, 0, cols - 1)
+    edge = np.clip(radius - best, 0, 1)  # antialiased rim; 0 in the gaps no disc covers
+    dome = 1 + 0.2 * (dx_of - dy_of) / pitch  # light to dark across each disc: it reads as a tilted mirror
+    lip = 1 - 0.35 * np.clip(1 - (radius - best) / max(1.0, 0.12 * pitch), 0, 1) * (dy_of > 0)  # shadow under a lap
+    return edge * flash[r, c] * dome * lip + (1 - edge) * 0.45
 
 
 def _wool(shape: tuple[int, int], ppc: float, rng: np.random.Generator) -> np.ndarray:
