@@ -56,6 +56,7 @@ NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it
 # A construction line is PANEL_LINE of the garment's height long; it cuts through gaps up to twice PANEL_GAP; a
 # piece is at least PANEL_AREA of the garment
 PANEL_LINE, PANEL_GAP, PANEL_AREA = 0.08, 0.025, 0.01
+PANEL_SEWN = 0.6  # ...and lies on construction lines along this share of its border with the rest
 BLOCK_PANEL = 0.1  # colour blocking follows the pieces when one besides the body is this share of the garment
 PANEL_EDGE = 45  # Canny's upper threshold on L* x 2.55 blurred 2 px: a sewn edge's step, not a fold's slope
 SHEEN_FLAT = (0.1, 0.3)  # the spread of a photo's shading from which it shows its own highlights, fully by the second
@@ -329,7 +330,8 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     shading = _shading(lightness, regions, kinds, garment)
     if all_over:
         shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.012 * max(garment.shape)), 0.6, 1.25)
-    panels = np.zeros(garment.shape, np.int32) if all_over else _panels(lightness, garment, (regions > 0) & ~blocks)
+    none = np.zeros(garment.shape, np.int32)
+    panels, lines = (none, none) if all_over else _panels(lightness, garment, (regions > 0) & ~blocks)
     body = _body(garment)
     return Surface(
         shading=shading,
@@ -339,7 +341,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         * (0.5 if all_over else 1.0),
         keep=cv2.GaussianBlur(logos.astype(np.float32), (0, 0), 0.8) * garment,
         panels=panels,
-        form=_form(garment, panels),
+        form=_form(garment, panels, lines),
         round_x=_round_x(garment, body),
         sheen=_sheen(garment, body, shading),
         backing=_enclosed(logos) & garment & ~logos,
@@ -572,11 +574,12 @@ def _roll_off(linear: np.ndarray) -> np.ndarray:
     return np.clip(hue + (1 - hue) * (1 - 1 / peak), 0, 1)
 
 
-def _panels(lightness: np.ndarray, garment: np.ndarray, printed: np.ndarray) -> np.ndarray:
+def _panels(lightness: np.ndarray, garment: np.ndarray, printed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The pieces a garment is sewn from, read from its long construction lines (a collar's edge, a yoke seam, a
     wrap's overlap, a neckline): the garment cut along lines longer than PANEL_LINE of its height, each piece
-    bigger than PANEL_AREA of it labelled 1, 2, ...; the rest (the biggest piece, and the lines) 0. The edges of
-    ``printed`` marks (logos, colour blocks) are not construction: a logo's outline cuts nothing."""
+    bigger than PANEL_AREA of it labelled 1, 2, ...; the rest (the biggest piece, and the lines) 0; and the lines
+    (HxW int32, 1 on a line). The edges of ``printed`` marks (logos, colour blocks) are not construction: a logo's
+    outline cuts nothing."""
     inner = cv2.erode(garment.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
     inner &= ~(cv2.dilate(printed.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0)
     smooth = cv2.GaussianBlur(np.clip(lightness * 2.55, 0, 255).astype(np.uint8), (0, 0), 2.0)
@@ -593,21 +596,30 @@ def _panels(lightness: np.ndarray, garment: np.ndarray, printed: np.ndarray) -> 
     seeds = (cv2.distanceTransform(open_cloth, cv2.DIST_L2, 5) > gap).astype(np.uint8)
     count, pieces = cv2.connectedComponents(seeds, connectivity=4)
     if count < 3:  # one piece, or none
-        return np.zeros(garment.shape, np.int32)
+        return np.zeros(garment.shape, np.int32), lines.astype(np.int32)
     # ...then every pixel joins its nearest seed: two seeds either side of a line meet on the line
     _, nearest = cv2.distanceTransformWithLabels(1 - seeds, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
     pieces = np.where(garment, pieces[seeds > 0][nearest - 1], 0)
     area = np.bincount(pieces.ravel(), minlength=count).astype(np.float64)
     area[0] = 0
     keep = np.flatnonzero(area > PANEL_AREA * max(garment.sum(), 1))
-    keep = keep[keep != np.argmax(area)]
+    keep = [label for label in keep[keep != np.argmax(area)] if _sewn(pieces == label, pieces, lines)]
     panels = np.zeros(garment.shape, np.int32)
     for number, label in enumerate(keep, start=1):
         panels[pieces == label] = number
-    return panels
+    return panels, lines.astype(np.int32)
 
 
-def _form(garment: np.ndarray, panels: np.ndarray) -> np.ndarray:
+def _sewn(piece: np.ndarray, pieces: np.ndarray, lines: np.ndarray) -> bool:
+    """Whether a piece's border with the rest of the cloth runs along construction lines (PANEL_SEWN of it): two
+    seeds kept apart only by a heather's mottled specks meet on no line, and a groove or a colour block drawn
+    along that border reads as a stray crack."""
+    ring = (cv2.dilate(piece.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & (pieces > 0) & ~piece
+    near = cv2.dilate(lines, np.ones((7, 7), np.uint8)) > 0
+    return bool(ring.any()) and (ring & near).sum() >= PANEL_SEWN * ring.sum()
+
+
+def _form(garment: np.ndarray, panels: np.ndarray, lines: np.ndarray) -> np.ndarray:
     """What a new print loses to the garment's volume, as a light multiplier: cloth turns away from the camera
     towards its sides, and a seam is a small groove. A product photo of plain cloth shows neither (the photo's
     own light is all the engine has), but a check or a stripe laid on without them reads as pasted on."""
@@ -616,6 +628,7 @@ def _form(garment: np.ndarray, panels: np.ndarray) -> np.ndarray:
     form = 1 - FORM_SIDES * np.exp(-depth)
     pieces = panels.astype(np.float32)
     seams = (cv2.dilate(pieces, np.ones((3, 3), np.uint8)) != cv2.erode(pieces, np.ones((3, 3), np.uint8)))
+    seams &= cv2.dilate(lines.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0  # where pieces meet on no line, no seam
     groove = cv2.GaussianBlur((seams & garment).astype(np.float32), (0, 0), max(1.0, 0.0012 * side))
     form *= 1 - FORM_SEAM * np.clip(groove / max(float(groove.max()), 1e-6), 0, 1)
     return form.astype(np.float32)

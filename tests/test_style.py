@@ -20,7 +20,7 @@ from style import (
     reference_image,
     restyle,
 )
-from style.engine import FINISHES, _bend, _roll_off, palette_rgb, read_surface
+from style.engine import FINISHES, _bend, _form, _roll_off, palette_rgb, read_surface
 from style.restyle import without_backdrop_holes
 from tryon import COLOUR_RGB
 
@@ -205,6 +205,19 @@ def test_a_seam_cuts_the_print_and_a_logos_outline_does_not():
     assert np.corrcoef(lower, further)[0, 1] > 0.9  # ...and do within a piece
     logo_tee, logo_mask = _tee(logo=True)
     assert read_surface(np.asarray(logo_tee), logo_mask > 0).panels.max() == 0
+
+
+def test_a_seam_groove_runs_only_where_pieces_meet_on_a_sewn_line():
+    """Two pieces split at row 100; a construction line runs along the left half of that border only (the right
+    half is where two regions grown from seeds happen to meet): only the left half is grooved."""
+    garment = np.zeros((200, 200), bool)
+    garment[20:180, 20:180] = True
+    panels = np.where(garment & (np.arange(200)[:, None] < 100), 1, 0).astype(np.int32)
+    lines = np.zeros((200, 200), np.int32)
+    lines[99:101, 20:100] = 1
+    form = _form(garment, panels, lines)
+    assert form[100, 60] < form[60, 60] - 0.1  # the sewn seam, grooved
+    assert abs(form[100, 140] - form[60, 140]) < 0.02  # no line, no groove: a stray crack before
 
 
 def test_colour_blocking_follows_the_pieces_a_garment_is_sewn_from():
