@@ -171,10 +171,10 @@ def test_an_unexpected_error_in_an_app_listener_keeps_its_traceback_and_shows_on
     assert line.levelno == logging.ERROR and line.exc_info is not None and "RuntimeError" in caplog.text
 
 
-def test_every_app_listener_goes_through_logged(service_engines: Engines):
+def test_every_app_listener_goes_through_logged(service_engines: Engines, tmp_path):
     from ui import build_demo
 
-    demo = build_demo(service_engines, service_engines.garments)
+    demo = build_demo(service_engines, service_engines.garments, tmp_path)
     ours = [block.fn for block in demo.fns.values() if getattr(block.fn, "__module__", "").startswith("ui.")]
     assert len(ours) >= 10
     assert [f.__name__ for f in ours if not hasattr(f, "__wrapped__")] == []  # a new listener must log its errors

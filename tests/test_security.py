@@ -11,10 +11,8 @@ from __future__ import annotations
 import base64
 import http.client
 import io
-import os
 import stat
-import subprocess
-import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -120,7 +118,7 @@ def test_stylist_taste_needs_an_admin_key_and_tells_nothing_about_ids(live_url: 
     engines.delete_user("taste-owner")
 
 
-def test_app_limits_each_client_and_bounds_its_queue(live_url: str, engines: Engines):
+def test_app_limits_each_client_and_bounds_its_queue(live_url: str, engines: Engines, tmp_path):
     from gradio_client import Client
     from gradio_client.exceptions import AppError
 
@@ -137,7 +135,7 @@ def test_app_limits_each_client_and_bounds_its_queue(live_url: str, engines: Eng
     finally:
         engines.app_rate = rate
     # Gradio keeps the bound on its queue object only; the public config does not carry it.
-    assert build_demo(engines, [])._queue.max_size == QUEUE_SIZE
+    assert build_demo(engines, [], tmp_path)._queue.max_size == QUEUE_SIZE
 
 
 def test_run_history_is_off_and_key_listeners_are_private(live_url: str):
@@ -300,16 +298,18 @@ def test_messages_carry_no_server_paths(client: TestClient, engines: Engines, ad
     assert "/tmp" not in str(refused.value) and str(Path.home()) not in str(refused.value)
 
 
-def test_stylist_zips_go_with_the_server(tmp_path):
-    """The zips' folder is made when the app is built and removed when the process ends."""
-    script = ("import tempfile, pathlib\nfrom ui import build_demo\nbuild_demo(lambda: None, [])\n"
-              "folder = next(pathlib.Path(tempfile.gettempdir()).glob('atelier-looks-*'))\n"
-              "(folder / 'looks-1.zip').write_bytes(b'PK')\nprint(folder)\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp_path)},
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert not Path(done.stdout.strip()).exists()
-    assert not list(tmp_path.glob("atelier-looks-*"))
+def test_stylist_zips_go_with_the_server(engines: Engines, tmp_path, monkeypatch):
+    """The zips' folder is made with the app and removed with everything in it when the app stops (its lifespan's
+    end, which uvicorn reaches on SIGTERM too; `atelier serve`'s own stop is checked in test_serve_parallel)."""
+    from fastapi.testclient import TestClient
+
+    from ui import create_app
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with TestClient(create_app(engines)):
+        [folder] = tmp_path.glob("atelier-looks-*")
+        (folder / "looks-1.zip").write_bytes(b"PK")
+    assert not folder.exists()
 
 
 def test_uploads_to_the_app_lose_their_metadata(live_url: str, tmp_path):

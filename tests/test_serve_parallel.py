@@ -162,10 +162,12 @@ def test_two_workers_answer_on_one_port_against_one_store(tmp_path):
                            "--rate", "10000", "--db", str(db)], capture_output=True, text=True, check=True)
     key = made.stdout.strip().splitlines()[-1]
     url = f"http://127.0.0.1:{port}"
+    scratch = tmp_path / "tmp"  # the workers' temp folder: what they leave there after SIGTERM
+    scratch.mkdir()
     with log.open("w") as out:
         proc = subprocess.Popen([str(bin_dir / "atelier"), "serve", "--port", str(port), "--db", str(db),
                                  "--workers", "2", "--demo-shop"], stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(scratch)})
     try:
         _wait_healthy(url, proc, log)
         deadline = time.monotonic() + WORKERS_START  # the second worker may still be loading its models
@@ -181,6 +183,7 @@ def test_two_workers_answer_on_one_port_against_one_store(tmp_path):
         proc.terminate()
         proc.wait(60)
     assert all(a.status_code == 200 and a.json()["results"] for a in answers)
+    assert not list(scratch.glob("atelier-looks-*"))  # each worker's stylist folder went with it on SIGTERM
     # Once a start, not once a worker: one catalog ingestion, one demo shop key in every worker's page
     assert text.count("Atelier: serving") == 1 and "with 2 workers" in text
     keys = subprocess.run([str(bin_dir / "atelier"), "keys", "list", "--db", str(db)], capture_output=True,

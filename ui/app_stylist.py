@@ -24,10 +24,9 @@ ZIP_HOURS = 1
 DEFAULT_STYLES = ["vintage", "minimalist", "boho", "streetwear"]
 
 
-def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]]) -> None:
-    # The zips' own folder: removed with everything in it when the server stops (the object's finaliser runs at
-    # interpreter exit), so no stylist's looks stay in the system's temp folder.
-    zips = tempfile.TemporaryDirectory(prefix="atelier-looks-")
+def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]], zips: Path) -> None:
+    """``zips``: the folder the zips of looks are written to, the app's own (``create_app`` removes it when the
+    server stops)."""
     with gr.Row():
         with gr.Column(scale=1):
             picked = gr.CheckboxGroup(garments, value=[g for _, g in garments[:2]], label="Catalog garments")
@@ -82,7 +81,7 @@ def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
             caption = f"{look if kind != 'reference' else 'reference picture'} · {title}"
             results.append((out.image, caption))
             notes.append(f"- **{caption}**: {out.description}")
-        return results, _zip(results, zips.name), "\n".join(notes)
+        return results, _zip(results, zips), "\n".join(notes)
 
     strip_on_upload(uploads)
     strip_on_upload(reference)
@@ -90,10 +89,11 @@ def stylist_tab(engines: Callable[[], Engines], garments: list[tuple[str, str]])
              outputs=[gallery, download, applied], api_name="restyle")
 
 
-def _zip(results: list[tuple[Image.Image, str]], folder: str) -> str:
-    """The looks as PNGs in one zip in ``folder``; Gradio serves a copy from its cache, so zips older than an hour
-    go at the next run."""
-    for old in Path(folder).glob("*.zip"):
+def _zip(results: list[tuple[Image.Image, str]], folder: Path) -> str:
+    """The looks as PNGs in one zip in ``folder`` (made again if a restart of the app removed it); Gradio serves a
+    copy from its cache, so zips older than an hour go at the next run."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for old in folder.glob("*.zip"):
         if time.time() - old.stat().st_mtime > ZIP_HOURS * 3600:
             old.unlink(missing_ok=True)
     with tempfile.NamedTemporaryFile(dir=folder, prefix="looks-", suffix=".zip", delete=False) as out, \

@@ -7,6 +7,7 @@ Each tab is one function that adds its components and listeners: shoppers (``app
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import gradio as gr
 
@@ -90,9 +91,10 @@ def _search_tab(engines: Callable[[], Engines]) -> None:
           api_name="search_image")
 
 
-def build_demo(engines: EnginesSource, garments: list[Wearable]) -> gr.Blocks:
+def build_demo(engines: EnginesSource, garments: list[Wearable], zips: Path) -> gr.Blocks:
     """The UI over ``engines``: the loaded engines, or a function returning them (``create_app`` passes one,
-    since it builds the UI before its lifespan loads the models). ``garments``: the try-on garments to offer."""
+    since it builds the UI before its lifespan loads the models). ``garments``: the try-on garments to offer.
+    ``zips``: a private folder for the stylists' zips of looks, which the caller removes when it stops."""
     get = engines if callable(engines) else lambda: engines
     choices = [(g.title, g.id) for g in garments]
     # analytics_enabled=False: shoppers' sessions are not reported to Gradio's servers.
@@ -102,7 +104,7 @@ def build_demo(engines: EnginesSource, garments: list[Wearable]) -> gr.Blocks:
             with gr.Tab("Try on", id="shopper"):
                 shopper_tab(get, choices)
             with gr.Tab("Stylist", id="stylist"):
-                stylist_tab(get, choices)
+                stylist_tab(get, choices, zips)
             with gr.Tab("Catalog search", id="search"):
                 _search_tab(get)
             with gr.Tab("For product teams", id="product"):

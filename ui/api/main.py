@@ -4,6 +4,8 @@ engines loaded in lifespan."""
 from __future__ import annotations
 
 import html
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -57,6 +59,10 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
     ``demo_shop``: serve the pretend shop page at /shop, which hands every visitor a live widget key: ``shop_key``,
     else one made at startup (``demo_shop_key``)."""
 
+    # The stylists' zips of looks: a private folder, removed when the server stops. Left to the folder's own
+    # finaliser (at interpreter exit) it stayed behind on SIGTERM, which uvicorn re-raises to end the process.
+    looks = tempfile.TemporaryDirectory(prefix="atelier-looks-", ignore_cleanup_errors=True)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Loading blocks startup on purpose: no request is served before the models are ready.
@@ -64,6 +70,7 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
         app.state.shop_key = (shop_key or demo_shop_key(app.state.engines)) if demo_shop else None
         yield
         del app.state.engines  # drop the models with the app; reloading happens on the next startup
+        shutil.rmtree(looks.name, ignore_errors=True)
 
     # /docs (Swagger UI) and /redoc are FastAPI's own pages with their scripts from the fastapi-offline package
     # instead of a CDN, so they work offline and ask no other host.
@@ -123,7 +130,7 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
 
     app.openapi = openapi
     garments = engines.garments if engines is not None else read_wearables(Path(catalog or DEMO_CATALOG))
-    demo = build_demo(lambda: app.state.engines, garments)
+    demo = build_demo(lambda: app.state.engines, garments, Path(looks.name))
     # run_history=False: Gradio would otherwise keep every call's inputs and outputs (admin keys typed into the
     # product tab, new keys, links to shoppers' photos) in the browser's localStorage, readable by any page of
     # this origin.
