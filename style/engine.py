@@ -46,6 +46,10 @@ PRINT_LIGHTNESS, SHARP = 30.0, 12.0
 LOGO_SHARE = 0.25
 LOGO_AREA, ALL_OVER = 0.0008, 8  # a logo is bigger than a speck; this many sizeable marks are an all-over print
 LOGO_REACH = 0.02  # a speck this close to a logo (a share of the long side) is the logo's own small print
+# A button is BUTTON_CM across in radius, within BUTTON_BAND of the garment's width from its middle and in the upper
+# share of its height, in a row aligned to BUTTON_ALIGN cm, at most BUTTON_GAP cm apart, on cloth whose L* spreads
+# less than BUTTON_PLAIN round it (interquartile)
+BUTTON_CM, BUTTON_BAND, BUTTON_ALIGN, BUTTON_GAP, BUTTON_PLAIN = (0.35, 0.9), (0.15, 0.55), 0.35, 6.0, 3.0
 TONAL_LOGO = 12.0  # L*: how far a tonal logo is from the cloth around it
 LOGO_CONTRAST = 25.0  # 8-bit Lab units: a kept logo closer than this to the new cloth would read as a ghost
 BLOCK_SHARE = 0.08  # one region this big is a colour block (a panel, a yoke), not a logo...
@@ -326,6 +330,8 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     plain = garment & (regions == 0)
     blocks = garment & np.isin(regions, np.flatnonzero(kinds == BLOCK))
     logos = garment & np.isin(regions, np.flatnonzero(kinds == LOGO))
+    if not (kinds == MOTIF)[regions].sum() > LOGO_SHARE * garment.sum():  # a placket's buttons, on plain cloth
+        logos |= _buttons(lightness, garment, (regions > 0) & ~blocks)
     # On an all-over print little plain cloth is left between the motifs to read the folds from: only the
     # broad light is kept, so that no ghost of the old print shows through
     all_over = (kinds == MOTIF)[regions].sum() > LOGO_SHARE * garment.sum()
@@ -351,6 +357,52 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         ground=np.median(rgb[plain if plain.any() else garment], axis=0).astype(np.float32),
         px_per_cm=_px_per_cm(garment),
     )
+
+
+def _buttons(lightness: np.ndarray, garment: np.ndarray, printed: np.ndarray) -> np.ndarray:
+    """A placket's buttons, to be kept as they are: under a busy new print a button read as a speck of light is
+    lost, and judges called the polo a mock neck. Circles of a button's size (BUTTON_CM) on plain cloth, near the
+    garment's middle and in its upper part, two or more in a vertical row at a button's spacing; one circle alone,
+    or circles in a print or a logo (an O, a face), are not buttons."""
+    ppc = _px_per_cm(garment)
+    rows, columns = np.nonzero(garment)
+    if len(rows) == 0:
+        return np.zeros_like(garment)
+    low, high = max(3, round(BUTTON_CM[0] * ppc)), max(5, round(BUTTON_CM[1] * ppc))
+    smooth = cv2.GaussianBlur(np.clip(lightness * 2.55, 0, 255).astype(np.uint8), (0, 0), 1.0)
+    found = cv2.HoughCircles(smooth, cv2.HOUGH_GRADIENT, dp=1, minDist=2 * low, param1=60, param2=8,
+                             minRadius=low, maxRadius=high)
+    centre, width = (columns.min() + columns.max()) / 2, columns.max() - columns.min()
+    top, height = rows.min(), rows.max() - rows.min()
+    near_print = cv2.dilate(printed.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    circles = [(x, y, r) for x, y, r in (found[0] if found is not None else [])
+               if abs(x - centre) < BUTTON_BAND[0] * width and y < top + BUTTON_BAND[1] * height
+               and garment[int(y), int(x)] and not near_print[int(y), int(x)]
+               and _plain_around(lightness, garment, x, y, r)]
+    row: list = []
+    for x0, _, r0 in circles:  # the longest vertical row of like circles at a button's spacing
+        same = sorted((c for c in circles if abs(c[0] - x0) < BUTTON_ALIGN * ppc and 0.65 < c[2] / r0 < 1.5),
+                      key=lambda c: c[1])
+        gaps = np.diff([c[1] for c in same])
+        if len(same) >= 2 and (gaps > 2 * low).all() and (gaps < BUTTON_GAP * ppc).all() and len(same) > len(row):
+            row = same
+    marks = np.zeros(garment.shape, np.uint8)
+    for x, y, r in row:
+        cv2.circle(marks, (round(x), round(y)), round(r) + 1, 1, -1)
+    return (marks > 0) & garment
+
+
+def _plain_around(lightness: np.ndarray, garment: np.ndarray, x: float, y: float, r: float) -> bool:
+    """Whether the cloth in a ring round a circle is plain (a placket), not a velvet's or a print's texture: the
+    middle half of its lightness within BUTTON_PLAIN (a collar's edge across part of the ring does not count)."""
+    reach = int(2.4 * r) + 1
+    top, left = max(0, int(y) - reach), max(0, int(x) - reach)
+    window = (slice(top, int(y) + reach + 1), slice(left, int(x) + reach + 1))
+    yy, xx = np.ogrid[window]
+    distance = np.hypot(xx - x, yy - y)
+    ring = garment[window] & (distance > 1.4 * r) & (distance < 2.4 * r)
+    spread = np.subtract(*np.percentile(lightness[window][ring], [75, 25])) if ring.sum() > 10 else np.inf
+    return bool(spread < BUTTON_PLAIN)
 
 
 def _ground(pixels: np.ndarray) -> np.ndarray:
