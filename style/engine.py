@@ -267,7 +267,12 @@ def _reinked(surface: Surface, cloth: np.ndarray, colours: np.ndarray) -> np.nda
     distance = np.linalg.norm(lab[1:] - lab[0], axis=1)
     far = np.flatnonzero(distance[: len(colours)] > LOGO_CONTRAST)
     ink = inks[far[np.argmax(distance[far])]] if len(far) else inks[len(colours) + np.argmax(distance[-2:])]
-    linear = (ink / 255) ** 2.2 * np.clip(surface.shading, 0.5, 1.3)[..., None]
+    return _lit(ink, surface.shading)
+
+
+def _lit(ink: np.ndarray, shading: np.ndarray) -> np.ndarray:
+    """A re-inked logo's colour (RGB 0-255) lit like the cloth round it, its folds' light a little softened."""
+    linear = (np.asarray(ink, np.float32) / 255) ** 2.2 * np.clip(shading, 0.5, 1.3)[..., None]
     return np.clip(linear, 0, 1) ** (1 / 2.2) * 255
 
 
@@ -282,9 +287,8 @@ def _tonal(rgb: np.ndarray, surface: Surface, cloth: np.ndarray) -> np.ndarray:
     ink = _lab_rows(np.median(cloth[_around(marks)], axis=0)[None])[0]
     step = TONAL_LOGO * 2.55 * (1 if old[0, 0] >= old[1, 0] else -1)
     ink[0] = ink[0] + step if 0 <= ink[0] + step <= 242 else ink[0] - step
-    shade = cv2.cvtColor(np.clip(ink, 0, 255).astype(np.uint8)[None, None], cv2.COLOR_LAB2RGB)[0, 0]
-    linear = (shade.astype(np.float32) / 255) ** 2.2 * np.clip(surface.shading, 0.5, 1.3)[..., None]
-    return np.clip(linear, 0, 1) ** (1 / 2.2) * 255
+    return _lit(cv2.cvtColor(np.clip(ink, 0, 255).astype(np.uint8)[None, None], cv2.COLOR_LAB2RGB)[0, 0],
+                surface.shading)
 
 
 def _unmixed_rim(new: np.ndarray, rgb: np.ndarray, garment: np.ndarray) -> np.ndarray:
@@ -330,11 +334,11 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     plain = garment & (regions == 0)
     blocks = garment & np.isin(regions, np.flatnonzero(kinds == BLOCK))
     logos = garment & np.isin(regions, np.flatnonzero(kinds == LOGO))
-    if not (kinds == MOTIF)[regions].sum() > LOGO_SHARE * garment.sum():  # a placket's buttons, on plain cloth
+    all_over = (kinds == MOTIF)[regions].sum() > LOGO_SHARE * garment.sum()
+    if not all_over:  # a placket's buttons, on plain cloth
         logos |= _buttons(lightness, garment, (regions > 0) & ~blocks)
     # On an all-over print little plain cloth is left between the motifs to read the folds from: only the
     # broad light is kept, so that no ghost of the old print shows through
-    all_over = (kinds == MOTIF)[regions].sum() > LOGO_SHARE * garment.sum()
     shading = _shading(lightness, regions, kinds, garment)
     if all_over:
         shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.012 * max(garment.shape)), 0.6, 1.25)

@@ -124,13 +124,13 @@ class Drawing:
 
     def __init__(self, folder: Path, slots: int | None = None) -> None:
         self.folder, self.slots = folder, slots or max(1, (os.cpu_count() or 1) // 2)
+        private_folder(folder)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="atelier-drawing", initializer=_yield_to_requests)
 
     def run(self, draw: Callable[[], T]) -> T:
         return self._thread.submit(self._in_a_slot, draw).result()
 
     def _in_a_slot(self, draw: Callable[[], T]) -> T:
-        private_folder(self.folder)
         handles = [(self.folder / f"drawing-{i}.lock").open("a") for i in range(self.slots)]
         try:
             if not any(_lock(handle, wait=False) for handle in handles):
