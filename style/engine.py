@@ -63,6 +63,10 @@ NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it
 # piece is at least PANEL_AREA of the garment
 PANEL_LINE, PANEL_GAP, PANEL_AREA = 0.08, 0.025, 0.01
 PANEL_SEWN = 0.6  # ...and lies on construction lines along this share of its border with the rest
+# A sleeve is cloth outside the torso's sides (read from the run round the middle between SIDES_READ of the height),
+# starting in the garment's upper SLEEVE_TOP and at least SLEEVE_AREA of it; one longer than SLEEVE_LONG of the
+# garment's height runs along its own long axis, a shorter one away from where it is sewn on
+SIDES_READ, SLEEVE_TOP, SLEEVE_AREA, SLEEVE_LONG = (0.6, 0.85), 0.4, 0.02, 0.45
 BLOCK_PANEL = 0.1  # colour blocking follows the pieces when one besides the body is this share of the garment
 PANEL_EDGE = 45  # Canny's upper threshold on L* x 2.55 blurred 2 px: a sewn edge's step, not a fold's slope
 SHEEN_FLAT = (0.1, 0.3)  # the spread of a photo's shading from which it shows its own highlights, fully by the second
@@ -91,7 +95,8 @@ class Surface:
     shading: np.ndarray  # HxW float32: linear lightness over the garment's median (1 = mid, <1 folds)
     detail: np.ndarray  # HxW float32: the photo's fine lightness detail (seams, stitching), Lab L units
     keep: np.ndarray  # HxW float32: logos and placement prints, kept as they are
-    panels: np.ndarray  # HxW int32: the pieces the garment is sewn from (collar, yoke, wrap overlap), 0 = main
+    panels: np.ndarray  # HxW int32: the pieces the garment is sewn from (collar, yoke, sleeves), 0 = main
+    grain: np.ndarray  # (pieces + 1,) float32: each piece's warp, in radians from straight down (a sleeve's axis)
     form: np.ndarray  # HxW float32: light a new cloth loses to the garment's volume (its sides, its seams); 1 = none
     round_x: np.ndarray  # HxW float32: the column of a flat print each pixel shows once wrapped round the body
     sheen: np.ndarray  # HxW float32 in [0, 1]: the broad light on a rounded body that a flat-lit photo lacks
@@ -344,6 +349,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.012 * max(garment.shape)), 0.6, 1.25)
     none = np.zeros(garment.shape, np.int32)
     panels, lines = (none, none) if all_over else _panels(lightness, garment, (regions > 0) & ~blocks)
+    panels, lines, grain = _with_sleeves(panels, lines, garment)
     body = _body(garment)
     return Surface(
         shading=shading,
@@ -353,6 +359,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         * (0.5 if all_over else 1.0),
         keep=cv2.GaussianBlur(logos.astype(np.float32), (0, 0), 0.8) * garment,
         panels=panels,
+        grain=grain,
         form=_form(garment, panels, lines),
         round_x=_round_x(garment, body),
         sheen=_sheen(garment, body, shading),
@@ -609,7 +616,7 @@ def _cloth(garment: np.ndarray, colours: np.ndarray, recipe: Recipe, print_name:
         flat = _blocked(surface.panels, colours)
     else:
         flat = _cut_in_panels(draw_print(print_name, shape, colours, surface.px_per_cm, seed, recipe.scale),
-                              surface.panels, seed)
+                              surface.panels, surface.grain, seed)
     # A print running through a logo's badge and letters reads as a mistake: inside them the cloth is plain ground,
     # as a printer backs a placement print
     flat = np.where(surface.backing[..., None], colours[0], flat)
@@ -668,6 +675,66 @@ def _panels(lightness: np.ndarray, garment: np.ndarray, printed: np.ndarray) -> 
     return panels, lines.astype(np.int32)
 
 
+def _with_sleeves(panels: np.ndarray, lines: np.ndarray,
+                  garment: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``panels`` and ``lines`` (see _panels) with the sleeves (_sleeves) as pieces of their own, sewn on along
+    their border with the torso, and each piece's grain (0 but for a sleeve's)."""
+    sleeves, turns = _sleeves(garment)
+    first = int(panels.max())
+    panels = np.where(sleeves > 0, sleeves + first, panels).astype(np.int32)
+    armholes = (cv2.dilate(sleeves.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & (sleeves == 0) & garment
+    grain = np.concatenate([np.zeros(first + 1, np.float32), np.asarray(turns, np.float32)])
+    return panels, (lines.astype(bool) | armholes).astype(np.int32), grain
+
+
+def _sleeves(garment: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    """The sleeves (HxW int32, 1, 2, ...; 0 elsewhere) and each one's axis in radians from straight down. The torso's
+    sides are read low on it, where nothing but the torso is (the run of cloth round the middle column, SIDES_READ
+    of the height), and run straight up; a sleeve is a piece of cloth outside them that starts high. Trousers (no
+    cloth in the middle column low down) and sleeveless tops (nothing outside) have none."""
+    sleeves = np.zeros(garment.shape, np.int32)
+    rows, columns = np.flatnonzero(garment.any(axis=1)), np.flatnonzero(garment.any(axis=0))
+    if not len(rows):
+        return sleeves, []
+    top, height, middle = rows[0], rows[-1] - rows[0] + 1, (columns[0] + columns[-1]) // 2
+    low = garment[top + int(SIDES_READ[0] * height): top + int(SIDES_READ[1] * height)]
+    low = low[low[:, middle]]
+    if len(low) < 5:
+        return sleeves, []
+    # each row's run through the middle column: its first column is the last backdrop before it, plus one
+    left = np.median([middle - np.argmin(row[middle::-1]) + 1 if not row[: middle + 1].all() else 0 for row in low])
+    right = np.median([middle + np.argmin(row[middle:]) - 1 if not row[middle:].all() else len(row) - 1
+                       for row in low])
+    outside = garment.copy()
+    outside[:, int(left) - 2: int(right) + 3] = False
+    outside = cv2.morphologyEx(outside.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(outside, connectivity=8)
+    turns: list[float] = []
+    for label in range(1, count):
+        if (stats[label, cv2.CC_STAT_AREA] < SLEEVE_AREA * garment.sum()
+                or stats[label, cv2.CC_STAT_TOP] > top + SLEEVE_TOP * height):
+            continue
+        piece = labels == label
+        turns.append(_sleeve_axis(piece, middle, stats[label, cv2.CC_STAT_HEIGHT] > SLEEVE_LONG * height))
+        sleeves[piece] = len(turns)
+    return sleeves, turns
+
+
+def _sleeve_axis(piece: np.ndarray, middle: float, long: bool) -> float:
+    """A sleeve's axis in radians from straight down: a long sleeve's own long axis (its points' first principal
+    direction), a short one's from the middle of where it is sewn on to its own middle (a short sleeve is wider
+    along its armhole than it is long)."""
+    points = np.argwhere(piece).astype(np.float32)
+    centre = points.mean(axis=0)
+    sewn = points[np.abs(points[:, 1] - middle) <= np.abs(points[:, 1] - middle).min() + 3].mean(axis=0)
+    if long:
+        _, axes = cv2.PCACompute(points, mean=None)
+        axis = axes[0] if (axes[0] @ (centre - sewn)) >= 0 else -axes[0]
+    else:
+        axis = centre - sewn
+    return float(np.arctan2(axis[1], axis[0]))
+
+
 def _sewn(piece: np.ndarray, pieces: np.ndarray, lines: np.ndarray) -> bool:
     """Whether a piece's border with the rest of the cloth runs along construction lines (PANEL_SEWN of it): two
     seeds kept apart only by a heather's mottled specks meet on no line, and a groove or a colour block drawn
@@ -708,9 +775,10 @@ def _blocked(panels: np.ndarray, colours: np.ndarray) -> np.ndarray:
     return np.where((panels > 0)[..., None], ink, colours[0]).astype(np.float32)
 
 
-def _cut_in_panels(flat: np.ndarray, panels: np.ndarray, seed: int) -> np.ndarray:
-    """Each piece of the garment cut from another place on the bolt: the print shifted by part of a repeat per
-    piece, so stripes and checks break at the seams as on a sewn garment instead of running across them."""
+def _cut_in_panels(flat: np.ndarray, panels: np.ndarray, grain: np.ndarray, seed: int) -> np.ndarray:
+    """Each piece of the garment cut from another place on the bolt, its warp along its own length (``grain``): the
+    print shifted by part of a repeat per piece and turned with a sleeve, so stripes and checks break at the seams
+    and run down the sleeves as on a sewn garment, instead of running straight across them."""
     if not panels.any():
         return flat
     rng = np.random.default_rng(seed)
@@ -718,7 +786,15 @@ def _cut_in_panels(flat: np.ndarray, panels: np.ndarray, seed: int) -> np.ndarra
     for number in range(1, int(panels.max()) + 1):
         piece = panels == number
         shift = rng.integers(7, 40, size=2)
-        out[piece] = np.roll(flat, tuple(shift), axis=(0, 1))[piece]
+        rows, columns = np.nonzero(piece)
+        if not len(rows):
+            continue
+        centre = (float(columns.mean() + shift[1]), float(rows.mean() + shift[0]))
+        turn = cv2.getRotationMatrix2D(centre, -np.degrees(grain[number]), 1.0)
+        turn[:, 2] -= shift[::-1]  # the print at (x, y) on the piece comes from the bolt at (x, y) + shift, turned
+        cut = cv2.warpAffine(flat, turn, flat.shape[1::-1], flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                             borderMode=cv2.BORDER_REFLECT)
+        out[piece] = cut[piece]
     return out
 
 

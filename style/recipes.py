@@ -34,7 +34,7 @@ class Recipe:
 # fmt: off
 RECIPES: dict[str, Recipe] = {
     "vintage":     Recipe(("rust", "mustard", "cream", "brown"), ("floral", "ditsy floral", "gingham"),
-                          "cotton", ("faded", "grain"), "medium", "70s: wide collar, covered buttons"),
+                          "cotton", ("faded",), "medium", "70s: wide collar, covered buttons"),
     "minimalist":  Recipe(("grey melange", "white", "black"), ("solid",),
                           "cotton", ("crisp",), "medium", "no trims, hidden placket", "tonal"),
     "boho":        Recipe(("cream", "terracotta", "rust", "olive", "mustard"), ("paisley", "tie-dye", "floral"),

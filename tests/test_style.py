@@ -493,3 +493,57 @@ def test_cli_restyle_in_a_shoppers_taste(tmp_path, capsys):
     assert Image.open(out).size == Image.open(POLO).size
     assert main([*args[:4], "nobody", *args[5:]]) == 2
     assert "nobody" in capsys.readouterr().err
+
+
+def _shirt(hang: float) -> np.ndarray:
+    """A long-sleeved shirt's mask: a 200 x 300 px torso, and sleeves 50 px wide and 280 long sewn on at its
+    shoulders, hanging ``hang`` degrees out from straight down."""
+    import cv2
+
+    mask = np.zeros((420, 560), np.uint8)
+    mask[60:360, 180:380] = 1
+    for side in (-1, 1):
+        top = np.array([280 + side * 100, 70], float)  # the shoulder point
+        down = np.array([side * np.sin(np.radians(hang)), np.cos(np.radians(hang))])
+        across = np.array([down[1], -down[0]]) * 25
+        corners = [top - across, top + across, top + across + 280 * down, top - across + 280 * down]
+        cv2.fillPoly(mask, [np.round(corners).astype(np.int32)], 1)
+    return mask > 0
+
+
+def test_sleeves_are_found_with_their_axes_and_tops_without_sleeves_have_none():
+    from style.engine import _sleeves
+
+    sleeves, turns = _sleeves(_shirt(30))
+    assert sleeves.max() == 2
+    assert sorted(np.degrees(turns).round()) == pytest.approx([-30, 30], abs=4)
+    assert sleeves[200, 280] == 0 and sleeves[243, 80] > 0  # the torso is not a sleeve; down the left sleeve is
+    tank = np.zeros((420, 560), bool)
+    tank[60:360, 180:380] = True
+    trousers = np.zeros((420, 560), bool)
+    trousers[60:120, 180:380] = True
+    trousers[120:400, 180:270] = trousers[120:400, 290:380] = True
+    assert _sleeves(tank)[0].max() == 0 and _sleeves(trousers)[0].max() == 0
+
+
+def test_a_stripe_runs_round_a_sleeve_not_straight_across_the_garment():
+    """Breton stripes (coastal) run across the torso, and across each sleeve's own axis: turned with the sleeve,
+    not carried on level from the body as if the garment were cut in one flat piece."""
+    import cv2
+
+    mask = _shirt(30)
+    photo = np.full(mask.shape + (3,), 245, np.uint8)
+    photo[mask] = 128
+    out = cv2.cvtColor(np.asarray(apply_recipe(Image.fromarray(photo), RECIPES["coastal"], mask.astype(np.float32))),
+                       cv2.COLOR_RGB2GRAY).astype(np.float32)
+    dy, dx = cv2.Sobel(out, cv2.CV_32F, 0, 1), cv2.Sobel(out, cv2.CV_32F, 1, 0)
+
+    def across(region: np.ndarray) -> float:  # the stripes' run, from the gradients' structure tensor (degrees)
+        tensor = [float((a * b)[region].sum()) for a, b in ((dx, dx), (dy, dy), (dx, dy))]
+        return float(np.degrees(0.5 * np.arctan2(2 * tensor[2], tensor[0] - tensor[1])))
+
+    inner = cv2.erode(mask.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
+    torso = inner & (np.arange(560)[None] > 200) & (np.arange(560)[None] < 360)
+    left_sleeve = inner & (np.arange(560)[None] < 150) & (np.arange(420)[:, None] > 150)
+    assert abs(abs(across(torso)) - 90) < 10  # level stripes: the gradient runs straight down
+    assert abs(abs(across(left_sleeve)) - 60) < 10  # turned by the sleeve's 30 degrees
