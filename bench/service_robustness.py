@@ -114,7 +114,9 @@ class Server:
         raise RuntimeError(f"no /healthz 200 within {START_TIMEOUT} s: {self.log_tail()}")
 
     def rss_mb(self) -> float:
-        return round(self.ps.memory_info().rss / MB, 1)
+        """The server's resident memory, its drawing process's (and a worker's) included."""
+        processes = [self.ps, *self.ps.children(recursive=True)]
+        return round(sum(p.memory_info().rss for p in processes) / MB, 1)
 
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
@@ -200,6 +202,7 @@ def startup_breakdown(folder: str) -> dict:
     from recsys import Store, create_encoder, garment_classifier, read_products
     from tryon import TryOnError, load_parser, load_tryon, read_wearables
     from ui import DEMO_CATALOG, Engines, create_app
+    from ui.drawing import Drawing
     from ui.engines import items_frame
 
     lap("import ui (fastapi, tryon, style)")
@@ -213,7 +216,7 @@ def startup_breakdown(folder: str) -> dict:
     lap("load_parser")
     pipeline = load_tryon(parser=parser, classifier=garment_classifier(encoder))
     lap("load_tryon")
-    engines = Engines(encoder, store, parser, pipeline, garments, Path(folder))
+    engines = Engines(encoder, store, parser, Drawing(Path(folder), pipeline), garments, Path(folder))
     lap("Engines (recommender and search catalog from the store)")
     create_app(engines)
     lap("create_app (FastAPI + Gradio)")

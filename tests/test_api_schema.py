@@ -52,7 +52,7 @@ def schema_engines(service_engines, tmp_path_factory):
     db = tmp_path_factory.mktemp("schema_store") / "shop.db"
     store = Store(str(db))
     store.ingest(items=items_frame(read_products(DEMO_CATALOG)), image_dir=DEMO_CATALOG)
-    return Engines(service_engines.encoder, store, service_engines.parser, service_engines.tryon,
+    return Engines(service_engines.encoder, store, service_engines.parser, service_engines.drawing,
                    service_engines.garments, db.parent)
 
 

@@ -43,19 +43,56 @@ def test_light_calls_finish_while_a_heavy_call_holds_its_lock(service_engines):
 
 @pytest.mark.skipif(sys.platform != "linux", reason="only Linux gives each thread its own nice value")
 def test_drawings_run_on_a_thread_the_os_schedules_after_the_light_requests(tmp_path):
-    from ui.engines import DRAWING_NICE, Drawing
+    from ui.drawing import DRAWING_NICE, Drawing
 
     def nice() -> int:
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
-    def refuse() -> None:
+    def refuse(_) -> None:
         raise ValueError("photo too small")
 
     drawing, own = Drawing(tmp_path), nice()
-    assert drawing.run(nice) == min(19, own + DRAWING_NICE)
+    assert drawing.run(lambda _: nice()) == min(19, own + DRAWING_NICE)
     assert nice() == own  # the caller, a light request's thread, keeps its priority
     with pytest.raises(ValueError, match="too small"):  # a refusal reaches the caller as itself
         drawing.run(refuse)
+
+
+def _named_pipeline() -> str:  # module-level: a drawing process's ``load`` travels to it by name
+    return "the pipeline"
+
+
+def _where(pipeline: str) -> tuple[str, int, int]:
+    return pipeline, os.getpid(), os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def _refuse(_) -> None:
+    raise ValueError("photo too small")
+
+
+def _crash(_) -> None:
+    os._exit(1)  # as a drawing killed for memory, or a crash in a model runtime
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux gives each thread its own nice value")
+def test_drawings_run_in_a_process_of_their_own_that_starts_again_after_a_crash(tmp_path):
+    """Served drawings (``Drawing.in_process``) run in another process, which built its pipeline with the ``load``
+    it was handed and runs after the light requests; a refusal comes back as itself; a crash fails that drawing
+    only, as DrawingUnavailable (a 503), and the next one runs in a new process."""
+    from ui.drawing import DRAWING_NICE, Drawing, DrawingUnavailable
+
+    drawing, own = Drawing.in_process(tmp_path, _named_pipeline), os.getpriority(os.PRIO_PROCESS, 0)
+    try:
+        drawing.ready()
+        pipeline, pid, nice = drawing.run(_where)
+        assert pipeline == "the pipeline" and pid != os.getpid() and nice == min(19, own + DRAWING_NICE)
+        with pytest.raises(ValueError, match="too small"):
+            drawing.run(_refuse)
+        with pytest.raises(DrawingUnavailable):
+            drawing.run(_crash)
+        assert drawing.run(_where)[1] not in (pid, os.getpid())
+    finally:
+        drawing.close()
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="only Linux gives each thread its own nice value")
@@ -63,16 +100,16 @@ def test_drawings_run_on_a_thread_the_os_schedules_after_the_light_requests(tmp_
 def test_drawings_take_turns_across_processes_on_one_machine(tmp_path, slots, at_once):
     """Two workers' drawings (two Drawing on one folder, as two processes have) run one at a time with one slot,
     together with two."""
-    from ui.engines import Drawing
+    from ui.drawing import Drawing
 
     spans: list[tuple[float, float]] = []
 
-    def draw() -> None:
+    def draw(_) -> None:
         start = time.monotonic()
         time.sleep(0.4)
         spans.append((start, time.monotonic()))
 
-    one, two = Drawing(tmp_path, slots), Drawing(tmp_path, slots)
+    one, two = Drawing(tmp_path, slots=slots), Drawing(tmp_path, slots=slots)
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(one.run, draw)
         time.sleep(0.1)
@@ -84,7 +121,7 @@ def test_drawings_take_turns_across_processes_on_one_machine(tmp_path, slots, at
 
 def test_the_model_runtimes_threads_yield_to_the_light_requests(service_engines):
     """Threads a runtime started (ONNX Runtime's pool of a new session here) run after the requests' own threads."""
-    from ui.engines import DRAWING_NICE, yield_runtime_threads
+    from ui.drawing import DRAWING_NICE, yield_runtime_threads
 
     service_engines.encoder.encode_images([Image.new("RGB", (64, 64), "red")])  # its session's pool is running
     own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
@@ -118,7 +155,7 @@ def test_a_worker_rereads_the_store_another_one_changed(service_engines, tmp_pat
     from ui import Engines
 
     first = service_engines
-    second = Engines(first.encoder, Store(first.store.url), first.parser, first.tryon, first.garments, tmp_path)
+    second = Engines(first.encoder, Store(first.store.url), first.parser, first.drawing, first.garments, tmp_path)
     items = sorted(first.products)[:3]
     first.add_interactions("u-two-workers", pd.DataFrame({"item_id": items, "kind": "purchase",
                                                           "ts": pd.Timestamp("2024-05-01")}))

@@ -10,15 +10,12 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
-import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -36,17 +33,14 @@ from recsys import (
     Store,
     create_encoder,
     default_db,
-    garment_classifier,
     read_products,
 )
-from style import RestyleOutput, restyle
+from style import RestyleOutput
 from tryon import (
     Ask,
     Choice,
     Parser,
     ParseResult,
-    TryOn,
-    TryOnOutput,
     Wearable,
     ask_from,
     choose_garment,
@@ -56,15 +50,15 @@ from tryon import (
 )
 
 from . import DEMO_CATALOG
+from .drawing import Drawing, draw_restyle, draw_try_on, yield_runtime_threads
 from .keys import KeyStore, RateLimiter
-from .observe import model_time
+from .observe import model_seconds, model_time
 from .trends_view import demo_trends_store
 from .uploads import MAX_TEXT_CHARS, check_k, check_query, check_user_id, decode_upload
 from .vault import PhotoVault, private_folder, write_private
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-DRAWING_NICE = 10  # the drawing thread's share of a contended core: about a tenth of a light request's
 
 
 @dataclass
@@ -111,69 +105,10 @@ class SharedTextTower:
         return np.split(vectors, np.cumsum([len(texts) for texts, _ in calls])[:-1])
 
 
-class Drawing:
-    """Try-ons and restyles run here, on one thread of their own that the OS schedules after every other (a
-    higher nice value, Linux only, where each thread has its own): a drawing takes seconds of both cores, and run
-    at the same priority it would double the time of every light request beside it. When nothing else asks for
-    the CPU it still gets all of it.
-
-    And no more than ``slots`` drawings run at once on the machine, whatever the number of worker processes on
-    ``folder`` (the store's files folder): each holds an exclusive lock on one of ``slots`` files there, which the
-    OS releases if its process dies. By default one a pair of cores: two workers on 2 cores drawing at once left
-    none to the light requests."""
-
-    def __init__(self, folder: Path, slots: int | None = None) -> None:
-        self.folder, self.slots = folder, slots or max(1, (os.cpu_count() or 1) // 2)
-        private_folder(folder)
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="atelier-drawing", initializer=_yield_to_requests)
-
-    def run(self, draw: Callable[[], T]) -> T:
-        return self._thread.submit(self._in_a_slot, draw).result()
-
-    def _in_a_slot(self, draw: Callable[[], T]) -> T:
-        handles = [(self.folder / f"drawing-{i}.lock").open("a") for i in range(self.slots)]
-        try:
-            if not any(_lock(handle, wait=False) for handle in handles):
-                # every slot is drawing: wait for one (each process its own, so the waits spread out)
-                _lock(handles[os.getpid() % self.slots], wait=True)
-            return draw()
-        finally:
-            for handle in handles:  # closing a file releases its lock
-                handle.close()
-
-
-def _lock(handle: IO, wait: bool) -> bool:
-    """An exclusive lock on ``handle``'s file; without ``wait``, False at once if another holds it."""
-    import fcntl  # POSIX: the server runs on Linux (and macOS)
-
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-    except BlockingIOError:
-        return False
-    return True
-
-
-def yield_runtime_threads() -> None:
-    """The threads the model runtimes started while loading (ONNX Runtime's pools, MediaPipe's graphs) get the
-    drawing's priority too: the light requests' models run on the requests' own threads (one-thread sessions), so
-    these threads serve try-ons, image searches and catalog embedding, and at nice 0 they took half a try-on's CPU
-    from the light requests. Linux only, like the drawing thread's nice."""
-    if sys.platform != "linux":
-        return
-    python = {thread.native_id for thread in threading.enumerate()}
-    for task in os.scandir("/proc/self/task"):
-        if int(task.name) in python:
-            continue
-        try:
-            nice = os.getpriority(os.PRIO_PROCESS, int(task.name))
-            os.setpriority(os.PRIO_PROCESS, int(task.name), min(19, nice + DRAWING_NICE))
-        except OSError:  # it ended meanwhile
-            continue
-
-
-def _yield_to_requests() -> None:
-    if sys.platform == "linux":  # elsewhere nice is the whole process's, light requests included
-        os.nice(DRAWING_NICE)  # on Linux, the calling thread's: relative, so a server already niced stays below
+def _record(seconds: dict[str, float]) -> None:
+    """The seconds each model took in the drawing process, into /metrics (which this process serves)."""
+    for engine, spent in seconds.items():
+        model_seconds(engine, spent)
 
 
 @dataclass
@@ -183,7 +118,7 @@ class Engines:
     encoder: Encoder
     store: Store
     parser: Parser
-    tryon: TryOn
+    drawing: Drawing  # try-ons and restyles, with the try-on pipeline (in a process of its own when served)
     garments: list[Wearable]
     data_dir: Path
     # Model calls a minute for each browser address of the public Gradio app (which has no API key to limit).
@@ -200,7 +135,6 @@ class Engines:
     #   tokenizer settings are set by its first call, made here, and never change), image search (the image tower
     #   has no tokenizer), recommendations, and every read of the served snapshot, which refresh replaces whole.
     heavy: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
-    _drawing: Drawing = field(init=False, repr=False, compare=False)
     _refreshing: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
     _served: Served = field(init=False, repr=False, compare=False)
     _demo_trends: Store | None = field(default=None, init=False, repr=False, compare=False)
@@ -210,7 +144,6 @@ class Engines:
         self.keys = KeyStore(self.store.engine)
         self.limiter = RateLimiter(self.store.engine)
         self.photos = PhotoVault(self.data_dir / "photos")
-        self._drawing = Drawing(self.data_dir)
         self.parser("a red dress")  # sets its tokenizer's truncation now, before parses run unlocked in threads
         self.refresh()
 
@@ -227,20 +160,28 @@ class Engines:
         db = str(db or default_db())
         if "://" not in db and not Path(db).parent.is_dir():
             private_folder(Path(db).parent)  # a folder of our own: nobody else reads the store
-        store = Store(db)
-        if "://" not in db:
-            Path(db).chmod(0o600)  # SQLite gives its journal files the database's mode
-        if ingest:
-            store.ingest(items=items_frame(products), image_dir=folder)
-        # Shared before the classifier gets it: its first use embeds prompts with the text tower, during a try-on.
-        encoder, parser = SharedTextTower.around(create_encoder(for_requests=True)), load_parser()
-        # The pipeline gets the models loaded here, never a second copy of its own.
-        pipeline = load_tryon(parser=parser, classifier=garment_classifier(encoder))
         data_dir = files_folder(db if "://" not in db else default_db())
-        engines = cls(encoder, store, parser, pipeline, garments, data_dir, demo=folder.resolve() == DEMO_CATALOG)
+        # The drawing process loads the try-on models while this one opens the store and loads its own models
+        drawing = Drawing.in_process(data_dir, load_tryon)
+        try:
+            store = Store(db)
+            if "://" not in db:
+                Path(db).chmod(0o600)  # SQLite gives its journal files the database's mode
+            if ingest:
+                store.ingest(items=items_frame(products), image_dir=folder)
+            engines = cls(create_encoder(for_requests=True), store, load_parser(), drawing, garments, data_dir,
+                          demo=folder.resolve() == DEMO_CATALOG)
+            drawing.ready()
+        except BaseException:  # a store that is down, a model that will not load: no drawing process left behind
+            drawing.close()
+            raise
         yield_runtime_threads()
         log.info("loaded the models and %d products in %.1f s", len(engines.products), time.perf_counter() - start)
         return engines
+
+    def close(self) -> None:
+        """End the drawing process (``Engines.load``'s): its models' memory goes with it."""
+        self.drawing.close()
 
     def trends_store(self) -> Store:
         """The store whose trends the product tab ranks: this one, or, while the demo catalog's store has no
@@ -346,19 +287,12 @@ class Engines:
             ask = replace(ask, colour=None)  # the chosen garment already has the colour asked for: keep its own look
         garment_image = load_image(garment.image_path)
 
-        def draw() -> TryOnOutput:
-            image = garment_image
-            if ask.style:  # "make it vintage": restyle the product photo, then draw it on the shopper
-                with model_time("restyle"):
-                    image = restyle(image, ask.style).image
-            with model_time("tryon"):
-                return self.tryon(photo, image, category=garment.category, ask=ask, sleeves=garment.sleeves)
-
         with self.heavy:
             try:
-                out = self._drawing.run(draw)
+                out = self.drawing.run(draw_try_on, photo, garment_image, garment.category, ask, garment.sleeves)
             except ValueError as err:  # the error names the garment it was about
                 raise type(err)(f"{garment.title}: {err}") from err
+        _record(out.seconds)
         kept = bool(keep_photo) and self.photos.keep(user_id, photo) is not None
         return TryOnResult(out.image, garment, choice.message, out.size, out.colour, ask.style, kept,
                            time.perf_counter() - start)
@@ -387,8 +321,10 @@ class Engines:
             target = [load_image(p) for p in paths]
         else:
             target = style
-        with self.heavy, model_time("restyle"):
-            return self._drawing.run(lambda: restyle(photo, target, strength=strength, preserve_colour=preserve_colour))
+        with self.heavy:
+            out, seconds = self.drawing.run(draw_restyle, photo, target, strength, preserve_colour)
+        _record(seconds)
+        return out
 
     # --- recommendations, catalog and users ----------------------------------------------------------------
     def recommend(self, user_id: str | None = None, ask: Ask | None = None, history: list[str] | None = None,

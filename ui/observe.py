@@ -49,6 +49,11 @@ def model_time(engine: str) -> Timer:
     return MODEL_SECONDS.labels(engine=engine).time()
 
 
+def model_seconds(engine: str, seconds: float) -> None:
+    """Add ``seconds`` an engine took elsewhere (in the drawing process) to ``atelier_model_seconds``."""
+    MODEL_SECONDS.labels(engine=engine).observe(seconds)
+
+
 def route_of(scope: dict[str, Any]) -> str:
     """The template of the route that took the request, with the prefix of any mount it sits under (the Gradio
     app's routes under /app); ``unmatched`` when none did."""

@@ -63,10 +63,14 @@ def serve(host: str = "127.0.0.1", port: int = 7860, catalog: str | Path | None 
     if workers == 1:
         app = create_app(engines, demo_shop=demo_shop, shop_key=shop_key)
         settle()
-        uvicorn.run(app, host=host, port=port, access_log=False)
+        try:
+            uvicorn.run(app, host=host, port=port, access_log=False)
+        finally:
+            engines.close()
         return
     if engines.demo:
         engines.trends_store()  # the demo's trend sample, written once here rather than by racing workers
+    engines.close()
     del engines  # the workers load their own; this process only supervises them
     os.environ[WORKER_ENV] = json.dumps({"catalog": str(catalog) if catalog else None, "db": str(db) if db else None,
                                          "demo_shop": demo_shop, "shop_key": shop_key})

@@ -19,6 +19,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from recsys import StoreUnavailable
 
+from ..drawing import DrawingUnavailable
 from ..engines import Engines
 from ..keys import ApiKey
 from ..uploads import MAX_UPLOAD_BYTES, public_message
@@ -28,6 +29,7 @@ IMAGE_FIELD = "image"
 LIMIT_TEXT = f"the upload is over the limit of {MAX_UPLOAD_BYTES // 2**20} MB a photo"
 Model = TypeVar("Model", bound=BaseModel)
 STORE_RETRY_SECONDS = 5  # Retry-After of a 503: a restarting database is usually back within seconds
+DRAWING_RETRY_SECONDS = 10  # ...and a drawing process that died loads its models again in about this long
 log = logging.getLogger(__name__)
 
 
@@ -107,10 +109,12 @@ def require_admin_for(key: ApiKey, what: str) -> None:
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Engine refusals (bad image, unknown id, unusable photo) become 4xx with the engine's message; an unreachable
-    store a 503."""
+    store, or a drawing process starting again, a 503."""
     try:
         with store_reachable():
             yield
+    except DrawingUnavailable as err:  # its process died and is starting again
+        raise HTTPException(503, str(err), headers={"Retry-After": str(DRAWING_RETRY_SECONDS)}) from err
     except KeyError as err:
         raise HTTPException(404, public_message(err) if err.args else "not found") from err
     except (ValueError, TypeError) as err:  # ImageError, TryOnError, RestyleError, StoreError are ValueErrors

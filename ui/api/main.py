@@ -69,6 +69,8 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
         app.state.engines = engines if engines is not None else Engines.load(catalog)
         app.state.shop_key = (shop_key or demo_shop_key(app.state.engines)) if demo_shop else None
         yield
+        if engines is None:  # loaded here: its drawing process ends here (engines handed in are their owner's)
+            app.state.engines.close()
         del app.state.engines  # drop the models with the app; reloading happens on the next startup
         shutil.rmtree(looks.name, ignore_errors=True)
 
