@@ -255,3 +255,15 @@ def test_serve_runs_on_uvicorns_c_http_parser_and_uvloop_with_the_loaded_heap_fr
         assert type(loop).__module__.startswith("uvloop")
     finally:
         loop.close()
+
+
+def test_the_server_runs_its_matrix_products_on_the_requests_own_threads():
+    """OpenBLAS's pool spins between calls: in the serving process it doubled a recommendation's CPU."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from ui.server import one_blas_thread
+
+    with threadpool_limits(limits=None):  # this test process's pools as they were, afterwards
+        one_blas_thread()
+        blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+        assert blas and set(blas) == {1}

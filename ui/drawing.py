@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-DRAWING_NICE = 10  # the drawing thread's share of a contended core: about a tenth of a light request's
+DRAWING_NICE = 10  # the drawing's share of a contended core: about a tenth of a light request's
 
 
 class Drawing:
