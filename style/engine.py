@@ -806,8 +806,11 @@ def _bend(flat: np.ndarray, relief: np.ndarray, shading: np.ndarray,
     side = max(height, width)
     soft = cv2.GaussianBlur(shading, (0, 0), 0.015 * side)
     dy, dx = np.gradient(soft)
-    steepest = float(np.percentile(np.hypot(dx, dy), 99)) + 1e-6
-    scale = FOLD_BEND * side / steepest
+    slope = np.hypot(dx, dy)
+    steepest = float(np.percentile(slope, 99)) + 1e-6
+    # ...and no further than FOLD_BEND: a small bright mark (a neck label's logo, a hang tag) is far steeper than
+    # any fold, and bent in proportion it swirled a stripe or a check round itself like a whirlpool
+    scale = FOLD_BEND * side / np.maximum(slope, steepest)
     grid_y = np.mgrid[0:height, 0:width][0].astype(np.float32)
     map_x, map_y = round_x + (dx * scale).astype(np.float32), grid_y + (dy * scale).astype(np.float32)
     # Towards the sides a pixel shows up to three of the flat print's columns: sampled at one, fine stripes

@@ -547,3 +547,19 @@ def test_a_stripe_runs_round_a_sleeve_not_straight_across_the_garment():
     left_sleeve = inner & (np.arange(560)[None] < 150) & (np.arange(420)[:, None] > 150)
     assert abs(abs(across(torso)) - 90) < 10  # level stripes: the gradient runs straight down
     assert abs(abs(across(left_sleeve)) - 60) < 10  # turned by the sleeve's 30 degrees
+
+
+def test_a_print_bends_along_folds_no_further_than_fold_bend_even_round_a_bright_mark():
+    """A neck label's logo is far steeper in the photo's light than any fold: bent in proportion, a pinstripe
+    swirled round it like a whirlpool."""
+    from style.engine import FOLD_BEND
+
+    height, width = 300, 200
+    columns = np.broadcast_to(np.arange(width, dtype=np.float32), (height, width))
+    shading = np.ones((height, width), np.float32) + 0.1 * np.sin(columns / 15.0)  # soft folds
+    shading[140:150, 95:105] = 4.0  # a small bright mark
+    ramp = np.dstack([columns] * 3).astype(np.float32)  # each pixel shows the column it came from
+    bent, _ = _bend(ramp, np.ones((height, width), np.float32), shading, columns.copy())
+    moved = np.abs(bent[10:-10, 10:-10, 0] - columns[10:-10, 10:-10])
+    assert moved.max() <= FOLD_BEND * max(height, width) + 0.5
+    assert moved.max() > 0.5  # the folds still bend it
