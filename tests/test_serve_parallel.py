@@ -239,6 +239,8 @@ def test_serve_runs_on_uvicorns_c_http_parser_and_uvloop_with_the_loaded_heap_fr
 
     options: dict = {}
     monkeypatch.setattr(Engines, "load", lambda *_args, **_kwargs: service_engines)
+    monkeypatch.setattr(service_engines, "close", lambda: None)  # the session's engines outlive this server
+    monkeypatch.setattr("ui.server.one_blas_thread", lambda: None)  # ...and keep the session's BLAS threads
     monkeypatch.setattr("ui.server.log_requests", lambda: None)  # keeps the test session's log handlers as they are
     monkeypatch.setattr(uvicorn, "run", lambda app, **given: options.update(given))
     try:

@@ -80,6 +80,11 @@ class Lookup:
         for name, entry in table.items():
             for word in (name, *_synonyms(entry)):
                 self._add(normalise(word), name)
+        # The keys a typo may be of (see _close), by first letter and length: difflib then scores a few dozen
+        # keys instead of all of them, which took ~3 ms of a request's interpreter time
+        self._spellings: dict[tuple[str, int], list[str]] = {}
+        for key in self._index:
+            self._spellings.setdefault((key[0], len(key)), []).append(key)
 
     def _add(self, key: str, name: str) -> None:
         if self._index.setdefault(key, name) != name:
@@ -111,10 +116,10 @@ class Lookup:
         # not become "sleeveless" (the opposite), nor "blonde" become "bone".
         if len(tail) < 5:
             return None
-        for key in difflib.get_close_matches(tail, self._index, n=3, cutoff=0.8):
-            if key[0] == tail[0] and abs(len(key) - len(tail)) <= 1:
-                return key
-        return None
+        alike = [key for size in (len(tail) - 1, len(tail), len(tail) + 1)
+                 for key in self._spellings.get((tail[0], size), ())]
+        close = difflib.get_close_matches(tail, alike, n=1, cutoff=0.8)
+        return close[0] if close else None
 
     def _tails(self, words: list[str], head_drop: bool) -> Iterator[tuple[str, str]]:
         kept = [w for w in words if w not in self._noise]

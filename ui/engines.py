@@ -63,7 +63,8 @@ T = TypeVar("T")
 
 @dataclass
 class TryOnResult:
-    image: Image.Image
+    image: Image.Image  # read from ``png`` when its pixels are first needed
+    png: bytes  # the try-on as the drawing process compressed it
     garment: Wearable
     message: str | None  # how the garment differs from the request ("no t-shirt here; closest: the polo")
     size: str | None
@@ -285,17 +286,15 @@ class Engines:
         garment = choice.garment
         if garment_id is None and not choice.recolour:
             ask = replace(ask, colour=None)  # the chosen garment already has the colour asked for: keep its own look
-        garment_image = load_image(garment.image_path)
-
         with self.heavy:
             try:
-                out = self.drawing.run(draw_try_on, photo, garment_image, garment.category, ask, garment.sleeves)
+                out = self.drawing.run(draw_try_on, photo, garment.image_path, garment.category, ask, garment.sleeves)
             except ValueError as err:  # the error names the garment it was about
                 raise type(err)(f"{garment.title}: {err}") from err
         _record(out.seconds)
         kept = bool(keep_photo) and self.photos.keep(user_id, photo) is not None
-        return TryOnResult(out.image, garment, choice.message, out.size, out.colour, ask.style, kept,
-                           time.perf_counter() - start)
+        return TryOnResult(Image.open(io.BytesIO(out.png)), out.png, garment, choice.message, out.size, out.colour,
+                           ask.style, kept, time.perf_counter() - start)
 
     def title_similarity(self, words: str, titles: list[str]) -> list[float]:
         """How close ``words`` are to each title (the encoder's text tower): the last tie-break of a choice."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
 from ...engines import Engines
 from ..dependencies import EngineDep, WidgetKey, body_schema, read_body, user_errors
-from ..images import png_base64
 from ..middleware import PHOTO_BODY, SMALL_BODY
 from ..schemas import ErrorResponse, Garment, ParseRequest, ParseResponse, TryOnRequest, TryOnResponse
 
@@ -57,8 +58,7 @@ async def tryon(request: Request, engines: EngineDep, key: WidgetKey) -> TryOnRe
         result = await run_in_threadpool(engines.try_on, body.person_image, body.garment_id, ask, body.user_id,
                                          body.keep_photo)
     parsed = ParseResponse.model_validate(parsed.to_dict()) if parsed else None
-    # a PNG takes tens of milliseconds to compress: off the event loop, where every light request would wait for it
-    image = await run_in_threadpool(png_base64, result.image)
+    image = base64.b64encode(result.png).decode("ascii")  # compressed from pixels in the drawing process
     return TryOnResponse(image=image, garment=_garment(request, engines, result.garment.id),
                          message=result.message,
                          parsed=parsed, size=result.size, colour=result.colour, style=result.style,
