@@ -63,10 +63,14 @@ NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it
 # piece is at least PANEL_AREA of the garment
 PANEL_LINE, PANEL_GAP, PANEL_AREA = 0.08, 0.025, 0.01
 PANEL_SEWN = 0.6  # ...and lies on construction lines along this share of its border with the rest
-# A sleeve is cloth outside the torso's sides (read from the run round the middle between SIDES_READ of the height),
-# starting in the garment's upper SLEEVE_TOP and at least SLEEVE_AREA of it; one longer than SLEEVE_LONG of the
-# garment's height runs along its own long axis, a shorter one away from where it is sewn on
+# A long sleeve is cloth outside the torso's sides (read from the run round the middle between SIDES_READ of the
+# height), starting in the garment's upper SLEEVE_TOP, at least SLEEVE_AREA of it and longer than SLEEVE_LONG of its
+# height (a short sleeve is cut on the body's grain and its print runs on: cut at a guessed armhole, a check broke
+# in steps away from the photo's own seam)
 SIDES_READ, SLEEVE_TOP, SLEEVE_AREA, SLEEVE_LONG = (0.6, 0.85), 0.4, 0.02, 0.45
+# ...sewn in along an armhole that leans out from the torso's side by ARMHOLE_LEAN (a tangent: ~20 degrees) going up
+# from the armpit, which is where the sleeve leaves the side, at most ARMHOLE_CM below the sleeve's top
+ARMHOLE_LEAN, ARMHOLE_CM = 0.35, 22.0
 BLOCK_PANEL = 0.1  # colour blocking follows the pieces when one besides the body is this share of the garment
 PANEL_EDGE = 45  # Canny's upper threshold on L* x 2.55 blurred 2 px: a sewn edge's step, not a fold's slope
 SHEEN_FLAT = (0.1, 0.3)  # the spread of a photo's shading from which it shows its own highlights, fully by the second
@@ -615,8 +619,9 @@ def _cloth(garment: np.ndarray, colours: np.ndarray, recipe: Recipe, print_name:
     if blocked:
         flat = _blocked(surface.panels, colours)
     else:
-        flat = _cut_in_panels(draw_print(print_name, shape, colours, surface.px_per_cm, seed, recipe.scale),
-                              surface.panels, surface.grain, seed)
+        flat = draw_print(print_name, shape, colours, surface.px_per_cm, seed, recipe.scale)
+        if print_name != "colour block":  # a drawn block's edge and piping run on across the pieces, cut or not
+            flat = _cut_in_panels(flat, surface.panels, surface.grain, seed)
     # A print running through a logo's badge and letters reads as a mistake: inside them the cloth is plain ground,
     # as a printer backs a placement print
     flat = np.where(surface.backing[..., None], colours[0], flat)
@@ -688,10 +693,11 @@ def _with_sleeves(panels: np.ndarray, lines: np.ndarray,
 
 
 def _sleeves(garment: np.ndarray) -> tuple[np.ndarray, list[float]]:
-    """The sleeves (HxW int32, 1, 2, ...; 0 elsewhere) and each one's axis in radians from straight down. The torso's
-    sides are read low on it, where nothing but the torso is (the run of cloth round the middle column, SIDES_READ
-    of the height), and run straight up; a sleeve is a piece of cloth outside them that starts high. Trousers (no
-    cloth in the middle column low down) and sleeveless tops (nothing outside) have none."""
+    """The long sleeves (HxW int32, 1, 2, ...; 0 elsewhere) and each one's axis in radians from straight down. The
+    torso's sides are read low on it, where nothing but the torso is (the run of cloth round the middle column,
+    SIDES_READ of the height), and run straight up; a sleeve is a long piece of cloth outside them that starts high,
+    sewn in (_set_in). Trousers (no cloth in the middle column low down), sleeveless tops (nothing outside) and
+    short sleeves have none."""
     sleeves = np.zeros(garment.shape, np.int32)
     rows, columns = np.flatnonzero(garment.any(axis=1)), np.flatnonzero(garment.any(axis=0))
     if not len(rows):
@@ -712,26 +718,39 @@ def _sleeves(garment: np.ndarray) -> tuple[np.ndarray, list[float]]:
     turns: list[float] = []
     for label in range(1, count):
         if (stats[label, cv2.CC_STAT_AREA] < SLEEVE_AREA * garment.sum()
-                or stats[label, cv2.CC_STAT_TOP] > top + SLEEVE_TOP * height):
+                or stats[label, cv2.CC_STAT_TOP] > top + SLEEVE_TOP * height
+                or stats[label, cv2.CC_STAT_HEIGHT] <= SLEEVE_LONG * height):
             continue
         piece = labels == label
-        turns.append(_sleeve_axis(piece, middle, stats[label, cv2.CC_STAT_HEIGHT] > SLEEVE_LONG * height))
+        outward = 1 if stats[label, cv2.CC_STAT_LEFT] > middle else -1
+        piece, seam = _set_in(piece, int(right) + 3 if outward > 0 else int(left) - 3, outward, _px_per_cm(garment))
+        turns.append(_sleeve_axis(piece, seam))
         sleeves[piece] = len(turns)
     return sleeves, turns
 
 
-def _sleeve_axis(piece: np.ndarray, middle: float, long: bool) -> float:
-    """A sleeve's axis in radians from straight down: a long sleeve's own long axis (its points' first principal
-    direction), a short one's from the middle of where it is sewn on to its own middle (a short sleeve is wider
-    along its armhole than it is long)."""
+def _set_in(piece: np.ndarray, side: int, outward: int, ppc: float) -> tuple[np.ndarray, np.ndarray]:
+    """A sleeve as it is sewn in, and the middle of its seam (row, column): the seam leaves the torso's side (column
+    ``side``) at the armpit and leans out going up (ARMHOLE_LEAN), so the shoulder above the armpit is the torso's;
+    cut straight up the side, a check broke in steps across the shoulder."""
+    rows, columns = np.nonzero(piece)
+    on_side = np.abs(columns - side) <= 2
+    if not on_side.any():
+        return piece, np.array([rows.mean(), side], np.float32)
+    top = rows.min()
+    armpit = min(rows[on_side].max(), top + ARMHOLE_CM * ppc)
+    yy, xx = np.mgrid[0: piece.shape[0], 0: piece.shape[1]]
+    shoulder = (yy < armpit) & ((xx - side) * outward < (armpit - yy) * ARMHOLE_LEAN)
+    seam = np.array([(top + armpit) / 2, side + outward * (armpit - top) / 2 * ARMHOLE_LEAN], np.float32)
+    return piece & ~shoulder, seam
+
+
+def _sleeve_axis(piece: np.ndarray, sewn: np.ndarray) -> float:
+    """A long sleeve's axis in radians from straight down: its points' first principal direction, away from
+    ``sewn``, the middle of its seam (row, column)."""
     points = np.argwhere(piece).astype(np.float32)
-    centre = points.mean(axis=0)
-    sewn = points[np.abs(points[:, 1] - middle) <= np.abs(points[:, 1] - middle).min() + 3].mean(axis=0)
-    if long:
-        _, axes = cv2.PCACompute(points, mean=None)
-        axis = axes[0] if (axes[0] @ (centre - sewn)) >= 0 else -axes[0]
-    else:
-        axis = centre - sewn
+    _, axes = cv2.PCACompute(points, mean=None)
+    axis = axes[0] if (axes[0] @ (points.mean(axis=0) - sewn)) >= 0 else -axes[0]
     return float(np.arctan2(axis[1], axis[0]))
 
 

@@ -495,9 +495,9 @@ def test_cli_restyle_in_a_shoppers_taste(tmp_path, capsys):
     assert "nobody" in capsys.readouterr().err
 
 
-def _shirt(hang: float) -> np.ndarray:
-    """A long-sleeved shirt's mask: a 200 x 300 px torso, and sleeves 50 px wide and 280 long sewn on at its
-    shoulders, hanging ``hang`` degrees out from straight down."""
+def _shirt(hang: float, length: int = 280) -> np.ndarray:
+    """A shirt's mask: a 200 x 300 px torso, and sleeves 50 px wide and ``length`` long sewn on at its shoulders,
+    hanging ``hang`` degrees out from straight down."""
     import cv2
 
     mask = np.zeros((420, 560), np.uint8)
@@ -506,18 +506,20 @@ def _shirt(hang: float) -> np.ndarray:
         top = np.array([280 + side * 100, 70], float)  # the shoulder point
         down = np.array([side * np.sin(np.radians(hang)), np.cos(np.radians(hang))])
         across = np.array([down[1], -down[0]]) * 25
-        corners = [top - across, top + across, top + across + 280 * down, top - across + 280 * down]
+        corners = [top - across, top + across, top + across + length * down, top - across + length * down]
         cv2.fillPoly(mask, [np.round(corners).astype(np.int32)], 1)
     return mask > 0
 
 
-def test_sleeves_are_found_with_their_axes_and_tops_without_sleeves_have_none():
+def test_long_sleeves_are_found_sewn_in_with_their_axes_and_other_tops_have_none():
     from style.engine import _sleeves
 
     sleeves, turns = _sleeves(_shirt(30))
     assert sleeves.max() == 2
     assert sorted(np.degrees(turns).round()) == pytest.approx([-30, 30], abs=4)
     assert sleeves[200, 280] == 0 and sleeves[243, 80] > 0  # the torso is not a sleeve; down the left sleeve is
+    assert sleeves[72, 172] == 0  # ...nor the shoulder above the armpit, just outside the torso's side: set in
+    assert _sleeves(_shirt(60, length=70))[0].max() == 0  # short sleeves: cut on the body's grain
     tank = np.zeros((420, 560), bool)
     tank[60:360, 180:380] = True
     trousers = np.zeros((420, 560), bool)
