@@ -170,7 +170,8 @@ def draw_recipe(
     else:
         logo = rgb if _stands_out(rgb, surface.keep, cloth) else _reinked(surface, cloth, colours)
     new = new * (1 - surface.keep[..., None]) + logo * surface.keep[..., None]
-    new = _unmixed_rim(new, rgb, alpha > 0.5)
+    if not surface.all_over:  # a print's light motif at the outline unmixes as backdrop: white specks along the edge
+        new = _unmixed_rim(new, rgb, alpha > 0.5)
     # 4. Only the garment changes: outside the mask the photo's own pixels, untouched
     out = rgb * (1 - alpha[..., None]) + new * alpha[..., None]
     out = np.where(alpha[..., None] > 0, out, rgb)

@@ -565,3 +565,23 @@ def test_a_print_bends_along_folds_no_further_than_fold_bend_even_round_a_bright
     moved = np.abs(bent[10:-10, 10:-10, 0] - columns[10:-10, 10:-10])
     assert moved.max() <= FOLD_BEND * max(height, width) + 0.5
     assert moved.max() > 0.5  # the folds still bend it
+
+
+def test_a_light_motif_at_the_outline_of_a_printed_garment_does_not_become_backdrop():
+    """Unmixing the outline band reads a light motif there as backdrop (the old colour is the backdrop's): on an
+    all-over print it left white specks along the new cloth's edge, so such a garment's outline is not unmixed."""
+    import cv2
+
+    height, width = 400, 300
+    mask = np.zeros((height, width), np.float32)
+    mask[40:360, 40:260] = 1
+    pixels = np.full((height, width, 3), 245, np.uint8)
+    pixels[mask > 0] = (20, 60, 140)
+    rng = np.random.default_rng(0)
+    for x, y in rng.integers((40, 40), (260, 360), size=(220, 2)):  # cream dots all over, some on the outline
+        cv2.circle(pixels, (int(x), int(y)), 7, (240, 235, 225), -1)
+    pixels[mask == 0] = 245
+    assert read_surface(pixels, mask > 0).all_over
+    out = np.asarray(apply_recipe(Image.fromarray(pixels), RECIPES["business"], mask)).astype(int)
+    rim = (mask > 0) & ~(cv2.erode(mask, np.ones((7, 7), np.uint8)) > 0)
+    assert (out[rim].min(axis=1) > 200).mean() < 0.01  # hardly a rim pixel left backdrop-white on navy pinstripe
