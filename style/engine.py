@@ -171,7 +171,10 @@ def draw_recipe(
     else:
         logo = rgb if _stands_out(rgb, surface.keep, cloth) else _reinked(surface, cloth, colours)
     new = new * (1 - surface.keep[..., None]) + logo * surface.keep[..., None]
-    if not surface.all_over:  # a print's light motif at the outline unmixes as backdrop: white specks along the edge
+    # The outline is unmixed from the backdrop, but for a new cloth over an all-over print: a light motif at the
+    # outline unmixes as backdrop (white specks along the edge). A kept print needs it most: its recoloured rim,
+    # half backdrop, would glow as a halo.
+    if kept_print or not surface.all_over:
         new = _unmixed_rim(new, rgb, alpha > 0.5)
     # 4. Only the garment changes: outside the mask the photo's own pixels, untouched
     out = rgb * (1 - alpha[..., None]) + new * alpha[..., None]

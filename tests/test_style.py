@@ -20,7 +20,7 @@ from style import (
     reference_image,
     restyle,
 )
-from style.engine import FINISHES, _bend, _form, _roll_off, palette_rgb, read_surface
+from style.engine import FINISHES, _bend, _form, _roll_off, draw_recipe, palette_rgb, read_surface
 from style.restyle import without_backdrop_holes
 from tryon import COLOUR_RGB
 
@@ -604,3 +604,24 @@ def test_a_print_crowds_into_the_sides_of_the_folds_that_run_down_a_garment():
     assert min(crowding[x] for x in steep) > 1 + 0.8 * GATHER
     assert max(crowding[x] for x in crest) < 1.1
     assert np.array_equal(_gathered(columns, np.ones_like(folds), garment), columns)
+
+
+def test_a_kept_print_s_outline_does_not_glow():
+    """A garment printed all over keeps its print under a floral look, recoloured: the cut-out's outline band,
+    backdrop in the photo, would be recoloured as the print's lightest colour and glow round the garment unless
+    unmixed."""
+    import cv2
+
+    height, width = 400, 300
+    mask = np.zeros((height, width), np.float32)
+    mask[40:360, 40:260] = 1  # a cut-out reaches a little past the cloth, as U2-Net's does: its rim is half backdrop
+    cloth = cv2.GaussianBlur(cv2.erode(mask, np.ones((5, 5), np.uint8)), (0, 0), 1.0)
+    pixels = (245 * (1 - cloth[..., None]) + np.array([20, 60, 140]) * cloth[..., None]).astype(np.uint8)
+    rng = np.random.default_rng(0)
+    for x, y in rng.integers((50, 50), (250, 350), size=(220, 2)):  # cream dots all over, inside the outline
+        cv2.circle(pixels, (int(x), int(y)), 7, (240, 235, 225), -1)
+    drawn = draw_recipe(Image.fromarray(pixels), RECIPES["vintage"], mask)
+    assert drawn.kept_print
+    backdrop = (mask > 0) & (cloth < 0.1)  # inside the cut-out, but backdrop in the photo
+    away = np.abs(np.asarray(drawn.image).astype(int) - 245).max(axis=-1)
+    assert np.median(away[backdrop]) < 12  # the backdrop it was, not a cream outline round the rust cloth
