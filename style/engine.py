@@ -7,8 +7,9 @@ The garment keeps what makes it itself: its silhouette (nothing outside the mask
 small dark marks are put back as light), a placket's buttons, and its logos and placement prints (kept as they are,
 re-inked in the palette where the new cloth would swallow them, or a shade off the cloth for a tonal look). What
 changes is the cloth: the print is drawn flat at the garment's real scale, each piece the garment is sewn from
-(collar, yoke, wrap overlap) cut from its own place on the bolt (colour blocking colours the pieces themselves),
-wrapped round the body (crowding towards the sides), bent along the folds and softened by the cloth's yarns,
+(collar, yoke, wrap overlap, a long sleeve with its warp down the sleeve) cut from its own place on the bolt (colour
+blocking colours the pieces themselves), wrapped round the body (crowding towards the sides and into the sides of
+the folds that run down it), bent along the folds and softened by the cloth's yarns,
 multiplied by the fabric's surface, its response to light (a glossy cloth adds a rounded body's sheen where the
 photo is lit flat) and the garment's volume (darker towards the outline and in the seams), then finished (faded,
 washed, grain, crisp); the outline is unmixed from the backdrop. A garment printed all over keeps its own print
