@@ -94,13 +94,12 @@ def test_a_picture_with_no_readable_style_is_refused(polo):
 
 
 # --- the recipe engine on a garment whose answers are known ---------------------------------------------------
-def _tee(logo: bool = False, folds: float = 0.15) -> tuple[Image.Image, np.ndarray]:
-    """A mid-grey "tee" on white with soft vertical folds (``folds``: their depth), and optionally a red logo block
-    on the chest."""
+def _tee(logo: bool = False) -> tuple[Image.Image, np.ndarray]:
+    """A mid-grey "tee" on white with soft vertical folds, and optionally a red logo block on the chest."""
     height, width = 400, 300
     mask = np.zeros((height, width), np.float32)
     mask[60:360, 50:250] = 1
-    folds = 1 + folds * np.sin(np.arange(width) / 9.0)[None, :]
+    folds = 1 + 0.15 * np.sin(np.arange(width) / 9.0)[None, :]
     pixels = np.full((height, width, 3), 245.0)
     pixels[mask > 0] = 0
     pixels += (mask * 120 * folds)[..., None] * np.ones(3)
@@ -195,8 +194,8 @@ def test_rivets_and_seams_stay_on_the_new_cloth():
 
 def test_a_seam_cuts_the_print_and_a_logos_outline_does_not():
     """Pieces sewn together are cut from different places on the bolt: a tartan breaks at a yoke seam. A logo's
-    outline is not a seam. (No folds: they crowd the print alike either side of the seam.)"""
-    tee, mask = _tee(folds=0.0)
+    outline is not a seam."""
+    tee, mask = _tee()
     pixels = np.asarray(tee).copy()
     pixels[158:161, 50:250] = pixels[158:161, 50:250] * 0.6  # a yoke seam's shadow across the whole garment
     out = _lab(apply_recipe(Image.fromarray(pixels), RECIPES["preppy"], mask))  # tartan
@@ -292,9 +291,8 @@ def test_a_new_print_wraps_round_the_body_crowding_towards_the_sides():
 
 def test_a_print_crowded_at_the_sides_is_blurred_across_not_aliased():
     """One-pixel stripes, the finest print there is: down the middle they stay crisp; at the sides, where a pixel
-    shows two or three of the print's columns, they turn to their mean grey instead of beating into moiré. (No
-    folds: their sides crowd the print too, see test_a_print_crowds_into_the_sides_of_the_folds...)"""
-    tee, mask = _tee(folds=0.0)
+    shows two or three of the print's columns, they turn to their mean grey instead of beating into moiré."""
+    tee, mask = _tee()
     flat = np.zeros((400, 300, 3), np.float32)
     flat[:, ::2] = 255
     even = np.ones((400, 300), np.float32)
