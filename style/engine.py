@@ -8,8 +8,8 @@ small dark marks are put back as light), a placket's buttons, and its logos and 
 re-inked in the palette where the new cloth would swallow them, or a shade off the cloth for a tonal look). What
 changes is the cloth: the print is drawn flat at the garment's real scale, each piece the garment is sewn from
 (collar, yoke, wrap overlap, a long sleeve with its warp down the sleeve) cut from its own place on the bolt (colour
-blocking colours the pieces themselves), wrapped round the body (crowding towards the sides and into the sides of
-the folds that run down it), bent along the folds and softened by the cloth's yarns,
+blocking colours the pieces themselves), wrapped round the body (crowding towards the sides), bent along the folds
+and softened by the cloth's yarns,
 multiplied by the fabric's surface, its response to light (a glossy cloth adds a rounded body's sheen where the
 photo is lit flat) and the garment's volume (darker towards the outline and in the seams), then finished (faded,
 washed, grain, crisp); the outline is unmixed from the backdrop. A garment printed all over keeps its own print
@@ -76,7 +76,6 @@ BLOCK_PANEL = 0.1  # colour blocking follows the pieces when one besides the bod
 PANEL_EDGE = 45  # Canny's upper threshold on L* x 2.55 blurred 2 px: a sewn edge's step, not a fold's slope
 SHEEN_FLAT = (0.1, 0.3)  # the spread of a photo's shading from which it shows its own highlights, fully by the second
 ROUND, ROUND_SMOOTH = 0.6, 0.01  # how round the body is (1: a cylinder); how far down its outline is smoothed
-GATHER = 0.7  # at the steepest side of a fold the print crowds by this many columns a pixel more (gathers, pleats)
 CROWDED = (1.2, 2.0)  # print columns a pixel shows: from the first the print is blurred across, fully by the second
 FOLD_BEND = 0.007  # the most the print moves along a fold, as a share of the photo's long side (5 px at 768)
 # An all-over print is recoloured, not replaced, under these looks (see _recoloured)
@@ -371,7 +370,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         panels=panels,
         grain=grain,
         form=_form(garment, panels, lines),
-        round_x=_gathered(_round_x(garment, body), shading, garment),
+        round_x=_round_x(garment, body),
         sheen=_sheen(garment, body, shading),
         backing=_enclosed(logos) & garment & ~logos,
         all_over=bool(all_over),
@@ -876,26 +875,6 @@ def _sheen(garment: np.ndarray, body: tuple[np.ndarray, np.ndarray], shading: np
     spread = float(shading[garment].std()) if garment.any() else 0.0
     flat = np.clip((SHEEN_FLAT[1] - spread) / (SHEEN_FLAT[1] - SHEEN_FLAT[0]), 0, 1)
     return (sheen * garment * flat).astype(np.float32)
-
-
-def _gathered(round_x: np.ndarray, shading: np.ndarray, garment: np.ndarray) -> np.ndarray:
-    """``round_x`` with the print crowding into the sides of the folds that run down the garment (a gathered skirt,
-    pleats, a drape): there the cloth turns away, and more of it fills each pixel. Read from the slope across of the
-    photo's light, smoothed far down the garment and little across it, up to GATHER more columns a pixel at the
-    steepest; each row is anchored at the garment's middle column, so the print does not drift. Laid straight over a
-    gathered skirt, judges called a check pasted flat."""
-    side = max(garment.shape)
-    inner = _inside(garment, 2 * _rim(garment)).astype(np.float32)
-    blur = [cv2.GaussianBlur(x, (0, 0), sigmaX=0.003 * side, sigmaY=0.04 * side) for x in (shading * inner, inner)]
-    light = blur[0] / np.maximum(blur[1], 1e-3)
-    steep = np.abs(np.gradient(light, axis=1)) * (blur[1] > 0.5)
-    top = float(np.percentile(steep[garment], 95)) if garment.any() else 0.0
-    if top <= 1e-6:
-        return round_x
-    extra = np.cumsum(GATHER * np.clip(steep / top, 0, 1), axis=1)
-    columns = np.flatnonzero(garment.any(axis=0))
-    anchor = extra[:, (columns[0] + columns[-1]) // 2][:, None]
-    return np.where(garment, round_x + extra - anchor, round_x).astype(np.float32)
 
 
 def _round_x(garment: np.ndarray, body: tuple[np.ndarray, np.ndarray]) -> np.ndarray:

@@ -587,23 +587,6 @@ def test_a_light_motif_at_the_outline_of_a_printed_garment_does_not_become_backd
     assert (out[rim].min(axis=1) > 200).mean() < 0.01  # hardly a rim pixel left backdrop-white on navy pinstripe
 
 
-def test_a_print_crowds_into_the_sides_of_the_folds_that_run_down_a_garment():
-    """A gathered skirt: where a fold turns away from the camera more cloth fills each pixel, so the print's columns
-    crowd there; at a fold's crest and on flat cloth they do not. A flat-lit garment is left as it was."""
-    from style.engine import GATHER, _gathered
-
-    height, width = 300, 400
-    garment = np.zeros((height, width), bool)
-    garment[20:280, 20:380] = True
-    columns = np.broadcast_to(np.arange(width, dtype=np.float32), (height, width)).copy()
-    folds = (1 + 0.3 * np.sin(2 * np.pi * columns / 40)).astype(np.float32)
-    crowding = np.gradient(_gathered(columns, folds, garment)[150], )
-    steep, crest = range(100, 300, 40), range(110, 300, 40)  # sin's zero crossings, then its peaks
-    assert min(crowding[x] for x in steep) > 1 + 0.8 * GATHER
-    assert max(crowding[x] for x in crest) < 1.1
-    assert np.array_equal(_gathered(columns, np.ones_like(folds), garment), columns)
-
-
 def test_a_kept_print_s_outline_does_not_glow():
     """A garment printed all over keeps its print under a floral look, recoloured: the cut-out's outline band,
     backdrop in the photo, would be recoloured as the print's lightest colour and glow round the garment unless
