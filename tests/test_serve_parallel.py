@@ -62,6 +62,10 @@ def _named_pipeline() -> str:  # module-level: a drawing process's ``load`` trav
     return "the pipeline"
 
 
+def _no_weights() -> str:
+    raise FileNotFoundError("weights/files/u2netp.onnx is missing")
+
+
 def _where(pipeline: str) -> tuple[str, int, int]:
     return pipeline, os.getpid(), os.getpriority(os.PRIO_PROCESS, 0)
 
@@ -93,6 +97,12 @@ def test_drawings_run_in_a_process_of_their_own_that_starts_again_after_a_crash(
         assert drawing.run(_where)[1] not in (pid, os.getpid())
     finally:
         drawing.close()
+    broken = Drawing.in_process(tmp_path, _no_weights)
+    try:  # models that cannot load say why, as their loading said it
+        with pytest.raises(FileNotFoundError, match="u2netp.onnx is missing"):
+            broken.ready()
+    finally:
+        broken.close()
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="only Linux gives each thread its own nice value")

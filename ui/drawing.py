@@ -2,7 +2,7 @@
 
     drawing = Drawing.in_process(folder, load_tryon)   # a process of its own, which loads the pipeline itself
     drawing.ready()                                     # ...wait for it
-    out = drawing.run(draw_try_on, photo, garment, "upper", ask, "short")   # draw_try_on(pipeline, ...) there
+    out = drawing.run(draw_try_on, photo, garment_photo_path, "upper", ask, "short")   # draw_try_on(pipeline, ...)
 
 ``draw_try_on`` and ``draw_restyle`` are the drawings ``ui.Engines`` asks for. This module imports little (the drawing
 process imports it first): the models load in the process, with the ``load`` handed in.
@@ -76,13 +76,18 @@ class Drawing:
 
     def _start(self) -> None:
         spawn = multiprocessing.get_context("spawn")  # a fork would copy this process's runtime threads' locks
-        self._process = ProcessPoolExecutor(1, spawn, initializer=_start_drawing, initargs=(self._load, os.getpid()))
-        self._process.submit(int)  # starts the process (and its loading) now, not at the first drawing
+        self._process = ProcessPoolExecutor(1, spawn, initializer=_start_drawing, initargs=(os.getpid(),))
+        # The process starts now and loads first: every drawing queues behind the loading
+        self._loaded = self._process.submit(_load_pipeline, self._load)
 
     def ready(self) -> None:
-        """Wait until the drawing process has loaded its pipeline; DrawingUnavailable if it could not."""
+        """Wait until the drawing process has loaded its pipeline. Why it could not (missing weights) is raised
+        here as the loading raised it; DrawingUnavailable if the process died."""
         if self._process is not None:
-            self._in_process(int, ())
+            try:
+                self._loaded.result()
+            except BrokenProcessPool as err:
+                raise DrawingUnavailable("the drawing process ended while loading its models") from err
 
     def run(self, draw: Callable[..., T], *args) -> T:
         return self._thread.submit(self._in_a_slot, draw, args).result()
@@ -124,11 +129,17 @@ class DrawingUnavailable(RuntimeError):
 _PIPELINE: TryOn | None = None  # in the drawing process: the pipeline its ``load`` built
 
 
-def _start_drawing(load: Callable[[], TryOn], parent: int) -> None:
-    """The drawing process's start: its priority, a watch on its parent, then its models."""
-    global _PIPELINE
-    _yield_to_requests()  # this thread's nice value; the threads it starts (the runtimes' pools) inherit it
+def _start_drawing(parent: int) -> None:
+    """The drawing process's start: its priority (the threads its models start inherit it), a watch on its
+    parent."""
+    _yield_to_requests()
     threading.Thread(target=_end_with, args=(parent,), name="atelier-parent-watch", daemon=True).start()
+
+
+def _load_pipeline(load: Callable[[], TryOn]) -> None:
+    """The drawing process's first task: its models. A task, not the start, so that what stops them loading comes
+    back to ``Drawing.ready`` as itself."""
+    global _PIPELINE
     _PIPELINE = load()
 
 
