@@ -134,6 +134,18 @@ def test_model_time_is_recorded_per_engine(client: TestClient, widget_secret: st
     assert REGISTRY.get_sample_value("atelier_model_seconds_sum", {"engine": "parse"}) > 0
 
 
+def test_the_drawing_process_s_model_time_is_recorded_where_metrics_are_served(client: TestClient, admin_secret):
+    """A restyle runs in the drawing process; its seconds come back and count in this process's /metrics."""
+    def restyles() -> float:
+        return REGISTRY.get_sample_value("atelier_model_seconds_count", {"engine": "restyle"}) or 0.0
+
+    before = restyles()
+    garment = client.get("/api/v1/garments", headers={"X-API-Key": admin_secret}).json()[0]["id"]
+    response = client.post("/api/v1/restyle", json={"garment_id": garment, "style": "vintage"},
+                           headers={"X-API-Key": admin_secret})
+    assert response.status_code == 200 and restyles() == before + 1
+
+
 # --- the Gradio app -----------------------------------------------------------------------------------------------
 def test_a_refused_photo_in_the_app_is_one_line_without_a_traceback(live_url: str, caplog, capfd, tmp_path):
     from gradio_client import Client, handle_file

@@ -106,12 +106,6 @@ class SharedTextTower:
         return np.split(vectors, np.cumsum([len(texts) for texts, _ in calls])[:-1])
 
 
-def _record(seconds: dict[str, float]) -> None:
-    """The seconds each model took in the drawing process, into /metrics (which this process serves)."""
-    for engine, spent in seconds.items():
-        model_seconds(engine, spent)
-
-
 @dataclass
 class Engines:
     """Everything the app serves with. Tests build their own with ``Engines.load(catalog, db=...)``."""
@@ -149,11 +143,13 @@ class Engines:
         self.refresh()
 
     @classmethod
-    def load(cls, catalog: str | Path | None = None, db: str | Path | None = None, ingest: bool = True) -> Engines:
+    def load(cls, catalog: str | Path | None = None, db: str | Path | None = None, ingest: bool = True,
+             draws: bool = True) -> Engines:
         """The default models, the store at ``db`` (default ``recsys.default_db()``) and ``catalog`` (default: the
         demo catalog), whose products are written into the store (updated where their ids are already there).
         ``ingest=False``: they are there already (a worker of ``atelier serve --workers N``: its parent wrote them
-        once, so that N workers do not write the same rows at once)."""
+        once, so that N workers do not write the same rows at once). ``draws=False``: no drawing process (that
+        parent, which only supervises: a try-on or a restyle there fails)."""
         start = time.perf_counter()
         folder = Path(catalog or DEMO_CATALOG)
         products = read_products(folder)  # a bad catalog folder fails here, before the slow model loads
@@ -163,7 +159,7 @@ class Engines:
             private_folder(Path(db).parent)  # a folder of our own: nobody else reads the store
         data_dir = files_folder(db if "://" not in db else default_db())
         # The drawing process loads the try-on models while this one opens the store and loads its own models
-        drawing = Drawing.in_process(data_dir, load_tryon)
+        drawing = Drawing.in_process(data_dir, load_tryon) if draws else Drawing(data_dir)
         try:
             store = Store(db)
             if "://" not in db:
@@ -291,7 +287,7 @@ class Engines:
                 out = self.drawing.run(draw_try_on, photo, garment.image_path, garment.category, ask, garment.sleeves)
             except ValueError as err:  # the error names the garment it was about
                 raise type(err)(f"{garment.title}: {err}") from err
-        _record(out.seconds)
+        model_seconds(out.seconds)  # /metrics is served from this process
         kept = bool(keep_photo) and self.photos.keep(user_id, photo) is not None
         return TryOnResult(Image.open(io.BytesIO(out.png)), out.png, garment, choice.message, out.size, out.colour,
                            ask.style, kept, time.perf_counter() - start)
@@ -322,7 +318,7 @@ class Engines:
             target = style
         with self.heavy:
             out, seconds = self.drawing.run(draw_restyle, photo, target, strength, preserve_colour)
-        _record(seconds)
+        model_seconds(seconds)
         return out
 
     # --- recommendations, catalog and users ----------------------------------------------------------------

@@ -49,9 +49,10 @@ def model_time(engine: str) -> Timer:
     return MODEL_SECONDS.labels(engine=engine).time()
 
 
-def model_seconds(engine: str, seconds: float) -> None:
-    """Add ``seconds`` an engine took elsewhere (in the drawing process) to ``atelier_model_seconds``."""
-    MODEL_SECONDS.labels(engine=engine).observe(seconds)
+def model_seconds(seconds: dict[str, float]) -> None:
+    """Add the seconds each engine took elsewhere (in the drawing process) to ``atelier_model_seconds``."""
+    for engine, spent in seconds.items():
+        MODEL_SECONDS.labels(engine=engine).observe(spent)
 
 
 def route_of(scope: dict[str, Any]) -> str:

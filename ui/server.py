@@ -56,7 +56,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, catalog: str | Path | None 
     # the CLI, instead of a traceback from uvicorn's lifespan handler. This also writes the catalog into the
     # store and embeds it, once, before any worker reads it.
     one_blas_thread()
-    engines = Engines.load(catalog, db)
+    engines = Engines.load(catalog, db, draws=workers == 1)  # with N workers each draws, not this parent
     shop_key = demo_shop_key(engines) if demo_shop else None  # one key for every worker, the last start's revoked
     announce(engines, f"http://{host}:{port}", demo_shop, workers)
     log_requests()
