@@ -4,7 +4,9 @@
     .venv/bin/python bench/restyle_quality.py --judged ANSWERS.json --tiles DIR   # score a blind judge
 
 - The styles: the 11 asked for most often in real shopper words (Fashion IQ's edit requests and the
-  women's-clothing reviews), counted with the parser's style vocabulary, generic words left out ("soft").
+  women's-clothing reviews), counted with the parser's style vocabulary, generic words left out ("soft");
+  ``--styles`` names others (all 20 with ``--styles vintage minimalist ...``: an outside check draws from them all;
+  give it ``--out`` and ``--gallery`` elsewhere to keep the 11-style report).
 - Seconds per image at 512 px (long side) and at 768x1024, the restyle alone (garment mask given); the cut-out.
 - Inside the garment mask: edge F1 (Canny edges of the restyled photo against the original's, 2 px tolerance)
   and the recall of the original's edges. A new print adds edges (F1's precision falls) and an old print that the
@@ -97,6 +99,8 @@ def main() -> None:
     ap.add_argument("--no-sd15", action="store_true", help="skip the SD-1.5-sized UNet step (3.4 GB, a minute)")
     ap.add_argument("--out", default="bench/results/restyle_quality.json")
     ap.add_argument("--gallery", default="docs/restyle_gallery.png")
+    ap.add_argument("--styles", nargs="+", metavar="STYLE",
+                    help="these styles instead of the 11 most asked (all 20: an outside check draws from them all)")
     args = ap.parse_args()
     if args.judged:
         if not args.tiles:
@@ -111,7 +115,10 @@ def main() -> None:
     if missing:
         sys.exit(f"garment photos {missing} not found under {data}/tryon")
     asked = most_asked(data)
-    styles = [name for name, _ in asked[:N_STYLES]]
+    styles = args.styles or [name for name, _ in asked[:N_STYLES]]
+    unknown = sorted(set(styles) - set(RECIPES))
+    if unknown:
+        sys.exit(f"no recipe for {', '.join(unknown)}; the styles are {', '.join(RECIPES)}")
     load = os.getloadavg()[0]
     rows, times, tiles = [], {"512": [], "768x1024": [], "cutout_768x1024": []}, []
     for gid in GARMENTS:

@@ -695,51 +695,48 @@ def _hex_net(width: int, height: int, ground: np.ndarray, colour: np.ndarray, th
     return cv2.resize(canvas, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
-def _lace_flower(rng: np.random.Generator, r: float, fill: np.ndarray, cord: np.ndarray, thread: float
-                 ) -> list[_Shape]:
+def _lace_flower(rng: np.random.Generator, r: float, fill: np.ndarray, cord: np.ndarray, openwork: np.ndarray,
+                 thread: float) -> list[_Shape]:
     """A Chantilly-style lace flower: leaves and round petals worked in dense cloth stitch, each outlined in a
-    heavier cord with a vein down it, a scalloped cord ring round the flower, an eyelet heart, and tendrils
-    curling out into the net."""
+    heavier cord, with the net showing through its veins and between its petals (the openwork that tells lace
+    from a print of dark blotches), a scalloped cord ring round the flower, and an eyelet heart."""
     shapes = []
     a0 = rng.uniform(0, 2 * np.pi)
     for a in a0 + np.cumsum(rng.uniform(1.2, 2.4, int(rng.integers(2, 4)))):
-        blade = _leaf(0.7 * r * np.cos(a), 0.7 * r * np.sin(a), a, 0.95 * r, 0.42 * r)
-        midrib = np.array([blade[0], blade[8]])
-        curl = np.linspace(0, 1.7 * np.pi, 16)
-        side = a + 0.9 * rng.choice([-1, 1])
-        root = np.array([0.85 * r * np.cos(side), 0.85 * r * np.sin(side)])
-        spiral = root + 0.3 * r * (1.3 - curl[:, None] / (2 * np.pi)) * np.stack(
-            [np.cos(curl + side), np.sin(curl + side)], axis=1)
-        shapes += [_fill(blade, fill), _stroke(blade, cord, 2 * thread, True), _stroke(midrib, cord, thread),
-                   _stroke(spiral, cord, 1.5 * thread)]
+        blade = _leaf(0.75 * r * np.cos(a), 0.75 * r * np.sin(a), a, 0.95 * r, 0.45 * r)
+        midrib = np.array([blade[1], blade[7]])
+        shapes += [_fill(blade, fill), _stroke(blade, cord, 2 * thread, True), _stroke(midrib, openwork, 1.5 * thread)]
     n = int(rng.integers(5, 7))
     for i in range(n):
         mid = a0 + i * 2 * np.pi / n
-        petal = _ellipse(0.4 * r * np.cos(mid), 0.4 * r * np.sin(mid), 0.3 * r, 0.22 * r, mid, n=18)
-        vein = np.outer([0.2 * r, 0.58 * r], [np.cos(mid), np.sin(mid)])
-        shapes += [_fill(petal, fill), _stroke(petal, cord, 2 * thread, True), _stroke(vein, cord, thread)]
-    scallops = np.concatenate([_ellipse(0.78 * r * np.cos(a), 0.78 * r * np.sin(a), 0.12 * r, 0.12 * r, 0,
+        petal = _ellipse(0.42 * r * np.cos(mid), 0.42 * r * np.sin(mid), 0.3 * r, 0.2 * r, mid, n=18)
+        vein = np.outer([0.22 * r, 0.55 * r], [np.cos(mid), np.sin(mid)])
+        shapes += [_fill(petal, fill), _stroke(petal, openwork, 1.2 * thread, True), _stroke(vein, openwork, thread)]
+    scallops = np.concatenate([_ellipse(0.8 * r * np.cos(a), 0.8 * r * np.sin(a), 0.12 * r, 0.12 * r, 0,
                                         a - np.pi / 2, a + np.pi / 2, 7)
                                for a in np.linspace(0, 2 * np.pi, 20, endpoint=False) + a0])
-    shapes.append(_stroke(scallops, cord, 1.5 * thread, True))
-    shapes.append(_fill(_ellipse(0, 0, 0.18 * r, 0.18 * r, n=14), cord))
+    shapes.append(_stroke(scallops, cord, 2 * thread, True))
+    shapes.append(_fill(_ellipse(0, 0, 0.16 * r, 0.16 * r, n=14), fill))
     eyelets = np.linspace(0, 2 * np.pi, 6, endpoint=False)
-    shapes.append(_dots(0.1 * r * np.stack([np.cos(eyelets), np.sin(eyelets)], axis=1), 0.07 * r, fill))
+    shapes.append(_dots(0.08 * r * np.stack([np.cos(eyelets), np.sin(eyelets)], axis=1), 0.06 * r, openwork))
     return shapes
 
 
 def _lace(job: _Job) -> np.ndarray:
+    """Lace in the darker of the colours over a lining of the lighter (black lace over burgundy): a tulle that
+    veils the lining, flowers big enough that their openwork reads at a product photo's size."""
+    lining, lace = sorted([job.ground, job.ink(0)], key=_luma, reverse=True)
     # Lace threads and tulle cells are millimetres at any print scale; the repeat is a whole number of cells.
-    thread, cell = max(0.3, 0.06 * job.ppc), max(3, round(0.25 * job.ppc))
+    thread, cell = max(0.5, 0.06 * job.ppc), max(3, round(0.25 * job.ppc))
     rows = max(4, round(cell * np.sqrt(3)))  # two rows of hexagons
-    size = _tile_px(job, 20, 4.5)
+    r = 2.2 * job.ppc  # a lace flower is a hand's width across whatever the recipe's print scale
+    size = max(_tile_px(job, 20, 4.5), round(8 * r))
     h, w = -(-size // rows) * rows, -(-size // cell) * cell
-    lace = job.ink(0)
-    net = _cover(_hex_net(cell, rows, job.ground, _mix(job.ground, lace, 0.55), thread), (h, w), job.rng)
-    r = 1.8 * job.cm
-    fill = _mix(job.ground, lace, 0.7)  # cloth stitch: dense, but the lining still shows a little
-    flowers = [_lace_flower(job.rng, r * job.rng.uniform(0.7, 1.15), fill, lace, thread) for _ in range(6)]
-    return _motifs(job, (h, w), [(_scatter(job.rng, h, w, 2.1 * r, limit=40), flowers)], net)
+    veil = _mix(lining, lace, 0.45)
+    net = _cover(_hex_net(cell, rows, veil, _mix(lining, lace, 0.75), thread), (h, w), job.rng)
+    fill = _mix(lining, lace, 0.92)  # cloth stitch: dense, the lining barely shows
+    flowers = [_lace_flower(job.rng, r * job.rng.uniform(0.8, 1.1), fill, lace, veil, thread) for _ in range(8)]
+    return _motifs(job, (h, w), [(_scatter(job.rng, h, w, 1.5 * r, limit=80), flowers)], net)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -189,3 +189,14 @@ def test_a_fuzzy_cloth_softens_a_prints_edges_and_a_smooth_one_keeps_them():
     np.testing.assert_array_equal(satin, flat)
     assert 20 < wool[4, 19, 0] < 80 and 175 < wool[4, 20, 0] < 235  # the step now spreads over its neighbours
     assert wool[4, 15, 0] < 1 and wool[4, 25, 0] > 254  # ...and no further
+
+
+def test_lace_is_the_darker_colour_over_a_lining_of_the_lighter_whatever_the_order():
+    black, burgundy = (20, 20, 22), (110, 20, 40)
+    first, second = (draw_print("lace", (320, 320), np.array(p, np.float32), 8.0, seed=3).mean(axis=-1)
+                     for p in ((black, burgundy), (burgundy, black)))
+    # black lace over burgundy either way round (drawn the other way, burgundy flowers on black read as blotches)
+    np.testing.assert_array_equal(first, second)
+    # mostly worked lace and veiled net, with the lining glimpsed through the openwork
+    assert (first < (np.mean(black) + np.mean(burgundy)) / 2).mean() > 0.75
+    assert np.percentile(first, 99) > np.mean(black) + 15
