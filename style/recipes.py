@@ -72,6 +72,6 @@ RECIPES: dict[str, Recipe] = {
     "luxe":        Recipe(("gold", "black"), ("solid",),
                           "sequins", (), "small", "gold hardware, silk lining"),
     "cottagecore": Recipe(("white", "rose", "sage", "cream"), ("gingham", "ditsy floral"),
-                          "linen", ("washed",), "small", "puff sleeves, smocking, lace trim"),
+                          "linen", ("washed",), "medium", "puff sleeves, smocking, lace trim"),
 }
 # fmt: on
