@@ -74,6 +74,10 @@ SIDES_READ, SLEEVE_TOP, SLEEVE_AREA, SLEEVE_LONG = (0.6, 0.85), 0.4, 0.02, 0.45
 ARMHOLE_LEAN, ARMHOLE_CM = 0.35, 22.0
 BLOCK_PANEL = 0.1  # colour blocking follows the pieces when one besides the body is this share of the garment
 PANEL_EDGE = 45  # Canny's upper threshold on L* x 2.55 blurred 2 px: a sewn edge's step, not a fold's slope
+# A photo's light as a matte cloth would take it: the mottle of its own cloth (a velvet's crushed pile, a marl's
+# heather: log-shading finer than MOTTLE_SCALE of the long side) is cut to MOTTLE_MAX, and the spread of its broad
+# light to SPREAD_MAX (a velvet's or a satin's gleams); a cotton tee's light is below both and passes as it is
+MOTTLE_SCALE, MOTTLE_MAX, SPREAD_MAX = 0.006, 0.05, 0.3
 SHEEN_FLAT = (0.1, 0.3)  # the spread of a photo's shading from which it shows its own highlights, fully by the second
 ROUND, ROUND_SMOOTH = 0.6, 0.01  # how round the body is (1: a cylinder); how far down its outline is smoothed
 CROWDED = (1.2, 2.0)  # print columns a pixel shows: from the first the print is blurred across, fully by the second
@@ -356,12 +360,13 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     shading = _shading(lightness, regions, kinds, garment)
     if all_over:
         shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.012 * max(garment.shape)), 0.6, 1.25)
+    body = _body(garment)
+    sheen = _sheen(garment, body, shading)  # from the photo's own light: a velvet's gleams need no more
     none = np.zeros(garment.shape, np.int32)
     panels, lines = (none, none) if all_over else _panels(lightness, garment, (regions > 0) & ~blocks)
     panels, lines, grain = _with_sleeves(panels, lines, garment)
-    body = _body(garment)
     return Surface(
-        shading=shading,
+        shading=_as_matte(shading, garment),
         # a label's or a rivet's own stitching stays (a flat patch reads as a glitch); an all-over print's does not
         # ...and the outline's own step into the backdrop is not stitching: kept, it lights a halo round the garment
         detail=_detail(lightness, (plain | blocks if all_over else garment) & _inside(garment, _rim(garment)), regions)
@@ -371,7 +376,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         grain=grain,
         form=_form(garment, panels, lines),
         round_x=_round_x(garment, body),
-        sheen=_sheen(garment, body, shading),
+        sheen=sheen,
         backing=_enclosed(logos) & garment & ~logos,
         all_over=bool(all_over),
         ground=np.median(rgb[plain if plain.any() else garment], axis=0).astype(np.float32),
@@ -552,6 +557,19 @@ def _shading(lightness: np.ndarray, regions: np.ndarray, kinds: np.ndarray, garm
     ground = float(np.median(lightness[garment])) if garment.any() else 50.0
     ratio = np.maximum(ratio, 1e-3) ** float(np.clip(ground / DARK, 0.35, 1.0))
     return np.clip(ratio, 0.15, 1.8).astype(np.float32)
+
+
+def _as_matte(shading: np.ndarray, garment: np.ndarray) -> np.ndarray:
+    """The photo's light with its own cloth's answer to it taken out (MOTTLE_MAX, SPREAD_MAX): carried into a new
+    cloth, a velvet's crushed pile and gleams read as grey smears and glow patches on a cotton stripe."""
+    if not garment.any():
+        return shading
+    log = np.log(np.clip(shading, 1e-3, None))
+    broad = cv2.GaussianBlur(log, (0, 0), MOTTLE_SCALE * max(garment.shape))
+    mottle, centre = log - broad, float(np.median(broad[garment]))
+    fine = min(1.0, MOTTLE_MAX / max(float(mottle[garment].std()), 1e-6))
+    spread = min(1.0, SPREAD_MAX / max(float(broad[garment].std()), 1e-6))
+    return np.exp(centre + (broad - centre) * spread + mottle * fine).astype(np.float32)
 
 
 def _fill_along_folds(values: np.ndarray, read: np.ndarray, garment: np.ndarray) -> np.ndarray:

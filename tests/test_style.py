@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -20,7 +21,17 @@ from style import (
     reference_image,
     restyle,
 )
-from style.engine import FINISHES, _bend, _form, _roll_off, draw_recipe, palette_rgb, read_surface
+from style.engine import (
+    FINISHES,
+    MOTTLE_MAX,
+    _as_matte,
+    _bend,
+    _form,
+    _roll_off,
+    draw_recipe,
+    palette_rgb,
+    read_surface,
+)
 from style.restyle import without_backdrop_holes
 from tryon import COLOUR_RGB
 
@@ -606,3 +617,18 @@ def test_a_kept_print_s_outline_does_not_glow():
     backdrop = (mask > 0) & (cloth < 0.1)  # inside the cut-out, but backdrop in the photo
     away = np.abs(np.asarray(drawn.image).astype(int) - 245).max(axis=-1)
     assert np.median(away[backdrop]) < 12  # the backdrop it was, not a cream outline round the rust cloth
+
+
+def test_a_photos_own_cloth_is_taken_out_of_its_light_but_a_cotton_tees_folds_pass():
+    """A velvet's crushed pile (fine mottle) and gleams (a wide spread) carried into a new cotton read as smears and
+    glow patches: cut to a matte cloth's; a tee's soft folds are below both limits and pass as they are."""
+    rng = np.random.default_rng(0)
+    garment = np.zeros((400, 300), bool)
+    garment[40:380, 40:260] = True
+    folds = 1 + 0.08 * np.sin(np.arange(300) / 18.0)[None].repeat(400, 0)
+    np.testing.assert_allclose(_as_matte(folds.astype(np.float32), garment), folds, rtol=1e-4)
+    pile = np.exp(rng.normal(0, 0.25, (400, 300))) * np.where(np.arange(300)[None] > 150, 2.5, 0.5)
+    matte = np.log(_as_matte(pile.astype(np.float32), garment))
+    fine = matte - cv2.GaussianBlur(matte, (0, 0), 0.006 * 400)
+    assert fine[garment].std() < 1.2 * MOTTLE_MAX
+    assert matte[garment].std() < 0.4 < np.log(pile[garment]).std()
