@@ -1094,10 +1094,11 @@ def _satin(shape: tuple[int, int], ppc: float, rng: np.random.Generator) -> np.n
 
 def _sequins(shape: tuple[int, int], ppc: float, rng: np.random.Generator) -> np.ndarray:
     """8 mm paillettes sewn in staggered rows, each row lapping over the one below like scales (smaller ones are
-    under 4 px on a whole-garment photo and read as pixel noise). Each disc is a small mirror at its own tilt, so
-    neighbours differ a lot (a mosaic of even discs read as a filter); they hang at nearly the same angle down the
-    cloth, so the light still falls in drifts, and in a bright drift a few discs blaze. The lapping edge of each
-    disc casts a thin shadow on the one under it."""
+    under 4 px on a whole-garment photo and read as pixel noise). Each disc is a small mirror at its own tilt, but
+    they hang at nearly the same angle down the cloth: neighbours differ a little (each disc's own tilt varied its
+    light by half again, and the cloth read as a mosaic filter; so did light falling in random drifts), the light
+    follows the body (the photo's folds, a glossy cloth's sheen), and about one disc in thirty catches the lamp
+    and blaze. The lapping edge of each disc casts a thin shadow on the one under it."""
     pitch = max(6.0, 0.8 * ppc)
     row_h = pitch * 0.6  # rows lap: each shows the top of the next one down
     y, x = _grid(shape)
@@ -1119,8 +1120,8 @@ def _sequins(shape: tuple[int, int], ppc: float, rng: np.random.Generator) -> np
         dx_of, dy_of = np.where(take, dx, dx_of), np.where(take, dy, dy_of)
     rows, cols = int(row_of.max()) + 2, int(col_of.max()) + 2
     drift = _noise(rng, (rows, cols), 8 * ppc / row_h, 3 * ppc / pitch)  # 8 cm long, 3 cm wide, in discs
-    facing = 0.7 * drift + 1.0 * rng.standard_normal((rows, cols)).astype(np.float32)
-    flash = np.exp(0.4 * facing) * np.where(facing > 1.9, 1.9, 1.0)
+    facing = 0.3 * drift + rng.standard_normal((rows, cols)).astype(np.float32)
+    flash = np.exp(0.15 * facing) * np.where(facing > 1.9, 2.2, 1.0)
     r, c = np.clip(row_of + 1, 0, rows - 1), np.clip(col_of + 1, 0, cols - 1)
     edge = np.clip(radius - best, 0, 1)  # antialiased rim; 0 in the gaps no disc covers
     dome = 1 + 0.2 * (dx_of - dy_of) / pitch  # light to dark across each disc: it reads as a tilted mirror
