@@ -150,7 +150,7 @@ def main() -> None:
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{cpu_model()}, {os.cpu_count()} cores, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}",
         "load_average_at_start": load,
-        "garments": list(GARMENTS), "styles": styles, "asked": dict(asked),
+        "garments": list(GARMENTS), "styles": styles, "asked": dict(asked), "gallery": args.gallery,
         "seconds": {k: {"p50": float(np.median(v)), "p95": float(np.percentile(v, 95))} for k, v in times.items()},
         "summary": summary(rows),
         "judgement": None,  # scored later from the blind judge's answers: --judged
@@ -245,12 +245,14 @@ def sd15_step() -> dict:
 
 def markdown(r: dict) -> str:
     s, t = r["summary"], r["seconds"]
-    asked = ", ".join(f"{name} {n}" for name, n in list(r["asked"].items())[:N_STYLES])
+    asked = ", ".join(f"{name} {n}" for name, n in r["asked"].items() if name in r["styles"])
+    which = "most-asked" if r["styles"] == list(r["asked"])[:N_STYLES] else "chosen"
     lines = [
         f"# Restyle ({r['date']}, {r['machine']}, load {r['load_average_at_start']:.1f} at start)",
         "",
-        f"{s['n']} restyles: {len(r['garments'])} real garment photos x the {len(r['styles'])} most-asked styles "
-        f"({asked} shopper texts), recipe engine, full strength. Gallery: docs/restyle_gallery.png.",
+        f"{s['n']} restyles: {len(r['garments'])} real garment photos x the {len(r['styles'])} {which} styles "
+        f"({asked} shopper texts), recipe engine, full strength. "
+        f"Gallery: {r.get('gallery', 'docs/restyle_gallery.png')}.",
         "",
         "| measure | value |",
         "|---|---|",
