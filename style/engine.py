@@ -103,7 +103,8 @@ class Surface:
 
     shading: np.ndarray  # HxW float32: linear lightness over the garment's median (1 = mid, <1 folds)
     detail: np.ndarray  # HxW float32: the photo's fine lightness detail (seams, stitching), Lab L units
-    keep: np.ndarray  # HxW float32: logos and placement prints, kept as they are
+    keep: np.ndarray  # HxW float32: logos, placement prints and buttons, kept (buttons in a shade of the new cloth)
+    buttons: np.ndarray  # HxW bool: a placket's buttons, part of ``keep``
     panels: np.ndarray  # HxW int32: the pieces the garment is sewn from (collar, yoke, sleeves), 0 = main
     grain: np.ndarray  # (pieces + 1,) float32: each piece's warp, in radians from straight down (a sleeve's axis)
     form: np.ndarray  # HxW float32: light a new cloth loses to the garment's volume (its sides, its seams); 1 = none
@@ -174,6 +175,7 @@ def draw_recipe(
         logo = _tonal(rgb, surface, cloth)
     else:
         logo = rgb if _stands_out(rgb, surface.keep, cloth) else _reinked(surface, cloth, colours)
+    logo = np.where(surface.buttons[..., None], _matched_buttons(rgb, surface, cloth), logo)
     new = new * (1 - surface.keep[..., None]) + logo * surface.keep[..., None]
     # The outline is unmixed from the backdrop, but for a new cloth over an all-over print: a light motif at the
     # outline unmixes as backdrop (white specks along the edge). A kept print needs it most: its recoloured rim,
@@ -309,6 +311,23 @@ def _tonal(rgb: np.ndarray, surface: Surface, cloth: np.ndarray) -> np.ndarray:
                 surface.shading)
 
 
+def _matched_buttons(rgb: np.ndarray, surface: Surface, cloth: np.ndarray) -> np.ndarray:
+    """Buttons sewn on again in a shade of the new cloth (TONAL_LOGO L* off it, lighter if they were lighter than
+    their cloth), each keeping its own light (its rim, its holes): kept in their old colour, the polo's pale blue
+    buttons floated on a camel houndstooth and a grey camo, as judges saw."""
+    marks = surface.buttons
+    if not marks.any():
+        return cloth
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    old = np.median(lab[marks, 0]), np.median(lab[_around(marks), 0])
+    ink = _lab_rows(np.median(cloth[_around(marks)], axis=0)[None])[0]
+    step = TONAL_LOGO * 2.55 * (1 if old[0] >= old[1] else -1)
+    ink[0] = ink[0] + step if 0 <= ink[0] + step <= 242 else ink[0] - step
+    rgb_ink = cv2.cvtColor(np.clip(ink, 0, 255).astype(np.uint8)[None, None], cv2.COLOR_LAB2RGB)[0, 0]
+    own_light = _linear(lab[..., 0] / 2.55) / max(float(_linear(np.array(old[0] / 2.55))), 1e-3)
+    return _lit(rgb_ink, np.clip(own_light, 0.5, 1.3))
+
+
 def _unmixed_rim(new: np.ndarray, rgb: np.ndarray, garment: np.ndarray) -> np.ndarray:
     """The garment's outline band mixed with the backdrop as much as the photo's own edge was: each rim pixel's
     share of cloth (alpha) is read by unmixing its old colour between the old cloth and the backdrop beside it,
@@ -353,8 +372,8 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     blocks = garment & np.isin(regions, np.flatnonzero(kinds == BLOCK))
     logos = garment & np.isin(regions, np.flatnonzero(kinds == LOGO))
     all_over = (kinds == MOTIF)[regions].sum() > LOGO_SHARE * garment.sum()
-    if not all_over:  # a placket's buttons, on plain cloth
-        logos |= _buttons(lightness, garment, (regions > 0) & ~blocks)
+    buttons = np.zeros_like(garment) if all_over else _buttons(lightness, garment, (regions > 0) & ~blocks)
+    logos |= buttons  # a placket's buttons, on plain cloth
     # On an all-over print little plain cloth is left between the motifs to read the folds from: only the
     # broad light is kept, so that no ghost of the old print shows through
     shading = _shading(lightness, regions, kinds, garment)
@@ -372,6 +391,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         detail=_detail(lightness, (plain | blocks if all_over else garment) & _inside(garment, _rim(garment)), regions)
         * (0.5 if all_over else 1.0),
         keep=cv2.GaussianBlur(logos.astype(np.float32), (0, 0), 0.8) * garment,
+        buttons=cv2.dilate(buttons.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0,
         panels=panels,
         grain=grain,
         form=_form(garment, panels, lines),

@@ -233,10 +233,10 @@ def _placket(centres: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
     return pixels, mask
 
 
-def test_a_placket_s_buttons_are_kept_and_a_lone_or_side_circle_is_not():
+def test_a_placket_s_buttons_are_kept_in_a_shade_of_the_new_cloth_and_a_lone_or_side_circle_is_not():
     """Under a busy new print a button read as light is lost (judges called the polo a mock neck): two or more
-    button-sized circles in a row down the middle of the upper garment are kept as they are; one alone, or a row
-    at the side, is not."""
+    button-sized circles in a row down the middle of the upper garment are kept, in a shade of the new cloth with
+    their own rim (in their old colour they floated on it); one alone, or a row at the side, is not a button."""
     row = [(350, 120), (350, 170), (350, 220)]
     pixels, mask = _placket(row)
     keep = read_surface(pixels, mask > 0).keep
@@ -244,8 +244,11 @@ def test_a_placket_s_buttons_are_kept_and_a_lone_or_side_circle_is_not():
     for centres in ([(350, 170)], [(120, 120), (120, 170), (120, 220)]):
         alone, mask = _placket(centres)
         assert read_surface(alone, mask > 0).keep.max() < 0.1, centres
-    out = np.asarray(apply_recipe(Image.fromarray(pixels), RECIPES["classic"], mask)).astype(int)
-    assert np.abs(out[170, 350] - pixels[170, 350]).max() <= 2  # the button itself, as it was, on houndstooth
+    out = _lab(apply_recipe(Image.fromarray(pixels), RECIPES["classic"], mask))
+    button, cloth = out[167:174, 347:354].mean(axis=(0, 1)), out[150:190, 380:420].mean(axis=(0, 1))
+    assert np.linalg.norm(button[1:] - cloth[1:]) < 12  # the houndstooth's hue, not the old grey
+    assert button[0] - cloth[0] > 5  # a lighter shade, as the grey button was lighter than its grey cloth
+    assert out[167:174, 347:354, 0].std() < 4  # one button, not houndstooth running through it
 
 
 def test_a_seam_groove_runs_only_where_pieces_meet_on_a_sewn_line():
