@@ -3,9 +3,10 @@
     out = apply_recipe(photo, RECIPES["vintage"], mask)          # mask: HxW in [0, 1], 1 = garment
 
 The garment keeps what makes it itself: its silhouette (nothing outside the mask changes), its folds and light
-(the photo's own shading multiplies the new fabric), its seams, stitching and rivets (the photo's fine detail and
-small dark marks are put back as light), a placket's buttons, and its logos and placement prints (kept as they are,
-re-inked in the palette where the new cloth would swallow them, or a shade off the cloth for a tonal look). What
+(the photo's own shading, its cloth's own mottle and gleams taken out, multiplies the new fabric), its seams,
+stitching and rivets (the photo's fine detail and small dark marks are put back as light), a placket's buttons
+(sewn on again in a shade of the new cloth), and its logos and placement prints (kept as they are, re-inked in the
+palette where the new cloth would swallow them, or a shade off the cloth for a tonal look). What
 changes is the cloth: the print is drawn flat at the garment's real scale, each piece the garment is sewn from
 (collar, yoke, wrap overlap, a long sleeve with its warp down the sleeve) cut from its own place on the bolt (colour
 blocking colours the pieces themselves), wrapped round the body (crowding towards the sides), bent along the folds
