@@ -298,6 +298,12 @@ def test_catalog_ingest_makes_items_searchable_and_a_bad_batch_writes_nothing(cl
     assert "api-shirt" in [hit["id"] for hit in found["results"]]
     stored = engines.products["api-shirt"].image_path
     assert Image.open(stored).getexif() == {}
+    # an id may hold what a URL gives a meaning to ('?', '#', a space): its photo's URL still leads to the photo
+    odd = {**good, "id": "api shirt?v=2#front", "title": "Api test odd id shirt"}
+    assert client.post("/api/v1/catalog", headers=as_admin(keys), json={"items": [odd]}).status_code == 200
+    hits = client.get("/api/v1/search", params={"q": "odd id shirt", "k": 48}, headers=as_widget(keys)).json()
+    url = next(hit["image_url"] for hit in hits["results"] if hit["id"] == odd["id"])
+    assert client.get(url, headers=as_widget(keys)).content == engines.products[odd["id"]].image_path.read_bytes()
 
 
 def test_deleting_a_user_leaves_other_users_alone(client: TestClient, keys):

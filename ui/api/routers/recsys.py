@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import quote
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -58,18 +59,20 @@ SearchText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, desc
 TopK = Annotated[int, Query(ge=1, le=MAX_RESULTS, description="number of results")]
 
 
-def _image_url(request: Request, engines: Engines, product_id: str) -> str | None:
-    if product_id not in engines.products:
-        return None
-    # This router's few routes, not ``request.url_for``'s walk through every route of the app (Gradio's included):
-    # 10 µs a URL instead of 35, on the event loop, ten URLs a response.
-    return str(router.url_path_for("product_image", product_id=product_id).make_absolute_url(request.base_url))
+def _image_urls(request: Request, engines: Engines, product_ids: list[str]) -> list[str | None]:
+    """Each product's photo URL (None for an id not in the catalog), the id percent-encoded: an id may hold '?', '#'
+    or a space, which cut the URL short. The router builds one URL a response and each id goes into its slot:
+    built whole for each of ten results (``url_path_for``), they took 9% of the interpreter time a burst of
+    recommendations had."""
+    head, tail = str(router.url_path_for("product_image", product_id="0").make_absolute_url(request.base_url)
+                     ).rsplit("/0/", 1)
+    return [f"{head}/{quote(pid, safe='')}/{tail}" if pid in engines.products else None for pid in product_ids]
 
 
 def _hits(request: Request, engines: Engines, hits: list[SearchHit]) -> list[ProductHit]:
+    urls = _image_urls(request, engines, [hit.product.id for hit in hits])
     return [ProductHit(id=hit.product.id, title=hit.product.title, attributes=hit.product.attributes,
-                       score=hit.score, image_url=_image_url(request, engines, hit.product.id))
-            for hit in hits]
+                       score=hit.score, image_url=url) for hit, url in zip(hits, urls, strict=True)]
 
 
 @router.get("/search", response_model=SearchResponse, summary="Search the catalog by a request in words",
@@ -107,9 +110,10 @@ async def recommend(request: Request, engines: EngineDep, key: WidgetKey) -> Rec
         require_admin_for(key, "recommending from a stored user's history (user_id)")
     with user_errors():
         answer = await run_in_threadpool(_recommend, engines, body)
+    urls = _image_urls(request, engines, [r.item_id for r in answer.items])
     return RecommendResponse(model=type(engines.shop.model).__name__, message=answer.message, results=[
         RecommendedItem(id=r.item_id, title=engines.titles.get(r.item_id, r.item_id), score=r.score, reasons=r.reasons,
-                        image_url=_image_url(request, engines, r.item_id)) for r in answer.items])
+                        image_url=url) for r, url in zip(answer.items, urls, strict=True)])
 
 
 def _recommend(engines: Engines, body: RecommendRequest) -> Recommendations:
