@@ -355,3 +355,23 @@ def test_gradio_trends_rank_each_kind_for_a_month(live_url: str, data_dir, tmp_p
     not_trends.write_text("a,b\n1,2\n")
     with pytest.raises(AppError, match="date"):
         client.predict("2019-09", 5, handle_file(str(not_trends)), api_name="/trends")
+
+
+@pytest.mark.parametrize("scheme, server, host, root_path", [
+    ("http", ("127.0.0.1", 7860), b"shop.example:8080", ""),  # behind a proxy that passes the shop's Host
+    ("https", ("10.0.0.1", 443), None, "/atelier"),  # no Host header, a default port, mounted under a path
+    ("http", ("10.0.0.1", 7860), None, ""),
+])
+def test_photo_urls_are_those_the_router_builds_with_the_id_percent_encoded(scheme, server, host, root_path):
+    from starlette.requests import Request
+
+    from ui.api.routers.recsys import _image_urls, router
+
+    class Catalog:
+        products = {"a b?c#d": None, "30615": None}
+
+    request = Request({"type": "http", "scheme": scheme, "server": server, "root_path": root_path, "path": "/",
+                       "query_string": b"", "headers": [(b"host", host)] if host else []})
+    built = str(router.url_path_for("product_image", product_id="30615").make_absolute_url(request.base_url))
+    assert _image_urls(request, Catalog, ["30615", "a b?c#d", "gone"]) == [
+        built, built.replace("/30615/", "/a%20b%3Fc%23d/"), None]
