@@ -298,35 +298,35 @@ def _lit(ink: np.ndarray, shading: np.ndarray) -> np.ndarray:
 
 
 def _tonal(rgb: np.ndarray, surface: Surface, cloth: np.ndarray) -> np.ndarray:
-    """The logos printed a shade off the new cloth around them (TONAL_LOGO L* units, lighter if they were lighter
-    than their cloth, unless that would pass white), lit like the cloth: a tone-on-tone logo, as a minimalist
-    label wears its brand."""
+    """The logos printed a shade off the new cloth around them (lighter if they were lighter than their cloth), lit
+    like the cloth: a tone-on-tone logo, as a minimalist label wears its brand."""
     marks = surface.keep > 0.5
     if not marks.any():
         return cloth
     old = _lab_rows(np.stack([np.median(rgb[marks], axis=0), np.median(rgb[_around(marks)], axis=0)]))
-    ink = _lab_rows(np.median(cloth[_around(marks)], axis=0)[None])[0]
-    step = TONAL_LOGO * 2.55 * (1 if old[0, 0] >= old[1, 0] else -1)
-    ink[0] = ink[0] + step if 0 <= ink[0] + step <= 242 else ink[0] - step
-    return _lit(cv2.cvtColor(np.clip(ink, 0, 255).astype(np.uint8)[None, None], cv2.COLOR_LAB2RGB)[0, 0],
-                surface.shading)
+    return _lit(_shade_off(np.median(cloth[_around(marks)], axis=0), old[0, 0] >= old[1, 0]), surface.shading)
 
 
 def _matched_buttons(rgb: np.ndarray, surface: Surface, cloth: np.ndarray) -> np.ndarray:
-    """Buttons sewn on again in a shade of the new cloth (TONAL_LOGO L* off it, lighter if they were lighter than
-    their cloth), each keeping its own light (its rim, its holes): kept in their old colour, the polo's pale blue
-    buttons floated on a camel houndstooth and a grey camo, as judges saw."""
+    """Buttons sewn on again in a shade of the new cloth (lighter if they were lighter than their cloth), each
+    keeping its own light (its rim, its holes): kept in their old colour, the polo's pale blue buttons floated on a
+    camel houndstooth and a grey camo, as judges saw."""
     marks = surface.buttons
     if not marks.any():
         return cloth
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
-    old = np.median(lab[marks, 0]), np.median(lab[_around(marks), 0])
-    ink = _lab_rows(np.median(cloth[_around(marks)], axis=0)[None])[0]
-    step = TONAL_LOGO * 2.55 * (1 if old[0] >= old[1] else -1)
+    lightness = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) / 2.55
+    own, around = float(np.median(lightness[marks])), float(np.median(lightness[_around(marks)]))
+    ink = _shade_off(np.median(cloth[_around(marks)], axis=0), own >= around)
+    own_light = _linear(lightness) / max(float(_linear(np.array(own))), 1e-3)
+    return _lit(ink, np.clip(own_light, 0.5, 1.3))
+
+
+def _shade_off(colour: np.ndarray, lighter: bool) -> np.ndarray:
+    """``colour`` (RGB 0-255) TONAL_LOGO L* lighter or darker: the other way where that would pass white or black."""
+    ink = _lab_rows(colour[None])[0]
+    step = TONAL_LOGO * 2.55 * (1 if lighter else -1)
     ink[0] = ink[0] + step if 0 <= ink[0] + step <= 242 else ink[0] - step
-    rgb_ink = cv2.cvtColor(np.clip(ink, 0, 255).astype(np.uint8)[None, None], cv2.COLOR_LAB2RGB)[0, 0]
-    own_light = _linear(lab[..., 0] / 2.55) / max(float(_linear(np.array(old[0] / 2.55))), 1e-3)
-    return _lit(rgb_ink, np.clip(own_light, 0.5, 1.3))
+    return cv2.cvtColor(np.clip(ink, 0, 255).astype(np.uint8)[None, None], cv2.COLOR_LAB2RGB)[0, 0]
 
 
 def _unmixed_rim(new: np.ndarray, rgb: np.ndarray, garment: np.ndarray) -> np.ndarray:

@@ -1098,7 +1098,7 @@ def _sequins(shape: tuple[int, int], ppc: float, rng: np.random.Generator) -> np
     they hang at nearly the same angle down the cloth: neighbours differ a little (each disc's own tilt varied its
     light by half again, and the cloth read as a mosaic filter; so did light falling in random drifts), the light
     follows the body (the photo's folds, a glossy cloth's sheen), and about one disc in thirty catches the lamp
-    and blaze. The lapping edge of each disc casts a thin shadow on the one under it."""
+    and blazes. The lapping edge of each disc casts a thin shadow on the one under it."""
     pitch = max(6.0, 0.8 * ppc)
     row_h = pitch * 0.6  # rows lap: each shows the top of the next one down
     y, x = _grid(shape)
