@@ -724,12 +724,12 @@ def _lace_flower(rng: np.random.Generator, r: float, fill: np.ndarray, cord: np.
 
 def _lace(job: _Job) -> np.ndarray:
     """Lace in the darker of the colours over a lining of the lighter (black lace over burgundy): a tulle that
-    veils the lining, flowers big enough that their openwork reads at a product photo's size."""
+    veils the lining, flowers big enough at every print scale that their openwork reads at a product photo's size."""
     lining, lace = sorted([job.ground, job.ink(0)], key=_luma, reverse=True)
     # Lace threads and tulle cells are millimetres at any print scale; the repeat is a whole number of cells.
     thread, cell = max(0.5, 0.06 * job.ppc), max(3, round(0.25 * job.ppc))
     rows = max(4, round(cell * np.sqrt(3)))  # two rows of hexagons
-    r = 2.2 * job.ppc  # a lace flower is a hand's width across whatever the recipe's print scale
+    r = 2.2 * job.cm / SCALES["small"]  # 4.4 cm across at the small scale (gothic's): smaller, they read as blotches
     size = max(_tile_px(job, 20, 4.5), round(8 * r))
     h, w = -(-size // rows) * rows, -(-size // cell) * cell
     veil = _mix(lining, lace, 0.45)
