@@ -118,6 +118,7 @@ class Drawing:
             # The drawing process died (killed for memory, a crash in a runtime) or could not load its models: this
             # drawing fails, and a new process starts for the next one
             log.error("the drawing process ended: %s; starting a new one", err)
+            self._process.shutdown(wait=False, cancel_futures=True)  # the broken pool's queues and threads go with it
             self._start()
             raise DrawingUnavailable("try-on and restyle are restarting; try again shortly") from err
 
