@@ -1,7 +1,8 @@
 """atelier-fashion on ONNX Runtime: ``TorchEncoder``'s towers, heads and preprocessing, exported once.
 
 ``OnnxEncoder.from_torch`` exports two graphs (image: MobileNetV2 + image head; text: MiniLM + text head),
-caches them under ``$ATELIER_CACHE/onnx/<key>`` (default ``~/.cache/atelier``) and opens them on the CPU.
+caches them under ``$ATELIER_CACHE/onnx/<key>`` (default ``~/.cache/atelier``) and opens them on the CPU. A
+registry encoder's text tower runs as the int8 twin of its graph, one text a call (``weights.onnx_cache.run_each``).
 The key hashes every weight that goes into the graphs, so retrained heads or overridden backbones re-export.
 ``OnnxEncoder.from_pretrained`` keys the cache by the weight files instead, so a cached export opens without
 loading either PyTorch backbone (about 2.4 s of every server start on two cores).
@@ -28,9 +29,11 @@ from weights.onnx_cache import (
     Threads,
     cache_root,
     export_module,
+    int8_twin,
     intact,
     load_or_export,
     open_session,
+    run_each,
 )
 
 from .backends import ImageInput, TorchEncoder, batches, check_images, check_texts, load_heads, tokenize
@@ -106,43 +109,50 @@ class OnnxEncoder:
     preprocess = TorchEncoder.preprocess
 
     def __init__(self, image_session: ort.InferenceSession, text_session: ort.InferenceSession, tokenizer,
-                 cfg: EncoderCfg, name: str = "atelier-fashion", cache_dir: Path | None = None):
+                 cfg: EncoderCfg, name: str = "atelier-fashion", cache_dir: Path | None = None,
+                 int8_text: bool = False):
         self.image_session, self.text_session, self.tokenizer = image_session, text_session, tokenizer
-        self.cfg, self.name, self.cache_dir = cfg, name, cache_dir
+        self.cfg, self.name, self.cache_dir, self.int8_text = cfg, name, cache_dir, int8_text
         self.embed_dim = cfg.embed_dim
 
     @classmethod
     def from_pretrained(cls, heads_path: str | Path | None = None, cache_dir: str | Path | None = None,
-                        text_threads: Threads = POOLED) -> OnnxEncoder:
+                        text_threads: Threads = POOLED, int8_text: bool = True) -> OnnxEncoder:
         """The registry's encoder (or ``heads_path``'s heads): its cached graphs when they are there and intact,
         else exported from a freshly loaded ``TorchEncoder``. cache_dir replaces $ATELIER_CACHE. ``text_threads``:
         the text session's (ONNX Runtime's default, a pool per core, for texts embedded in batches; a server, which
-        embeds many short requests at once, passes ``LIGHT``). The image session always keeps the default."""
+        embeds many short requests at once, passes ``LIGHT``). The image session always keeps the default.
+        ``int8_text``: the text tower's int8 twin (the default: retrieval measures the same, a text costs less than
+        half), or its float graph."""
         heads_path = Path(heads_path) if heads_path else resolve("atelier-fashion-heads")
         folder = (Path(cache_dir) if cache_dir else cache_root()) / "onnx" / files_key(heads_path)
         graphs = [folder / "image.onnx", folder / "text.onnx"]
         if all(intact(graph) for graph in graphs):
             try:
-                image, text = open_session(graphs[0]), open_session(graphs[1], text_threads)
+                image = open_session(graphs[0])
+                text = open_session(int8_twin(graphs[1]) if int8_text else graphs[1], text_threads)
             except Exception as err:  # ORT's load errors share no public base class beyond Exception
                 log.warning("cached ONNX graphs in %s do not load (%s); exporting them again", folder, err)
             else:
                 heads, _ = load_heads(heads_path)  # transformers' import would cost a server's start ~1.5 s
-                return cls(image, text, load_tokenizer(), heads.cfg, cache_dir=folder)
-        return cls.from_torch(TorchEncoder.from_pretrained(heads_path), folder=folder, text_threads=text_threads)
+                return cls(image, text, load_tokenizer(), heads.cfg, cache_dir=folder, int8_text=int8_text)
+        return cls.from_torch(TorchEncoder.from_pretrained(heads_path), folder=folder, text_threads=text_threads,
+                              int8_text=int8_text)
 
     @classmethod
     def from_torch(cls, torch_encoder: TorchEncoder, cache_dir: str | Path | None = None,
-                   folder: Path | None = None, text_threads: Threads = POOLED) -> OnnxEncoder:
+                   folder: Path | None = None, text_threads: Threads = POOLED, int8_text: bool = False) -> OnnxEncoder:
         """Export (or reuse the cached export of) ``torch_encoder``. cache_dir replaces $ATELIER_CACHE; ``folder``
-        replaces the whole cache folder (``from_pretrained`` keys it by files); ``text_threads`` as there."""
+        replaces the whole cache folder (``from_pretrained`` keys it by files); ``text_threads`` and ``int8_text``
+        as there (a float text tower by default: its embeddings match ``torch_encoder``'s to float rounding)."""
         root = Path(cache_dir) if cache_dir else cache_root()
         folder = folder if folder is not None else root / "onnx" / cache_key(torch_encoder)
         image, text = (
-            load_or_export(folder / f"{kind}.onnx", lambda tmp, kind=kind: _export(torch_encoder, kind, tmp), threads)
-            for kind, threads in (("image", POOLED), ("text", text_threads))
+            load_or_export(folder / f"{kind}.onnx", lambda tmp, kind=kind: _export(torch_encoder, kind, tmp), threads,
+                           int8)
+            for kind, threads, int8 in (("image", POOLED, False), ("text", text_threads, int8_text))
         )
-        return cls(image, text, torch_encoder.tokenizer, torch_encoder.cfg, torch_encoder.name, folder)
+        return cls(image, text, torch_encoder.tokenizer, torch_encoder.cfg, torch_encoder.name, folder, int8_text)
 
     def encode_images(self, images: Sequence[ImageInput], batch_size: int = 32) -> np.ndarray:
         out = []
@@ -160,7 +170,10 @@ class OnnxEncoder:
         for group in like_lengths([len(texts[i]) for i in order]):
             for _, rows in batches(order[group], batch_size):
                 tokens = tokenize(self.tokenizer, [texts[i] for i in rows], self.cfg.text.max_tokens)
-                out[rows] = self.text_session.run(["embedding"], tokens)[0]
+                if self.int8_text:
+                    out[rows] = np.concatenate([row for row, in run_each(self.text_session, ["embedding"], **tokens)])
+                else:
+                    out[rows] = self.text_session.run(["embedding"], tokens)[0]
         return out
 
 

@@ -49,7 +49,8 @@ def test_torch_and_default_backends_agree(default_encoder, product_images):
     cos = (reference.encode_images(product_images[:3]) * default_encoder.encode_images(product_images[:3])).sum(1)
     assert cos.min() >= 0.999
     texts = ["navy blue shirt", "sports shoes"]
-    assert (reference.encode_texts(texts) * default_encoder.encode_texts(texts)).sum(1).min() >= 0.999
+    # The default text tower is the int8 twin of the export (its retrieval: weights/cards/atelier-fashion.md)
+    assert (reference.encode_texts(texts) * default_encoder.encode_texts(texts)).sum(1).min() >= 0.98
 
 
 @pytest.mark.parametrize(

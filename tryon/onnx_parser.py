@@ -1,7 +1,8 @@
 """The instruction parser on ONNX Runtime: the merged parser's scores, exported once per set of weights.
 
 The graph (``ParserScores``: input_ids, attention_mask → token_probs, intent_probs) is cached under
-``$ATELIER_CACHE/onnx/parser-<key>/parser.onnx``. The key is computed from files alone, so a warm start opens
+``$ATELIER_CACHE/onnx/parser-<key>/parser.onnx``, with its int8 twin beside it, which is what parses (each text
+on its own; see ``weights.onnx_cache.run_each``). The key is computed from files alone, so a warm start opens
 the cached graph without building the torch model; only a cache miss builds it and exports.
 """
 
@@ -15,7 +16,7 @@ import numpy as np
 import onnxruntime as ort
 
 from weights import resolve, sha256_of
-from weights.onnx_cache import LIGHT, OPSET, Threads, cache_root, export_module, load_or_export
+from weights.onnx_cache import LIGHT, OPSET, Threads, cache_root, export_module, load_or_export, run_each
 
 GRAPH_VERSION = 1  # bump when ParserScores or the export below change, so old caches are not reused
 INPUTS = ["input_ids", "attention_mask"]
@@ -56,20 +57,27 @@ def _export(weights: Path, path: str) -> None:
 
 
 class OnnxScorer:
-    """The parser's scores on ONNX Runtime: (input_ids, attention_mask) → (token_probs, intent_probs)."""
+    """The parser's scores on ONNX Runtime: (input_ids, attention_mask) → (token_probs, intent_probs). On the int8
+    graph (``int8``) each row is scored on its own, so a text's scores never depend on the rows beside it."""
 
-    def __init__(self, session: ort.InferenceSession):
-        self.session = session
+    def __init__(self, session: ort.InferenceSession, int8: bool = False):
+        self.session, self.int8 = session, int8
 
     @classmethod
-    def from_weights(cls, weights: Path, threads: Threads = LIGHT) -> OnnxScorer:
+    def from_weights(cls, weights: Path, threads: Threads = LIGHT, int8: bool = True) -> OnnxScorer:
         """Open the cached export of ``weights``, exporting it first if it is missing or damaged. ``threads``: the
-        session's; one by default, as a server parses many short requests at once."""
+        session's; one by default, as a server parses many short requests at once. ``int8``: its int8 twin (the
+        default: the same labels on the dev set at less than half the time), or the float graph."""
         folder = cache_root() / "onnx" / f"parser-{cache_key(weights)}"
-        return cls(load_or_export(folder / "parser.onnx", lambda tmp: _export(weights, tmp), threads))
+        return cls(load_or_export(folder / "parser.onnx", lambda tmp: _export(weights, tmp), threads, int8), int8)
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        token_probs, intent_probs = self.session.run(
-            OUTPUTS, {"input_ids": input_ids, "attention_mask": attention_mask}
-        )
-        return token_probs, intent_probs
+        if not self.int8:
+            token_probs, intent_probs = self.session.run(
+                OUTPUTS, {"input_ids": input_ids, "attention_mask": attention_mask}
+            )
+            return token_probs, intent_probs
+        rows = run_each(self.session, OUTPUTS, input_ids, attention_mask)
+        width = input_ids.shape[1]  # each row's token scores padded back to the batch's width (read up to its mask)
+        token_probs = np.concatenate([np.pad(t, ((0, 0), (0, width - t.shape[1]), (0, 0))) for t, _ in rows])
+        return token_probs, np.concatenate([intent for _, intent in rows])
