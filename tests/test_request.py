@@ -175,6 +175,15 @@ def test_price_direction_borrowed_from_before_the_span():
     assert r.price == Price(None, 200, "USD")
 
 
+@pytest.mark.parametrize(("text", "span", "price"), [
+    ("a dress under 0", "under", Price(None, 0, None)),  # the tagger left the number out
+    ("boots under $80 please", "under", Price(None, 80, "USD")),
+    ("jackets at least 50k", "at least", Price(50000, None, None)),
+])
+def test_price_amount_borrowed_from_after_a_bound_alone(text, span, price):
+    assert request(text, ("PRICE", span)).price == price
+
+
 def test_price_without_amount_is_unrecognised():
     r = request("a cheap dress", ("PRICE", "cheap"), ("GARMENT", "dress"))
     assert r.price is None and r.unrecognised == {"price": ["cheap"]}

@@ -305,10 +305,16 @@ def _excluded_values(label: str, raw: str) -> list[str]:
 
 
 def _price_text(text: str, ent: Entity) -> str:
-    """The PRICE span, with "under"/"at least" borrowed from just before it when the span holds only the amount."""
+    """The PRICE span, with "under"/"at least" borrowed from just before it when the span holds only the amount, or
+    the amount (the word just after it, "0", "$80", "50k") when it holds only the bound: the tagger sometimes
+    splits "under 0" into two spans or leaves the number out, and "under" alone would drop a budget the shopper
+    gave."""
     before = " ".join(text[: ent.start].split()[-3:])
     if not has_price_bound(ent.text) and has_price_bound(before) and not re.search(r"\d", before):
         return f"{before} {ent.text}"
+    after = re.match(r"\s*(\S*\d\S*)", text[ent.end :])
+    if has_price_bound(ent.text) and not re.search(r"\d", ent.text) and after:
+        return f"{ent.text} {after[1]}"
     return ent.text
 
 
