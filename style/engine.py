@@ -853,12 +853,21 @@ def _cut_in_panels(flat: np.ndarray, panels: np.ndarray, grain: np.ndarray, seed
         if not len(rows):
             continue
         centre = (float(columns.mean() + shift[1]), float(rows.mean() + shift[0]))
+        if grain[number]:  # a sleeve: its stripes matched to the body's at its seam, turned about the seam's middle
+            seam_rows, seam_columns = np.nonzero(_armhole(piece, panels))
+            if len(seam_rows):
+                shift, centre = np.zeros(2, np.int64), (float(seam_columns.mean()), float(seam_rows.mean()))
         turn = cv2.getRotationMatrix2D(centre, -np.degrees(grain[number]), 1.0)
         turn[:, 2] -= shift[::-1]  # the print at (x, y) on the piece comes from the bolt at (x, y) + shift, turned
         cut = cv2.warpAffine(flat, turn, flat.shape[1::-1], flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                              borderMode=cv2.BORDER_REFLECT)
         out[piece] = cut[piece]
     return out
+
+
+def _armhole(piece: np.ndarray, panels: np.ndarray) -> np.ndarray:
+    """Where a sleeve meets the body: the body's pixels along the sleeve's border."""
+    return (cv2.dilate(piece.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & (panels == 0)
 
 
 def _bend(flat: np.ndarray, relief: np.ndarray, shading: np.ndarray,
