@@ -18,7 +18,7 @@ import torch
 
 from tryon import onnx_parser
 from tryon import parser as parser_module
-from tryon.inference import BatchedScorer, InstructionParserPipeline, ParseResult
+from tryon.inference import InstructionParserPipeline, ParseResult
 from weights import resolve
 
 DEV = Path(__file__).resolve().parent / "data" / "parser_dev.jsonl"
@@ -53,7 +53,7 @@ def float_pipeline(onnx_pipeline, cache) -> InstructionParserPipeline:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ATELIER_CACHE", str(cache))
         scorer = onnx_parser.OnnxScorer.from_weights(resolve("atelier-parser"), int8=False)
-    return InstructionParserPipeline(BatchedScorer(scorer), onnx_pipeline.tokenizer, "onnx")
+    return InstructionParserPipeline(scorer, onnx_pipeline.tokenizer, "onnx")
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +72,8 @@ def labels(result: ParseResult) -> tuple[str, list[tuple[str, int, int]]]:
 
 def test_onnx_int8_is_the_default(onnx_pipeline, torch_pipeline, graph):
     assert (onnx_pipeline.backend, torch_pipeline.backend) == ("onnx", "torch")
-    assert isinstance(onnx_pipeline.run, BatchedScorer) and isinstance(onnx_pipeline.run.run, onnx_parser.OnnxScorer)
-    assert onnx_pipeline.run.run.int8 and (graph.parent / "parser.int8.onnx").is_file()
+    assert isinstance(onnx_pipeline.run, onnx_parser.OnnxScorer)
+    assert onnx_pipeline.run.int8 and (graph.parent / "parser.int8.onnx").is_file()
 
 
 def test_float_graph_parity_on_every_dev_request(torch_pipeline, float_pipeline, dev):
@@ -124,10 +124,10 @@ def test_int8_scores_of_a_text_do_not_depend_on_its_batch(onnx_pipeline):
     # beside a longer or a louder one. Each row runs alone, padding cut off, so its scores are exactly its own.
     texts = ["red dress", "slim fit blue denim jeans for men, not orange, under $80", "make it boho"]
     batch = onnx_pipeline.tokenizer(texts, padding=True, return_tensors="np")
-    together = onnx_pipeline.run.run(batch["input_ids"], batch["attention_mask"])
+    together = onnx_pipeline.run(batch["input_ids"], batch["attention_mask"])
     for row, text in enumerate(texts):
         alone = onnx_pipeline.tokenize(text)
-        token_probs, intent_probs = onnx_pipeline.run.run(alone["input_ids"], alone["attention_mask"])
+        token_probs, intent_probs = onnx_pipeline.run(alone["input_ids"], alone["attention_mask"])
         np.testing.assert_array_equal(together[0][row, : token_probs.shape[1]], token_probs[0], err_msg=text)
         np.testing.assert_array_equal(together[1][row], intent_probs[0], err_msg=text)
 

@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from atelier_io import MicroBatcher
-
 from .request import Request, build_request, find_negated, vocabulary_checked
 from .schema import BIO_LABELS, INTENTS, Entity
 from .tokens import MAX_TOKENS, load_tokenizer, word_starts
@@ -98,37 +96,6 @@ class TorchScorer:
         return token_probs.numpy(), intent_probs.numpy()
 
 
-class BatchedScorer:
-    """A scorer many threads may call at once: the calls that arrive while one batch runs are padded to one length
-    and scored together in the next (``atelier_io.MicroBatcher``), so a burst of parses costs a few model calls
-    rather than one each. Padded positions are masked out, so each text's scores match scoring it alone to float
-    rounding."""
-
-    def __init__(self, run: Scorer):
-        self.run = run
-        self._batches = MicroBatcher(self._score)
-
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self._batches((input_ids, attention_mask))
-
-    def _score(self, calls: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
-        width = max(ids.shape[1] for ids, _ in calls)
-        # The pad id is never read: a masked position is no other token's context, and its own row is cut off.
-        ids, mask = (np.concatenate([_pad(call[i], width) for call in calls]) for i in (0, 1))
-        token_probs, intent_probs = self.run(ids, mask)
-        out, start = [], 0
-        for call_ids, _ in calls:
-            rows, length = call_ids.shape
-            out.append((token_probs[start : start + rows, :length], intent_probs[start : start + rows]))
-            start += rows
-        return out
-
-
-def _pad(tokens: np.ndarray, width: int) -> np.ndarray:
-    """[rows, n] → [rows, width], zeros on the right."""
-    return np.pad(tokens, ((0, 0), (0, width - tokens.shape[1])))
-
-
 class InstructionParserPipeline:
     """Tokenizes text, scores it with a backend (``run``: ONNX Runtime or PyTorch) and decodes the scores."""
 
@@ -150,8 +117,9 @@ class InstructionParserPipeline:
             return cls(TorchScorer(model), tokenizer, backend)
         from .onnx_parser import OnnxScorer
 
-        # Batched: the server parses many requests at once, and one padded call costs less than a call each.
-        return cls(BatchedScorer(OnnxScorer.from_weights(weights)), load_tokenizer(), backend)
+        # Not batched: its int8 graph scores each text on its own (OnnxScorer), and ONNX Runtime runs concurrent
+        # calls side by side, so a burst of parses needs no queue.
+        return cls(OnnxScorer.from_weights(weights), load_tokenizer(), backend)
 
     def tokenize(self, text: str) -> dict[str, np.ndarray]:
         """One text as a batch of one: input_ids, attention_mask and each token's character offsets."""

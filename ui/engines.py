@@ -77,8 +77,9 @@ class TryOnResult:
 class SharedTextTower:
     """An encoder whose text tower any number of threads may call at once: their calls are gathered into batched
     calls (``atelier_io.MicroBatcher``), so the tokenizer runs in one thread at a time (a Hugging Face tokenizer
-    rewrites its padding settings on every call: "Already borrowed" in a second thread), and a burst of requests
-    costs a few calls, not one each. Embeddings match encoding alone to float rounding. Images pass through."""
+    rewrites its padding settings on every call: "Already borrowed" in a second thread), and on a float tower a
+    burst of requests costs a few calls, not one each (the default int8 tower runs each text of a batch alone).
+    Embeddings match encoding alone to float rounding. Images pass through."""
 
     def __init__(self, encoder: Encoder):
         self.encoder, self.name = encoder, encoder.name
@@ -126,9 +127,9 @@ class Engines:
     # - heavy: try-on and restyle, one at a time. MediaPipe's graphs are not thread-safe, and on 2 cores a second
     #   drawing would take the core the light requests run on. More at once: `atelier serve --workers N`.
     # - _refreshing: refresh, so that two refreshes in a row land in order (the later one has read the later store).
-    # - none: the text tower (SharedTextTower batches concurrent calls), parsing (batched by its ONNX backend; its
-    #   tokenizer settings are set by its first call, made here, and never change), image search (the image tower
-    #   has no tokenizer), recommendations, and every read of the served snapshot, which refresh replaces whole.
+    # - none: the text tower (SharedTextTower batches concurrent calls), parsing (ONNX Runtime runs concurrent
+    #   calls; the tokenizer locks its own settings), image search (the image tower has no tokenizer),
+    #   recommendations, and every read of the served snapshot, which refresh replaces whole.
     heavy: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
     _refreshing: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
     _served: Served = field(init=False, repr=False, compare=False)
