@@ -88,11 +88,15 @@ def build_encoders(heads: FashionHeads) -> list[tuple[str, str, object, float]]:
     onnx_encoder = OnnxEncoder.from_torch(torch_encoder)
     onnx_setup = time.perf_counter() - start
     start = time.perf_counter()
+    served = OnnxEncoder.from_torch(torch_encoder, int8_text=True)  # as a server and the CLI run it
+    served_setup = onnx_setup + time.perf_counter() - start
+    start = time.perf_counter()
     clip = OpenClipEncoder.from_pretrained("ViT-B-32", pretrained=None)
     clip_setup = time.perf_counter() - start
     return [
         ("atelier-fashion", "torch", torch_encoder, torch_setup),
         ("atelier-fashion", "onnx", onnx_encoder, onnx_setup),
+        ("atelier-fashion (default)", "onnx, int8 text tower", served, served_setup),
         ("open_clip ViT-B-32 (random init)", "torch", clip, clip_setup),
     ]
 
