@@ -122,8 +122,8 @@ class OnnxEncoder:
         else exported from a freshly loaded ``TorchEncoder``. cache_dir replaces $ATELIER_CACHE. ``text_threads``:
         the text session's (ONNX Runtime's default, a pool per core, for texts embedded in batches; a server, which
         embeds many short requests at once, passes ``LIGHT``). The image session always keeps the default.
-        ``int8_text``: the text tower's int8 twin (the default: retrieval measures the same, a text costs less than
-        half), or its float graph."""
+        ``int8_text``: the text tower's int8 twin (the default: a text costs less than half, retrieval within a point
+        of the float graph's; see weights/cards/atelier-fashion.md), or its float graph."""
         heads_path = Path(heads_path) if heads_path else resolve("atelier-fashion-heads")
         folder = (Path(cache_dir) if cache_dir else cache_root()) / "onnx" / files_key(heads_path)
         graphs = [folder / "image.onnx", folder / "text.onnx"]

@@ -148,8 +148,8 @@ def load_or_export(path: Path, export: Callable[[str], None], threads: Threads =
 def int8_twin(path: Path, again: bool = False) -> Path:
     """The graph at ``path`` with int8 weights (per output channel) and int8 activations scaled per call: ONNX
     Runtime's dynamic quantisation, written beside it once (``again``: whatever is there) and checked like it.
-    MiniLM's graphs run 2.3x faster so, and the parser's labels and the text tower's retrieval measure the same
-    (bench/results/parser_quality.md, encoder_quality.md)."""
+    MiniLM's graphs run 2.3x faster so; the parser scores the same on its dev set, the text tower's retrieval within a
+    point (bench/results/parser_quality.md, weights/cards/atelier-fashion.md)."""
     twin = path.with_name(f"{path.stem}.int8{path.suffix}")
     if again or not intact(twin):
         from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -160,9 +160,9 @@ def int8_twin(path: Path, again: bool = False) -> Path:
 
 def run_each(session: ort.InferenceSession, outputs: list[str], input_ids: np.ndarray,
              attention_mask: np.ndarray) -> list[list[np.ndarray]]:
-    """``session``'s outputs for each row of a padded batch of texts, run alone with its padding cut off. An int8
-    graph scales its activations by the largest in the whole input: in a batch, one text's result would change with
-    the texts beside it (a parse with who else asked at that moment). Alone, a text's result is its own; and an
-    int8 text alone still costs less than a float one in a batch."""
+    """``session``'s outputs for each row of a batch of texts padded on the right, run alone with its padding cut
+    off. An int8 graph scales its activations by the largest in the whole input: in a batch, one text's result would
+    change with the texts beside it (a parse with who else asked at that moment). Alone, a text's result is its own;
+    and an int8 text alone still costs less than a float one in a batch."""
     return [session.run(outputs, {"input_ids": ids[None, :n], "attention_mask": mask[None, :n]})
             for ids, mask, n in zip(input_ids, attention_mask, attention_mask.sum(axis=1), strict=True)]
