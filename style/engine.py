@@ -93,6 +93,7 @@ RECOLOUR_SAMPLE = 20000  # pixels the print's colours are found from
 TONAL_CONTRAST = 0.3  # a plain look keeps an all-over print as tone on tone, at this share of its lightness steps
 RIM_READ = 0.004  # the outline band nothing is read from (light, detail, print), as a share of the long side
 RIM = 0.003  # the outline band, as a share of the photo's long side (3 px at 1024), where cloth and backdrop mix
+SPILL = 0.008  # how far in from the outline a soft photo's backdrop may lighten the cloth (8 px at 1024)
 UNMIX_CONTRAST = 20.0  # RGB distance below which cloth and backdrop are too alike to unmix
 FORM_SIDES, FORM_REACH = 0.22, 0.02  # new cloth is this much darker at the outline, fading over this share of the side
 FORM_SEAM = 0.3  # ...and this much darker along the seams between pieces
@@ -386,7 +387,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     panels, lines = (none, none) if all_over else _panels(lightness, garment, (regions > 0) & ~blocks)
     panels, lines, grain = _with_sleeves(panels, lines, garment)
     return Surface(
-        shading=_as_matte(shading, garment),
+        shading=_as_matte(_without_spill(shading, garment), garment),
         # a label's or a rivet's own stitching stays (a flat patch reads as a glitch); an all-over print's does not
         # ...and the outline's own step into the backdrop is not stitching: kept, it lights a halo round the garment
         detail=_detail(lightness, (plain | blocks if all_over else garment) & _inside(garment, _rim(garment)), regions)
@@ -578,6 +579,23 @@ def _shading(lightness: np.ndarray, regions: np.ndarray, kinds: np.ndarray, garm
     ground = float(np.median(lightness[garment])) if garment.any() else 50.0
     ratio = np.maximum(ratio, 1e-3) ** float(np.clip(ground / DARK, 0.35, 1.0))
     return np.clip(ratio, 0.15, 1.8).astype(np.float32)
+
+
+def _without_spill(shading: np.ndarray, garment: np.ndarray) -> np.ndarray:
+    """The photo's light with the backdrop's spill along the outline taken out: towards its outline cloth turns away
+    from the camera and only darkens, but a soft-edged photo mixes its white backdrop in over a few pixels, and that
+    lighter rim read as light drew a glow halo round a dark new cloth (a burgundy polo's sleeves, a sequin tee). Within
+    SPILL of the outline the light is no brighter than the cloth's just further in."""
+    reach = max(3.0, SPILL * max(garment.shape))
+    depth = cv2.distanceTransform(garment.astype(np.uint8), cv2.DIST_L2, 5)
+    deep = garment & (depth >= reach)
+    if not deep.any():
+        return shading
+    inner = _push_pull(shading, deep.astype(np.float32))
+    near = garment & (depth < reach)
+    out = shading.copy()
+    out[near] = np.minimum(shading[near], inner[near])
+    return out
 
 
 def _as_matte(shading: np.ndarray, garment: np.ndarray) -> np.ndarray:

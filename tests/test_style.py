@@ -565,6 +565,24 @@ def test_a_stripe_runs_round_a_sleeve_not_straight_across_the_garment():
     assert abs(abs(across(left_sleeve)) - 60) < 10  # turned by the sleeve's 30 degrees
 
 
+def test_a_soft_photos_light_rim_is_not_drawn_as_a_glow_round_a_dark_new_cloth():
+    """A soft-edged product photo mixes its white backdrop into the cloth's last few pixels. Read as light, that rim
+    drew a lighter band round a wine satin or a gold sequin restyle, which judges called a glow halo."""
+    import cv2
+
+    mask = np.zeros((1024, 768), np.uint8)  # a product photo's size: its soft edge is ~5 px wide
+    mask[100:920, 150:620] = 1
+    depth = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
+    photo = np.full(mask.shape + (3,), 245, np.float32)
+    photo[mask > 0] = (150, 180, 210)  # a light blue tee
+    backdrop = (np.clip(1 - depth / 9, 0, 1) * (mask > 0))[..., None]  # its last pixels part backdrop
+    photo = photo * (1 - backdrop) + 245 * backdrop
+    out = np.asarray(apply_recipe(Image.fromarray(photo.astype(np.uint8)), RECIPES["elegant"], mask.astype(np.float32)))
+    lightness = cv2.cvtColor(out, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+    rim, inside = (depth >= 4) & (depth < 9), (depth >= 30) & (depth < 60)  # the rim past the unmixed outline
+    assert lightness[rim].mean() <= lightness[inside].mean() + 2  # no lighter than the cloth further in
+
+
 def test_a_sleeves_stripes_meet_the_bodys_at_its_seam():
     """A sleeve is cut so that its stripes meet the body's at the armhole, as a good stripe top is sewn: shifted by a
     random part of a repeat, they broke in steps across the seam, which judges read as a glitch."""
