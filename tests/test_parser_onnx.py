@@ -19,7 +19,7 @@ import torch
 from tryon import onnx_parser
 from tryon import parser as parser_module
 from tryon.inference import InstructionParserPipeline, ParseResult
-from weights import resolve
+from weights import onnx_cache, resolve
 
 DEV = Path(__file__).resolve().parent / "data" / "parser_dev.jsonl"
 SCORE_TOLERANCE = 1e-4
@@ -164,6 +164,24 @@ def test_damaged_cache_is_reexported(onnx_pipeline, graph, tmp_path, monkeypatch
     assert copy.read_bytes() == original.read_bytes()
     text = "any colour but orange, under $150"
     assert rebuilt(text).to_dict() == onnx_pipeline(text).to_dict()
+
+
+def test_a_cache_that_cannot_take_the_int8_graph_serves_the_float_one(onnx_pipeline, graph, tmp_path, monkeypatch,
+                                                                      caplog):
+    folder = tmp_path / "onnx" / graph.parent.name
+    folder.mkdir(parents=True)
+    for name in ("parser.onnx", "parser.onnx.sha256"):  # the float export only, as an older version left it
+        shutil.copyfile(graph.parent / name, folder / name)
+
+    def read_only(path, export):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(onnx_cache, "write_atomically", read_only)
+    monkeypatch.setenv("ATELIER_CACHE", str(tmp_path))
+    served = InstructionParserPipeline.from_pretrained()
+    assert "running the float graph" in caplog.text and not (folder / "parser.int8.onnx").exists()
+    assert labels(served("try the red leather jacket on me in M")) == labels(
+        onnx_pipeline("try the red leather jacket on me in M"))
 
 
 def test_other_weights_change_the_key(tmp_path):

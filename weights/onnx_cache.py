@@ -154,7 +154,13 @@ def int8_twin(path: Path, again: bool = False) -> Path:
     if again or not intact(twin):
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        write_atomically(twin, lambda tmp: quantize_dynamic(path, tmp, per_channel=True, weight_type=QuantType.QInt8))
+        try:
+            write_atomically(twin, lambda tmp: quantize_dynamic(path, tmp, per_channel=True,
+                                                                 weight_type=QuantType.QInt8))
+        except OSError as err:  # a cache made read-only after an export without its twin: serve the float graph
+            log.warning("cannot write the int8 graph beside %s (%s); running the float graph (run `atelier prepare` "
+                        "where the cache is writable)", path, err)
+            return path
     return twin
 
 
