@@ -184,6 +184,11 @@ def test_price_amount_borrowed_from_after_a_bound_alone(text, span, price):
     assert request(text, ("PRICE", span)).price == price
 
 
+def test_a_bound_alone_never_borrows_another_spans_number():
+    r = request("jeans under 32 waist", ("GARMENT", "jeans"), ("PRICE", "under"), ("SIZE", "32"))
+    assert r.price is None and r.unrecognised == {"price": ["under"]} and r.items[0].size.value == "32"
+
+
 def test_price_without_amount_is_unrecognised():
     r = request("a cheap dress", ("PRICE", "cheap"), ("GARMENT", "dress"))
     assert r.price is None and r.unrecognised == {"price": ["cheap"]}

@@ -306,9 +306,9 @@ def _excluded_values(label: str, raw: str) -> list[str]:
 
 def _price_text(text: str, ent: Entity) -> str:
     """The PRICE span, with "under"/"at least" borrowed from just before it when the span holds only the amount, or
-    the amount (the word just after it, "0", "$80", "50k") when it holds only the bound: the tagger sometimes
-    splits "under 0" into two spans or leaves the number out, and "under" alone would drop a budget the shopper
-    gave."""
+    the amount (the word just after it, "0", "$80", "50k", when no other span holds it: ``text`` ends where the next
+    span starts) when it holds only the bound: the tagger sometimes splits "under 0" into two spans or leaves the
+    number out, and "under" alone would drop a budget the shopper gave."""
     before = " ".join(text[: ent.start].split()[-3:])
     if not has_price_bound(ent.text) and has_price_bound(before) and not re.search(r"\d", before):
         return f"{before} {ent.text}"
@@ -373,7 +373,8 @@ def build_request(text: str, intent: str, entities: list[Entity], detect_negatio
             for value in _excluded_values(ent.label, ent.text):
                 _note(request.exclude, ent.label, value)
         elif ent.label in GLOBAL_SLOTS:
-            _add_global(request, text, ent)
+            # up to the next span: a PRICE of "under" alone borrows a free amount, never another span's ("32" a size)
+            _add_global(request, text[: ordered[at + 1].start] if at + 1 < len(ordered) else text, ent)
         elif ent.label != "GARMENT":
             target = _attach(text, at, ordered, garments)
             _add_attribute(items[id(target)] if target else loose, ent.label, ent.text)
