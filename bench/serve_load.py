@@ -121,6 +121,7 @@ def run_workers(folder: Path, workers: int, n: int, rounds: int) -> dict:
     try:
         with server.client() as client:
             start_s = server.wait_healthy(client)
+        server.wait_workers(workers)  # the first worker answers while the next ones still load
         with server.client() as client:
             # Untimed: each garment photo's cut-out is made once, then cached; garments the demo person cannot
             # wear (a 422 naming what would work) are left out.

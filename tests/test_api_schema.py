@@ -47,7 +47,7 @@ def schema_engines(service_engines, tmp_path_factory):
     """The session's models over a store of their own holding the demo catalog (no second model load)."""
     from recsys import Store, read_products
     from ui import DEMO_CATALOG, Engines
-    from ui.engines import items_frame
+    from ui.served_store import items_frame
 
     db = tmp_path_factory.mktemp("schema_store") / "shop.db"
     store = Store(str(db))

@@ -239,6 +239,22 @@ def test_two_workers_answer_on_one_port_against_one_store(tmp_path):
     assert len(live_shop_keys) == 1 and "atl_" in page
 
 
+def test_a_worker_that_cannot_load_stops_the_server_with_its_reason(tmp_path):
+    """A missing model fails every worker the same way: the server stops, non-zero, saying why, instead of starting
+    the workers again and again (or waiting forever on one that could not exit)."""
+    bin_dir = Path(sys.executable).parent
+    try:
+        run = subprocess.run([str(bin_dir / "atelier"), "serve", "--port", str(_free_port()), "--db",
+                              str(tmp_path / "shop.db"), "--workers", "2"], capture_output=True, text=True,
+                             timeout=WORKERS_START, env={**os.environ, "ATELIER_WEIGHTS_ATELIER_PARSER": "/missing"})
+    except subprocess.TimeoutExpired as err:
+        pytest.fail(f"the server did not stop within {WORKERS_START} s:\n{(err.stderr or b'')[-3000:]!r}")
+    assert run.returncode != 0
+    assert "a worker could not load: ATELIER_WEIGHTS_ATELIER_PARSER" in run.stderr and "/missing" in run.stderr
+    assert "atelier: error: a worker could not load" in run.stderr
+    assert "died" not in run.stderr and "Traceback" not in run.stderr
+
+
 def test_serve_runs_on_uvicorns_c_http_parser_and_uvloop_with_the_loaded_heap_frozen(service_engines, monkeypatch):
     """`atelier serve` leaves uvicorn's loop and HTTP protocol at "auto", which picks httptools and uvloop (project
     dependencies) over its pure-Python h11 parser and asyncio's loop: less time a request in the event loop. And it

@@ -4,6 +4,8 @@ and the command line."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -134,6 +136,16 @@ def test_the_demo_sample_ranks_every_kind_it_has(tmp_path):
     assert set(view.table["kind"]) == {"colour", "category", "material"} and len(view.table) == 9
     assert "2019-10-25" in view.message and "style" in view.message and len(view.figure.axes) == 3
     assert demo_trends_store(tmp_path / "demo.db").counts()["interactions"] == 27_149  # not ingested twice
+
+
+def test_two_processes_building_the_demo_sample_at_once_ingest_it_once(tmp_path):
+    """Two workers of `atelier serve --workers 2`, each asked for the demo's trends first: one file, one sample."""
+    count = ("import sys; from ui.trends_view import demo_trends_store; "
+             "print(demo_trends_store(sys.argv[1]).counts()['interactions'])")
+    runs = [subprocess.Popen([sys.executable, "-c", count, str(tmp_path / "demo.db")], stdout=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    assert [int(run.communicate(timeout=300)[0]) for run in runs] == [27_149, 27_149]
+    assert Store(tmp_path / "demo.db").counts()["interactions"] == 27_149
 
 
 def test_cli_ranks_the_store_and_says_when_it_is_empty(tmp_path, capsys):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 DEMO_CATALOG = Path(__file__).resolve().parent / "demo_catalog"
+UI_PATH = "/app"  # where the Gradio app is mounted
 
 if TYPE_CHECKING:
     from .api.main import create_app
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 _LAZY = {"Engines": ".engines", "KeyStore": ".keys", "build_demo": ".gradio_app", "create_app": ".api.main",
          "demo_trends_store": ".trends_view", "serve": ".server"}
 
-__all__ = ["DEMO_CATALOG", "Engines", "KeyStore", "build_demo", "create_app", "demo_trends_store", "serve"]
+__all__ = ["DEMO_CATALOG", "UI_PATH", "Engines", "KeyStore", "build_demo", "create_app", "demo_trends_store", "serve"]
 
 
 def __getattr__(name: str):

@@ -92,11 +92,13 @@ class Drawing:
     def run(self, draw: Callable[..., T], *args) -> T:
         return self._thread.submit(self._in_a_slot, draw, args).result()
 
-    def close(self) -> None:
-        """End the drawing process (if any) and the drawing thread; drawings in progress are abandoned."""
+    def close(self, wait: bool = False) -> None:
+        """End the drawing process (if any) and the drawing thread; drawings in progress are abandoned, or with
+        ``wait`` finished first (a load that failed elsewhere: the process then ends before its caller does, which
+        at exit otherwise waited on it forever in a worker of ``atelier serve --workers N``)."""
         if self._process is not None:
-            self._process.shutdown(wait=False, cancel_futures=True)
-        self._thread.shutdown(wait=False, cancel_futures=True)
+            self._process.shutdown(wait=wait, cancel_futures=True)
+        self._thread.shutdown(wait=wait, cancel_futures=True)
 
     def _in_a_slot(self, draw: Callable[..., T], args: tuple) -> T:
         handles = [(self.folder / f"drawing-{i}.lock").open("a") for i in range(self.slots)]

@@ -32,7 +32,6 @@ from recsys import (
     Shop,
     Store,
     create_encoder,
-    default_db,
     read_products,
 )
 from style import RestyleOutput
@@ -53,6 +52,7 @@ from . import DEMO_CATALOG
 from .drawing import Drawing, draw_restyle, draw_try_on, yield_runtime_threads
 from .keys import KeyStore, RateLimiter
 from .observe import model_seconds, model_time
+from .served_store import open_store, store_location
 from .trends_view import demo_trends_store
 from .uploads import MAX_TEXT_CHARS, check_k, check_query, check_user_id, decode_upload
 from .vault import PhotoVault, private_folder, write_private
@@ -144,34 +144,25 @@ class Engines:
         self.refresh()
 
     @classmethod
-    def load(cls, catalog: str | Path | None = None, db: str | Path | None = None, ingest: bool = True,
-             draws: bool = True) -> Engines:
+    def load(cls, catalog: str | Path | None = None, db: str | Path | None = None, ingest: bool = True) -> Engines:
         """The default models, the store at ``db`` (default ``recsys.default_db()``) and ``catalog`` (default: the
         demo catalog), whose products are written into the store (updated where their ids are already there).
-        ``ingest=False``: they are there already (a worker of ``atelier serve --workers N``: its parent wrote them
-        once, so that N workers do not write the same rows at once). ``draws=False``: no drawing process (that
-        parent, which only supervises: a try-on or a restyle there fails)."""
+        ``ingest=False``: they are there already (a worker of ``atelier serve --workers N``: its supervisor wrote
+        them once, so that N workers do not write the same rows at once)."""
         start = time.perf_counter()
         folder = Path(catalog or DEMO_CATALOG)
         products = read_products(folder)  # a bad catalog folder fails here, before the slow model loads
         garments = read_wearables(folder)
-        db = str(db or default_db())
-        if "://" not in db and not Path(db).parent.is_dir():
-            private_folder(Path(db).parent)  # a folder of our own: nobody else reads the store
-        data_dir = files_folder(db if "://" not in db else default_db())
+        db, data_dir = store_location(db)
         # The drawing process loads the try-on models while this one opens the store and loads its own models
-        drawing = Drawing.in_process(data_dir, load_tryon) if draws else Drawing(data_dir)
+        drawing = Drawing.in_process(data_dir, load_tryon)
         try:
-            store = Store(db)
-            if "://" not in db:
-                Path(db).chmod(0o600)  # SQLite gives its journal files the database's mode
-            if ingest:
-                store.ingest(items=items_frame(products), image_dir=folder)
+            store = open_store(db, products if ingest else None, folder)
             engines = cls(create_encoder(for_requests=True), store, load_parser(), drawing, garments, data_dir,
                           demo=folder.resolve() == DEMO_CATALOG)
             drawing.ready()
         except BaseException:  # a store that is down, a model that will not load: no drawing process left behind
-            drawing.close()
+            drawing.close(wait=True)
             raise
         yield_runtime_threads()
         log.info("loaded the models and %d products in %.1f s", len(engines.products), time.perf_counter() - start)
@@ -399,13 +390,3 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def files_folder(db: str | Path) -> Path:
-    """The private folder beside a store's database for its kept photos and catalog photos: ``shop.db`` keeps
-    them in ``shop-files/``, never in the database's folder itself, which may be anyone's working folder."""
-    return private_folder(Path(db).with_name(Path(db).stem + "-files"))
-
-
-def items_frame(products: list[Product]) -> pd.DataFrame:
-    return pd.DataFrame({"id": [p.id for p in products], "title": [p.title for p in products],
-                         "image_path": [str(p.image_path) for p in products],
-                         "attributes": [p.attributes for p in products]})

@@ -34,6 +34,8 @@ DEFAULT_RATE = 60  # requests per minute and key
 MAX_NAME = 80
 MAX_ORIGINS = 20
 ANY_ORIGIN = "*"
+DEMO_SHOP_KEY = "demo shop page"  # the widget key the demo shop page embeds; replaced at every start
+DEMO_SHOP_RATE = 30  # a minute and visitor: any visitor of /shop can read this key
 # scheme://host[:port], as a browser sends it in the Origin header: no path, no trailing slash
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$")
 
@@ -157,6 +159,15 @@ class KeyStore:
         if row is None or row["revoked"] or not hmac.compare_digest(row["hash"], _digest(secret)):
             return None
         return _key(row)
+
+
+def demo_shop_key(keys: KeyStore) -> str:
+    """A fresh widget key for the demo shop page; the previous run's is revoked, so a copied one stops working.
+    Once a start: ``ui.server.serve`` makes it before its workers start and hands it to each of them."""
+    for key in keys.list():
+        if key.name == DEMO_SHOP_KEY and not key.revoked:
+            keys.revoke(key.id)
+    return keys.create(DEMO_SHOP_KEY, "widget", DEMO_SHOP_RATE).secret
 
 
 # The dialects whose INSERT has ON CONFLICT ... RETURNING, which the limiter's count needs

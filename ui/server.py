@@ -2,29 +2,42 @@
 
 With N workers (``serve(workers=N)``) uvicorn's supervisor binds the port and starts N processes, each calling
 ``worker_app``: each loads its own models; the store is the state they share. What must happen once a start (the
-catalog written into the store and embedded, the demo shop page's key, the start-up messages) happens here in the
-parent, before the workers start; the parent hands them what they need in the environment (``WORKER_ENV``).
+catalog written into the store, the demo shop page's key, the start-up messages) happens here in the supervisor,
+which loads no model, before the workers start; it hands them what they need in the environment (``WORKER_ENV``).
+The workers load one at a time (``WORKER_LOAD_LOCK``), so the first serves as soon as one worker alone would.
+
+This module imports little: the supervisor of N workers never needs the web stack or the models.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import logging
 import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from filelock import FileLock
 from threadpoolctl import threadpool_limits
 
-from .api.main import UI_PATH, create_app, demo_shop_key
-from .engines import Engines
+from . import DEMO_CATALOG, UI_PATH
+from .drawing import DRAWING_NICE
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from .keys import KeyStore
 
 log = logging.getLogger(__name__)
 # The loggers of ui/observe.py and ui/app_rules.py: one line per request and per refusal in the app.
 REQUEST_LOGGERS = "atelier"
 LINE = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"  # the process: which worker answered
-WORKER_ENV = "ATELIER_SERVE_WORKER"  # JSON from the parent to its workers: catalog, db, demo_shop, shop_key
+WORKER_ENV = "ATELIER_SERVE_WORKER"  # JSON from the supervisor to its workers: catalog, db, files, demo_shop, shop_key
+WORKER_LOAD_LOCK = "worker-load.lock"  # in the store's files folder: one worker loads its models at a time
 
 
 def log_requests() -> None:
@@ -44,39 +57,70 @@ def serve(host: str = "127.0.0.1", port: int = 7860, catalog: str | Path | None 
     """Serve ``catalog`` (default: the demo catalog) with the store at ``db`` (default ``recsys.default_db()``)
     at http://host:port/app until interrupted; ``demo_shop`` adds the pretend shop page at /shop. ``workers``:
     processes answering on the port, each with its own models (about 2 GB of memory each)."""
-    import uvicorn
-
     if not 0 <= port <= 65535:
         raise ValueError(f"port must be from 0 to 65535, got {port}")
     most = max_workers()
     if not isinstance(workers, int) or not 1 <= workers <= most:
         raise ValueError(f"workers must be an integer from 1 to {most} on this machine (each loads its own models, "
                          f"about 2 GB), got {workers!r}")
-    # Load before the server starts: a bad catalog or missing weights then ends as one clear error for
-    # the CLI, instead of a traceback from uvicorn's lifespan handler. This also writes the catalog into the
-    # store and embeds it, once, before any worker reads it.
+    if workers == 1:
+        serve_alone(host, port, catalog, db, demo_shop)
+    else:
+        supervise(host, port, catalog, db, demo_shop, workers)
+
+
+def serve_alone(host: str, port: int, catalog: str | Path | None, db: str | Path | None, demo_shop: bool) -> None:
+    import uvicorn
+
+    from .api.main import create_app
+    from .engines import Engines
+    from .keys import demo_shop_key
+
+    # Load before the server starts: a bad catalog, a store that is down or missing weights then end as one clear
+    # error for the CLI, instead of a traceback from uvicorn's lifespan handler.
     one_blas_thread()
-    engines = Engines.load(catalog, db, draws=workers == 1)  # with N workers each draws, not this parent
-    shop_key = demo_shop_key(engines) if demo_shop else None  # one key for every worker, the last start's revoked
-    announce(engines, f"http://{host}:{port}", demo_shop, workers)
+    engines = Engines.load(catalog, db)
+    shop_key = demo_shop_key(engines.keys) if demo_shop else None
+    announce(len(engines.products), engines.keys, f"http://{host}:{port}", demo_shop, 1)
     log_requests()
     # uvicorn's access log is off: ui.api.middleware.RequestLog writes each request's line, with its request id and
     # the route template instead of the raw path (which may hold a user id, or a newline decoded from %0A).
-    if workers == 1:
-        app = create_app(engines, demo_shop=demo_shop, shop_key=shop_key)
-        settle()
-        try:
-            uvicorn.run(app, host=host, port=port, access_log=False)
-        finally:
-            engines.close()
-        return
-    if engines.demo:
-        engines.trends_store()  # the demo's trend sample, written once here rather than by racing workers
-    engines.close()
-    del engines  # the workers load their own; this process only supervises them
-    os.environ[WORKER_ENV] = json.dumps({"catalog": str(catalog) if catalog else None, "db": str(db) if db else None,
+    app = create_app(engines, demo_shop=demo_shop, shop_key=shop_key)
+    settle()
+    try:
+        uvicorn.run(app, host=host, port=port, access_log=False)
+    finally:
+        engines.close()
+
+
+def supervise(host: str, port: int, catalog: str | Path | None, db: str | Path | None, demo_shop: bool,
+              workers: int) -> None:
+    """The supervisor of N workers: the store prepared once (a bad catalog or a store that is down fail here, as
+    one clear error), then uvicorn's supervisor, which ends when a worker cannot load (missing weights: the worker
+    logs why) instead of starting it again and again."""
+    from uvicorn import Config
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    from recsys import read_products
+
+    from .keys import KeyStore, demo_shop_key
+    from .served_store import open_store, store_location
+
+    folder = Path(catalog or DEMO_CATALOG)
+    products = read_products(folder)
+    db, files = store_location(db)
+    keys = KeyStore(open_store(db, products, folder).engine)
+    shop_key = demo_shop_key(keys) if demo_shop else None  # one key for every worker, the last start's revoked
+    announce(len(products), keys, f"http://{host}:{port}", demo_shop, workers)
+    log_requests()
+    os.environ[WORKER_ENV] = json.dumps({"catalog": str(folder), "db": db, "files": str(files),
                                          "demo_shop": demo_shop, "shop_key": shop_key})
-    uvicorn.run(f"{__name__}:worker_app", factory=True, host=host, port=port, workers=workers, access_log=False)
+    config = Config(f"{__name__}:worker_app", factory=True, host=host, port=port, workers=workers, access_log=False)
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
+        raise RuntimeError("a worker could not load its models (its reason is logged above); the server stopped")
 
 
 def max_workers() -> int:
@@ -85,12 +129,12 @@ def max_workers() -> int:
     return 2 * (os.cpu_count() or 1)
 
 
-def announce(engines: Engines, url: str, demo_shop: bool, workers: int) -> None:
-    """The start-up messages, once a start (from the parent, not from each worker)."""
+def announce(served: int, keys: KeyStore, url: str, demo_shop: bool, workers: int) -> None:
+    """The start-up messages, once a start (from the supervisor, not from each worker)."""
     log.warning("Atelier: serving %d products at %s%s (REST at /api/v1, contract at /docs%s) with %d %s",
-                len(engines.products), url, UI_PATH, ", demo shop page at /shop" if demo_shop else "",
+                served, url, UI_PATH, ", demo shop page at /shop" if demo_shop else "",
                 workers, "worker" if workers == 1 else "workers")
-    if not any(key.scope == "admin" and not key.revoked for key in engines.keys.list()):
+    if not any(key.scope == "admin" and not key.revoked for key in keys.list()):
         log.warning("Atelier: no admin API key yet; create one with `atelier keys create --name NAME --scope admin`")
     if workers > 1:  # Gradio keeps each browser session's queue in the memory of the process that took its first call
         log.warning("Atelier: with %d workers a browser's calls to the app at %s may reach a worker that does not "
@@ -100,14 +144,44 @@ def announce(engines: Engines, url: str, demo_shop: bool, workers: int) -> None:
 
 def worker_app() -> FastAPI:
     """One worker's app (uvicorn calls this in each worker process of ``serve(workers=N)``): its own models over
-    the store its parent prepared, and the parent's demo shop key."""
+    the store its supervisor prepared, and the supervisor's demo shop key.
+
+    The workers load one at a time, each holding an exclusive lock on a file in the store's files folder: loading
+    at once, N workers shared the cores and none served before all had loaded (17-22 s to the first try-on with 2
+    workers on 2 cores, against 8 s for one). The first to hold the lock also embeds the catalog, which the next
+    then finds done. A worker that loads while another serves imports its modules (most of a load) at a drawing's
+    priority, so that the served requests keep the cores."""
     given = json.loads(os.environ[WORKER_ENV])
     log_requests()
     one_blas_thread()
-    engines = Engines.load(given["catalog"], given["db"], ingest=False)
-    app = create_app(engines, demo_shop=given["demo_shop"], shop_key=given["shop_key"])
+    with FileLock(Path(given["files"]) / WORKER_LOAD_LOCK):  # the OS releases it if this worker dies
+        try:
+            import_aside("ui.api.main")
+            from .api.main import create_app
+            from .engines import Engines
+
+            engines = Engines.load(given["catalog"], given["db"], ingest=False)
+            app = create_app(engines, demo_shop=given["demo_shop"], shop_key=given["shop_key"])
+        except Exception as err:  # noqa: BLE001  (whatever stops a load ends the server, not a loop of restarts)
+            log.error("Atelier: a worker could not load: %s", err)
+            from uvicorn.config import STARTUP_FAILURE
+
+            sys.exit(STARTUP_FAILURE)  # uvicorn's supervisor then stops instead of starting the worker again
     settle()
     return app
+
+
+def import_aside(module: str) -> None:
+    """Import ``module`` on a thread at a drawing's priority (on Linux, where nice is each thread's), and wait: the
+    threads that serve requests later are not this one, and keep theirs. Not lower: at nice 19 a worker loading
+    beside a busy one got ~1.5% of a core and was not up after five minutes."""
+    def low() -> None:
+        if sys.platform == "linux":
+            os.nice(DRAWING_NICE)
+        importlib.import_module(module)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="atelier-import") as aside:
+        aside.submit(low).result()
 
 
 def one_blas_thread() -> None:

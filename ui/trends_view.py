@@ -6,11 +6,11 @@ UI code, so it lives in ``ui/`` and uses recsys's public API only.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from filelock import FileLock
 
 from recsys import (
     TREND_KINDS,
@@ -29,7 +29,6 @@ from . import DEMO_CATALOG
 # Real dated sales (VISUELLE, see demo_catalog/NOTICE.md; rebuilt by docs/make_trends_sample.py).
 TRENDS_SAMPLE = DEMO_CATALOG / "trends_sample"
 ALL_KINDS = "all"
-_building = threading.Lock()  # two first clicks at once must not ingest the sample twice into one file
 
 
 @dataclass
@@ -56,8 +55,9 @@ def shop_trends_view(store: Store, kind: str = ALL_KINDS, top: int = 10, until: 
 
 def demo_trends_store(path: str | Path) -> Store:
     """A store at ``path`` holding the shipped sample, ingested (checked like any shop's files) the first time.
-    The demo shows its trends from here: the sample never enters a shop's own store."""
-    with _building:
+    The demo shows its trends from here: the sample never enters a shop's own store. Two first clicks at once, in
+    two threads or in two workers, must not ingest the sample twice into one file: a lock file beside it."""
+    with FileLock(Path(path).with_name(Path(path).name + ".lock")):
         store = Store(path)
         if not store.counts()["interactions"]:
             store.ingest(items=read_table(TRENDS_SAMPLE / "items.parquet"),

@@ -19,21 +19,19 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tryon import read_wearables
 
-from .. import DEMO_CATALOG
+from .. import DEMO_CATALOG, UI_PATH
 from ..app_rules import APP_CSS
 from ..engines import Engines
 from ..gradio_app import build_demo
+from ..keys import demo_shop_key
 from ..uploads import MAX_UPLOAD_BYTES
 from .dependencies import NESTED_SCHEMAS, AdminKey, EngineDep
 from .middleware import APP_BODY, RequestLog, SecurityHeaders, WidgetCors
 from .routers import recsys, style, tryon
 from .schemas import Health
 
-UI_PATH = "/app"
 WIDGET = Path(__file__).resolve().parents[1] / "widget"
 DOCS_ASSETS = "/docs/assets"  # Swagger UI's and ReDoc's scripts and styles, from the fastapi-offline package
-DEMO_SHOP_KEY = "demo shop page"  # the widget key the demo shop page embeds; replaced at every start
-DEMO_SHOP_RATE = 30  # a minute and visitor: any visitor of /shop can read this key
 
 
 def _allowed_paths(engines: Engines | None, catalog: str | Path | None) -> list[str]:
@@ -42,15 +40,6 @@ def _allowed_paths(engines: Engines | None, catalog: str | Path | None) -> list[
         return [str(Path(catalog or DEMO_CATALOG).resolve())]
     photos = [p.image_path for p in engines.catalog.products] + [g.image_path for g in engines.garments]
     return sorted({str(Path(p).resolve().parent) for p in photos})
-
-
-def demo_shop_key(engines: Engines) -> str:
-    """A fresh widget key for the demo shop page; the previous run's is revoked, so a copied one stops working.
-    Once a start: ``ui.server.serve`` makes it before its workers start and hands it to each of them."""
-    for key in engines.keys.list():
-        if key.name == DEMO_SHOP_KEY and not key.revoked:
-            engines.keys.revoke(key.id)
-    return engines.keys.create(DEMO_SHOP_KEY, "widget", DEMO_SHOP_RATE).secret
 
 
 def create_app(engines: Engines | None = None, catalog: str | Path | None = None, demo_shop: bool = False,
@@ -67,7 +56,7 @@ def create_app(engines: Engines | None = None, catalog: str | Path | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Loading blocks startup on purpose: no request is served before the models are ready.
         app.state.engines = engines if engines is not None else Engines.load(catalog)
-        app.state.shop_key = (shop_key or demo_shop_key(app.state.engines)) if demo_shop else None
+        app.state.shop_key = (shop_key or demo_shop_key(app.state.engines.keys)) if demo_shop else None
         yield
         if engines is None:  # loaded here: its drawing process ends here (engines handed in are their owner's)
             app.state.engines.close()
