@@ -450,7 +450,7 @@ def markdown(report: dict) -> str:
     two = report.get("cold_starts_2_workers", [])
     if two:
         lines += ["", "With `--workers 2` (the supervisor prepares the store with no model; the workers load one at "
-                  "a time, and one loading while the other serves imports at the lowest priority):", "",
+                  "a time, and one loading while the other serves imports at a drawing's priority, nice 10):", "",
                   "| run | → /healthz 200 s | → first try-on 200 s | → both workers up s | RSS after first try-on MB "
                   "| RSS both up MB |", "|---:|---:|---:|---:|---:|---:|"]
         lines += [f"| {i} | {c['to_healthz_s']} | {c['to_first_tryon_s']} | {c['to_all_workers_s']} "
