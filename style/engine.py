@@ -65,6 +65,10 @@ NEUTRAL = 8.0  # a ground with less chroma than this is grey, black or white: it
 # piece is at least PANEL_AREA of the garment
 PANEL_LINE, PANEL_GAP, PANEL_AREA = 0.08, 0.025, 0.01
 PANEL_SEWN = 0.6  # ...and lies on construction lines along this share of its border with the rest
+# A long line within FOLD_LEAN of upright (a tangent: ~15 degrees), further than FOLD_SIDE of the garment's width from
+# its middle, is a seam only if an edge mirrors FOLD_MIRROR of it on the other side (within FOLD_REACH of the width):
+# side seams and princess seams come in pairs, a fold hanging down one side does not
+FOLD_LEAN, FOLD_SIDE, FOLD_MIRROR, FOLD_REACH = 0.27, 0.1, 0.4, 0.02
 # A long sleeve is cloth outside the torso's sides (read from the run round the middle between SIDES_READ of the
 # height), starting in the garment's upper SLEEVE_TOP, at least SLEEVE_AREA of it and longer than SLEEVE_LONG of its
 # height (a short sleeve is cut on the body's grain and its print runs on: cut at a guessed armhole, a check broke
@@ -720,7 +724,8 @@ def _panels(lightness: np.ndarray, garment: np.ndarray, printed: np.ndarray) -> 
     rows = np.flatnonzero(garment.any(axis=1))
     extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
     long = np.flatnonzero(extent > PANEL_LINE * (rows[-1] - rows[0] + 1 if len(rows) else 0))
-    lines = np.isin(labels, long[long > 0]).astype(np.uint8)
+    long = [label for label in long if label > 0 and not _unpaired_fold(labels == label, stats[label], edges, garment)]
+    lines = np.isin(labels, long).astype(np.uint8)
     # Seeds: the garment's inside, further than PANEL_GAP of its height from any line and from its outline, so
     # a line that stops short of the outline or of another line (as they do in a photo) still cuts
     gap = PANEL_GAP * (rows[-1] - rows[0] + 1 if len(rows) else 0)
@@ -740,6 +745,33 @@ def _panels(lightness: np.ndarray, garment: np.ndarray, printed: np.ndarray) -> 
     for number, label in enumerate(keep, start=1):
         panels[pieces == label] = number
     return panels, lines.astype(np.int32)
+
+
+def _unpaired_fold(line: np.ndarray, box: np.ndarray, edges: np.ndarray, garment: np.ndarray) -> bool:
+    """Whether a long line is a fold rather than a seam: upright, off the garment's middle, and not mirrored by an
+    edge on its other side. Read as a seam, a fold down one side of a crepe top cut a false side panel from it, and
+    a stripe or a check broke along it where nothing is sewn."""
+    if box[cv2.CC_STAT_WIDTH] > FOLD_LEAN * box[cv2.CC_STAT_HEIGHT]:
+        return False
+    columns = np.flatnonzero(garment.any(axis=0))
+    width = columns[-1] - columns[0] + 1
+    middle = _middle(garment)
+    ys, xs = np.nonzero(line)
+    if abs(xs.mean() - middle) <= FOLD_SIDE * width:
+        return False
+    reach = max(1, round(FOLD_REACH * width))
+    near = cv2.dilate(edges, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
+    mirrored = np.clip(np.rint(2 * middle - xs).astype(np.int64), 0, garment.shape[1] - 1)
+    return float(near[ys, mirrored].mean()) < FOLD_MIRROR
+
+
+def _middle(garment: np.ndarray) -> float:
+    """The garment's middle column: the median of its rows' middles (a tie or a sleeve hanging off one side moves
+    the bounding box's, not this)."""
+    rows = np.flatnonzero(garment.any(axis=1))
+    first = garment[rows].argmax(axis=1)
+    last = garment.shape[1] - 1 - garment[rows, ::-1].argmax(axis=1)
+    return float(np.median((first + last) / 2))
 
 
 def _with_sleeves(panels: np.ndarray, lines: np.ndarray,

@@ -218,6 +218,24 @@ def test_a_seam_cuts_the_print_and_a_logos_outline_does_not():
     assert read_surface(np.asarray(logo_tee), logo_mask > 0).panels.max() == 0
 
 
+def test_an_upright_line_down_one_side_is_a_fold_and_a_mirrored_pair_are_seams():
+    """A fold hanging down one side of a top cut a false side panel from it (a Breton stripe broke along it, where
+    nothing is sewn); side or princess seams come in pairs and still cut their pieces."""
+    def top(columns: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        pixels = np.full((700, 700, 3), 245, np.uint8)
+        garment = np.zeros((700, 700), bool)
+        garment[50:680, 100:600] = True
+        pixels[garment] = 120
+        for x in columns:
+            pixels[50:680, x:x + 2] = 70  # a dark line from the neck to the hem
+        return pixels, garment
+
+    one_side, garment = top([480])
+    assert read_surface(one_side, garment).panels.max() == 0
+    pair, garment = top([220, 480])
+    assert read_surface(pair, garment).panels.max() >= 2
+
+
 def _placket(centres: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
     """A flat grey tee (600 px of cloth across: 10 px/cm) with buttons, 1.2 cm discs with a darker rim, at
     ``centres``."""
