@@ -39,6 +39,9 @@ EDGE_REACH = 0.002  # how far past the cut-out the garment's soft edge may reach
 # A hole in the cut-out is backdrop: within HOLE_COLOUR (8-bit Lab) of its colour, flat (median local L* contrast
 # under HOLE_FLAT), between HOLE_MIN and HOLE_AREA of the garment's area, ringed by cloth HOLE_RING from it
 HOLE_COLOUR, HOLE_FLAT, HOLE_MIN, HOLE_AREA, HOLE_RING = 6.0, 1.5, 0.001, 0.15, 20.0
+# A product photo shows few gaps of backdrop through a garment (beside each hanging sleeve, a keyhole): more holes
+# than this are the print's own motifs in the backdrop's colour (a Breton top's white stripes, a bow's polka dots)
+HOLE_MOST = 3
 
 
 @cache
@@ -97,7 +100,7 @@ def without_backdrop_holes(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """``mask`` less the backdrop it encloses: the cut-out fills the gap between a hanging sleeve and the body, and
     a restyle would paint that gap as cloth. A hole is a flat region of the backdrop's own colour, smaller than
     HOLE_AREA of the garment, ringed by cloth that is not (a white shirt's flat patch on a white backdrop is ringed
-    by its own white folds, and stays)."""
+    by its own white folds, and stays); and there are at most HOLE_MOST of them."""
     garment = mask > 0.5
     around = (cv2.dilate(garment.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0) & ~garment
     if not around.any():
@@ -108,6 +111,7 @@ def without_backdrop_holes(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     count, labels, stats, _ = cv2.connectedComponentsWithStats((garment & (distance < HOLE_COLOUR)).astype(np.uint8),
                                                                connectivity=4)
     holes = np.zeros_like(garment)
+    found = 0
     for label in np.flatnonzero(stats[:, cv2.CC_STAT_AREA] > HOLE_MIN * garment.sum()):
         if label == 0 or stats[label, cv2.CC_STAT_AREA] > HOLE_AREA * garment.sum():
             continue
@@ -115,7 +119,8 @@ def without_backdrop_holes(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
         ring = (cv2.dilate(region.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0) & ~region & garment
         if np.median(contrast[region]) < HOLE_FLAT and (distance[ring] > HOLE_RING).mean() > 0.7:
             holes |= region
-    if not holes.any():
+            found += 1
+    if not holes.any() or found > HOLE_MOST:  # cut out, a white stripe stayed white under every restyle
         return mask
     holes = cv2.dilate(holes.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # and the hole's own soft rim
     return np.where(holes, 0, mask).astype(mask.dtype)

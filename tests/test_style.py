@@ -408,7 +408,8 @@ def test_a_gleam_goes_towards_white_not_towards_another_hue():
 
 def test_backdrop_the_cut_out_enclosed_is_not_garment():
     """The gap between a hanging sleeve and the body, filled by the cut-out, is backdrop: restyled, it would be
-    painted as cloth. A white garment's own flat white patch on a white backdrop stays garment."""
+    painted as cloth. A white garment's own flat white patch on a white backdrop stays garment, and so do a striped
+    top's white stripes."""
     tee, mask = _tee()  # mid-grey tee on a 245 backdrop
     pixels = np.asarray(tee).copy()
     pixels[150:300, 140:160] = 245  # the gap, inside the mask
@@ -418,6 +419,11 @@ def test_backdrop_the_cut_out_enclosed_is_not_garment():
     white[mask > 0] = 236  # a white tee: its cloth a little darker than the backdrop...
     white[150:300, 140:160] = 245  # ...with a flat patch as white as the backdrop, ringed by the tee's white
     np.testing.assert_array_equal(without_backdrop_holes(white, mask), mask)
+    striped = np.asarray(tee).copy()
+    striped[mask > 0] = 30  # a navy Breton top whose white stripes are the backdrop's white
+    for top in range(120, 330, 30):
+        striped[top:top + 12, 70:230] = 245
+    np.testing.assert_array_equal(without_backdrop_holes(striped, mask), mask)
 
 
 def test_strength_runs_from_the_palette_to_the_full_look():
