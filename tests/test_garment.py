@@ -186,3 +186,19 @@ def test_real_garments(u2netp, data_dir, name, category, sleeves, legs):
         assert k["hem_l"][0] < k["crotch"][0] < k["hem_r"][0] and k["waist_l"][1] < k["crotch"][1]
     else:
         assert k["neck_l"][0] < k["neck_r"][0] and k["shoulder_l"][1] < k["armpit_l"][1] < k["hem_l"][1]
+
+
+def test_a_white_tee_on_a_retouched_white_backdrop_is_cut_out_whole(classic):
+    """A white tee differs from a backdrop retouched to one white by 0-8 Lab units, so what plainly differs from
+    it is the tee in shreds; what the border cannot reach through the backdrop's exact colour is the tee."""
+    polygon = np.array(SHAPES["tshirt"], np.int32)
+    image = np.full((640, 480, 3), 246, np.uint8)
+    truth = np.zeros((640, 480), np.uint8)
+    cv2.fillPoly(truth, [polygon], 1)
+    blotches = cv2.resize(np.random.default_rng(3).normal(size=(16, 12)), (480, 640), interpolation=cv2.INTER_CUBIC)
+    cloth = np.where(blotches > 0.3, 253, 248).astype(np.uint8)  # the lit folds plainly whiter, the rest barely
+    image[truth > 0] = cloth[truth > 0, None]
+    cv2.rectangle(image, (200, 250), (280, 380), (200, 40, 60), -1)  # its print
+    mask, method = classic.cut_out(image)
+    assert method == "enclosed"
+    assert iou(mask, truth.astype(bool)) > 0.9

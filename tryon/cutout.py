@@ -16,6 +16,11 @@ _SIZE = 320  # U2-Net-p's input side
 _MIN_SALIENCY = 0.3  # raw U2-Net-p peak below this: nothing stands out (uniform images and noise peak < 0.01)
 _PLAIN_BORDER = 15.0  # 90th percentile Lab distance of border pixels from their median on a studio backdrop
 _MIN_PART = 0.03  # extra components kept when at least this fraction of the largest (a second leg, a strap)
+# A backdrop retouched to one colour: this share of its border within _FLAT Lab units of its median
+_FLAT, _FLAT_BORDER = 1.0, 0.9
+# A cut-out this far from solid (its area over its convex hull's) is in shreds, when what the border cannot reach
+# through the flat backdrop is at least _SOLID: a white tee on white, whose cloth differs from it by 0-8 units
+_SHREDS, _SOLID = 0.6, 0.75
 
 
 class GarmentError(ValueError):
@@ -33,6 +38,10 @@ def cut_out(rgb: np.ndarray, session: onnxruntime.InferenceSession | None) -> tu
             u2 = _clean(u2 & ~backdrop.gaps_in(u2), fill_all=False)
         if classic is None or _u2_plausible(u2, classic):
             mask, method = u2, "u2netp"
+    if method == "classic" and backdrop is not None and backdrop.flat and _solidity(mask) < _SHREDS:
+        enclosed = backdrop.enclosed()
+        if _solidity(enclosed) >= _SOLID:
+            mask, method = enclosed, "enclosed"
     if mask is None:
         if session is None:
             raise GarmentError("the background is not plain, so the classic cut-out cannot separate the garment")
@@ -59,6 +68,7 @@ class _Backdrop:
 
     distance: np.ndarray
     threshold: float
+    flat: bool = False  # retouched to one colour (_FLAT)
 
     @classmethod
     def of(cls, rgb: np.ndarray) -> _Backdrop | None:
@@ -70,7 +80,23 @@ class _Backdrop:
         colour = np.median(border, axis=0)
         spread = np.percentile(np.linalg.norm(border - colour, axis=1), 90)
         # Studio backdrops are often exactly flat; a white T-shirt on white differs from one by only ~5.
-        return cls(np.linalg.norm(lab - colour, axis=2), 4.0 + 2.0 * spread) if spread < _PLAIN_BORDER else None
+        if spread >= _PLAIN_BORDER:
+            return None
+        flat = float((np.linalg.norm(border - colour, axis=1) <= _FLAT).mean()) >= _FLAT_BORDER
+        return cls(np.linalg.norm(lab - colour, axis=2), 4.0 + 2.0 * spread, flat)
+
+    def enclosed(self) -> np.ndarray:
+        """What the border cannot reach through the backdrop's exact colour, its outline's spurs (where the
+        cloth's edge fades into the backdrop) opened away."""
+        k = 2 * round(0.006 * max(self.distance.shape)) + 1
+        shape = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+        return _clean(cv2.morphologyEx((~self.reached()).astype(np.uint8), cv2.MORPH_OPEN, shape) > 0, fill_all=True)
+
+    def reached(self) -> np.ndarray:
+        """The backdrop's exact colour (within _FLAT) joined to the photo's border."""
+        reach, _ = ndimage.label(self.distance <= _FLAT)
+        outer = np.unique(np.concatenate([reach[0], reach[-1], reach[:, 0], reach[:, -1]]))
+        return np.isin(reach, outer[outer > 0])
 
     def classic_mask(self) -> np.ndarray:
         """Pixels that differ from the backdrop; the closing joins a light garment's faint outline so that
@@ -86,9 +112,7 @@ class _Backdrop:
         between a hanging sleeve and the body). A gap is exactly backdrop-coloured, joined to the border by
         backdrop colour, starts below the garment's top (unlike the inside of the back seen through a
         neckline) and has garment on both sides (a light garment's own edge has it on one side only)."""
-        reach, _ = ndimage.label(self.distance <= 1.0)
-        outer = np.unique(np.concatenate([reach[0], reach[-1], reach[:, 0], reach[:, -1]]))
-        candidates, _ = ndimage.label(mask & np.isin(reach, outer[outer > 0]))
+        candidates, _ = ndimage.label(mask & self.reached())
         gaps, rows = np.zeros_like(mask), np.flatnonzero(mask.any(axis=1))
         for label, box in enumerate(ndimage.find_objects(candidates), start=1):
             box = tuple(slice(max(s.start - 3, 0), s.stop + 3) for s in box)
@@ -114,6 +138,14 @@ def _clean(mask: np.ndarray, fill_all: bool) -> np.ndarray:
         sizes = ndimage.sum_labels(holes, hole_labels, np.arange(1, n + 1))
         holes = np.isin(hole_labels, np.flatnonzero(sizes < 0.02 * mask.sum()) + 1)
     return mask | holes
+
+
+def _solidity(mask: np.ndarray | None) -> float:
+    """A mask's area over its convex hull's (1: convex; a tee about 0.8, trousers about 0.7)."""
+    points = cv2.findNonZero(mask.astype(np.uint8)) if mask is not None else None
+    if points is None:
+        return 0.0
+    return float(mask.sum()) / max(cv2.contourArea(cv2.convexHull(points)), 1.0)
 
 
 def _u2_plausible(u2: np.ndarray, classic: np.ndarray) -> bool:

@@ -37,7 +37,7 @@ class Garment:
     category: str  # one of GARMENT_CATEGORIES
     keypoints: dict[str, Point]
     sleeves: float  # sleeve length over a wrist-length sleeve: 0 sleeveless, ~0.3 short, 1 long; 0 for "lower"
-    cutout: str  # "u2netp" or "classic"
+    cutout: str  # "u2netp", "classic" or "enclosed" (a white garment on a backdrop retouched to one colour)
     legs: bool = False  # lower garments: True for trousers and shorts, False for skirts
 
 
