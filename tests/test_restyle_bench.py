@@ -64,3 +64,17 @@ def test_the_robustness_bench_counts_answers_of_500_not_requests_that_took_500_m
         "2026-12-04 17:35:39,755 WARNING [1] atelier.access: GET /api/v1/garments/x/image 404 500 ms request_id=c",
     ])
     assert bench.server_errors(log) == 1
+
+
+def test_the_drawn_sample_leaves_out_the_benchmark_s_garments_and_the_photos_of_people(tmp_path):
+    drawn = load_bench("restyle_drawn")
+    for folder, names in {"cloth": ["09163_00", "a", "b", "c"], "garment": ["d", "e"], "model": ["f"]}.items():
+        (tmp_path / "tryon" / "set" / folder).mkdir(parents=True)
+        for name in names:
+            (tmp_path / "tryon" / "set" / folder / f"{name}.jpg").touch()
+    pairs = drawn.draw(tmp_path, 5, seed=1)
+    assert sorted(p.stem for p, _ in pairs) == ["a", "b", "c", "d", "e"]  # not the bench's 09163_00, not "f"
+    assert all(style in drawn.RECIPES for _, style in pairs)
+    assert drawn.draw(tmp_path, 5, seed=1) == pairs  # the seed fixes the sample
+    with pytest.raises(SystemExit, match="only 5 garment photos"):
+        drawn.draw(tmp_path, 6, seed=1)
