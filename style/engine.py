@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 from tryon import COLOUR_RGB
 
@@ -48,6 +49,10 @@ PRINT_LIGHTNESS, SHARP = 30.0, 12.0
 LOGO_SHARE = 0.25
 LOGO_AREA, ALL_OVER = 0.0008, 8  # a logo is bigger than a speck; this many sizeable marks are an all-over print
 LOGO_REACH = 0.02  # a speck this close to a logo (a share of the long side) is the logo's own small print
+# Motifs within PLACED_REACH (a share of the long side) of less than PLACED_SHARE of the cloth are one placed print
+PLACED_REACH, PLACED_SHARE = 0.04, 0.7
+PLACED_MOST = 0.35  # ...and cover at most this share of the garment (a tee's graphic fits on its front)
+BAND_WIDTH = 0.85  # a region this wide a share of the cloth across its middle row runs side to side: a stripe, a panel
 # A button is BUTTON_CM across in radius, within BUTTON_BAND of the garment's width from its middle and in the upper
 # share of its height, in a row aligned to BUTTON_ALIGN cm, at most BUTTON_GAP cm apart, on cloth whose L* spreads
 # less than BUTTON_PLAIN round it (interquartile)
@@ -180,7 +185,7 @@ def draw_recipe(
     if recipe.logos == "tonal":
         logo = _tonal(rgb, surface, cloth)
     else:
-        logo = rgb if _stands_out(rgb, surface.keep, cloth) else _reinked(surface, cloth, colours)
+        logo = rgb if _stands_out(rgb, surface.keep, cloth) else _reinked(rgb, surface, cloth, colours)
     logo = np.where(surface.buttons[..., None], _matched_buttons(rgb, surface, cloth), logo)
     new = new * (1 - surface.keep[..., None]) + logo * surface.keep[..., None]
     # The outline is unmixed from the backdrop, but for a new cloth over an all-over print: a light motif at the
@@ -282,9 +287,11 @@ def _lab_rows(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8)[None], cv2.COLOR_RGB2LAB)[0].astype(np.float32)
 
 
-def _reinked(surface: Surface, cloth: np.ndarray, colours: np.ndarray) -> np.ndarray:
-    """The logos printed again in the palette colour furthest from the new cloth around them (black or white if
-    none is far enough), lit like the cloth: a white logo on a new cream ground is re-inked, not lost."""
+def _reinked(rgb: np.ndarray, surface: Surface, cloth: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """The logos printed again in one ink, the palette colour furthest from the new cloth around them (black or
+    white if none is far enough), lit like the cloth: a white logo on a new cream ground is re-inked, not lost. The
+    ink lies as densely as each pixel of the old print stood off its old cloth, so a graphic (a face, a photo, a
+    drawing) comes back as a one-colour print of itself; laid flat, it came back as a white silhouette."""
     marks = surface.keep > 0.5
     if not marks.any():
         return cloth
@@ -293,7 +300,15 @@ def _reinked(surface: Surface, cloth: np.ndarray, colours: np.ndarray) -> np.nda
     distance = np.linalg.norm(lab[1:] - lab[0], axis=1)
     far = np.flatnonzero(distance[: len(colours)] > LOGO_CONTRAST)
     ink = inks[far[np.argmax(distance[far])]] if len(far) else inks[len(colours) + np.argmax(distance[-2:])]
-    return _lit(ink, surface.shading)
+    density = _ink_density(rgb, surface.ground, marks)[..., None]
+    return cloth * (1 - density) + _lit(ink, surface.shading) * density
+
+
+def _ink_density(rgb: np.ndarray, ground: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """How far each pixel stands off the old cloth (``ground``, RGB), from 0 (the cloth showing through a print)
+    to 1 (as far as most of the print in ``marks``, or LOGO_CONTRAST): a one-colour logo is 1 all over."""
+    off = np.linalg.norm(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32) - _lab_rows(ground[None])[0], axis=-1)
+    return np.clip(off / max(float(np.percentile(off[marks], 75)), LOGO_CONTRAST), 0, 1)
 
 
 def _lit(ink: np.ndarray, shading: np.ndarray) -> np.ndarray:
@@ -498,8 +513,13 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
     # a logo is another colour, or lighter (ink on cloth); a dark sharp mark is as often the inside of a neckline
     lighter = mean > ground[0] + PRINT_LIGHTNESS / 2
     sizeable = motifs & (area > LOGO_AREA) & (hued | lighter)
-    if area[motifs].sum() <= LOGO_SHARE and sizeable.sum() < ALL_OVER:  # a few marks, not an all-over print
-        kinds[sizeable] = LOGO
+    few = area[motifs].sum() <= LOGO_SHARE and sizeable.sum() < ALL_OVER  # a few marks, not an all-over print
+    # ...or one placed print however busy (a face, a bouquet across the chest), its dark ink too; not stripes or
+    # colour blocks, which run from side to side, nor a print that covers most of the garment
+    bands = _bands(labels, garment, len(kinds))
+    placed = not few and area[motifs].sum() <= PLACED_MOST and _placed(labels, motifs & ~bands, garment)
+    if few or placed:
+        kinds[sizeable if few else motifs & ~bands & (area > LOGO_AREA)] = LOGO
         # ...and the specks are construction, not print: a seam's shadow, a rivet, a buttonhole, a belt loop's
         # edge. Read as light, they stay on the new cloth; filled in as print, the jeans lose their fly. Except
         # a logo's own small print (the "U.S.A." in a badge, a registered mark beside it): read as light, it
@@ -511,6 +531,37 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
         kinds[_lettering(labels, specks & lighter, area, garment)] = LOGO
     labels[np.isin(labels, np.flatnonzero(kinds == PLAIN))] = 0
     return labels, kinds
+
+
+def _bands(labels: np.ndarray, garment: np.ndarray, count: int) -> np.ndarray:
+    """Which regions (a bool per label) run across their piece of cloth: at their middle row, wider than
+    BAND_WIDTH of the run of cloth they lie in (a stripe on a body or a sleeve, a yoke, a colour-blocked panel)."""
+    bands = np.zeros(count, bool)
+    for label, box in enumerate(ndimage.find_objects(labels), start=1):
+        if box is None:
+            continue
+        row = (box[0].start + box[0].stop) // 2
+        inside = np.flatnonzero(labels[row] == label)
+        if not len(inside):
+            continue
+        column = inside[len(inside) // 2]
+        left = column - np.argmin(garment[row, column::-1]) if not garment[row, :column + 1].all() else 0
+        right = column + np.argmin(garment[row, column:]) if not garment[row, column:].all() else garment.shape[1]
+        bands[label] = box[1].stop - box[1].start >= BAND_WIDTH * (right - left)
+    return bands
+
+
+def _placed(labels: np.ndarray, motifs: np.ndarray, garment: np.ndarray) -> bool:
+    """Whether the ``motifs`` (a bool per label) lie in one place rather than all over: the cloth within
+    PLACED_REACH of the garment's size of any of them is less than PLACED_SHARE of it (an all-over print, however
+    sparse, leaves no cloth that far from a motif). Read as an all-over print, a tee's graphic was replaced by the
+    new print, or kept as its own ghost."""
+    marks = np.isin(labels, np.flatnonzero(motifs)) & garment
+    if not marks.any():
+        return False
+    reach = 2 * round(PLACED_REACH * max(garment.shape)) + 1
+    near = cv2.dilate(marks.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))) > 0
+    return float((near & garment).sum()) < PLACED_SHARE * float(garment.sum())
 
 
 def _enclosed(marks: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ from style.engine import (
     _as_matte,
     _bend,
     _form,
+    _ink_density,
     _roll_off,
     draw_recipe,
     palette_rgb,
@@ -234,6 +235,43 @@ def test_an_upright_line_down_one_side_is_a_fold_and_a_mirrored_pair_are_seams()
     assert read_surface(one_side, garment).panels.max() == 0
     pair, garment = top([220, 480])
     assert read_surface(pair, garment).panels.max() >= 2
+
+
+def _white_tee() -> tuple[np.ndarray, np.ndarray]:
+    pixels = np.full((400, 300, 3), 245, np.uint8)
+    garment = np.zeros((400, 300), bool)
+    garment[60:360, 50:250] = True
+    pixels[garment] = 232
+    return pixels, garment
+
+
+def test_a_busy_graphic_on_the_chest_is_kept_and_stripes_from_side_to_side_are_not():
+    """A tee's drawing (a face, a bouquet) is one placed print however many strokes it has and however dark: read as
+    an all-over print it was replaced by the new one, or kept as its own ghost. Stripes run from side to side and a
+    print that covers most of the garment is all over."""
+    drawing, garment = _white_tee()
+    for i in range(19):  # dark strokes of two inks across the chest, joined down one side: a third of the tee
+        drawing[100 + 10 * i: 108 + 10 * i, 90: 210 - (i % 3) * 10] = 30 if i % 2 else 100
+    drawing[100:290, 90:96] = 30
+    surface = read_surface(drawing, garment)
+    assert not surface.all_over and surface.keep[150:200, 120:180].max() > 0.5
+    striped, garment = _white_tee()
+    for top in range(70, 350, 20):
+        striped[top:top + 8, 50:250] = 40
+    surface = read_surface(striped, garment)
+    assert surface.keep.max() < 0.1
+
+
+def test_a_re_inked_graphic_keeps_its_tones_as_the_density_of_one_ink():
+    """Re-inked flat, a photo print came back as a white silhouette; as the density of one ink it stays itself."""
+    rgb = np.full((10, 10, 3), 200, np.uint8)  # the old cloth, light grey
+    rgb[:, 5:] = 20  # the print: half of it black...
+    rgb[:, 8:] = 110  # ...the rest mid grey
+    marks = np.zeros((10, 10), bool)
+    marks[:, 5:] = True
+    density = _ink_density(rgb, np.array([200.0, 200.0, 200.0]), marks)
+    assert density[:, :5].max() == 0  # the cloth showing through takes no ink
+    assert density[:, 5:8].min() == 1 and 0.3 < density[0, 9] < 0.9  # black full, mid grey part-way
 
 
 def _placket(centres: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
