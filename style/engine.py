@@ -62,6 +62,9 @@ LOGO_CONTRAST = 25.0  # 8-bit Lab units: a kept logo closer than this to the new
 BLOCK_SHARE = 0.08  # one region this big is a colour block (a panel, a yoke), not a logo...
 BLOCK_SPREAD = 12.0  # ...if it is one colour: the std of its L* is below this
 MAX_DETAIL = 8.0  # L* units: a seam's shadow, not a colour step
+# Detail over BUSY_DETAIL (L*) on more than BUSY[0] of the plain cloth is a texture's, not seams': put back at less,
+# down to BUSY_FLOOR from BUSY[1] on
+BUSY_DETAIL, BUSY, BUSY_FLOOR = 4.0, (0.15, 0.3), 0.25
 GREYER = 0.35  # a pixel with less than this share of the ground's chroma along its hue is a grey motif
 CLOTH_LIGHTNESS = (14.0, 95.0)  # L*: the darkest black and the whitest white dyed cloth photographs as
 DARK = 35.0  # L*: cloth darker than this has its folds' contrast softened (see _shading)
@@ -398,8 +401,14 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     # On an all-over print little plain cloth is left between the motifs to read the folds from: only the
     # broad light is kept, so that no ghost of the old print shows through
     shading = _shading(lightness, regions, kinds, garment)
-    if all_over:
-        shading = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.012 * max(garment.shape)), 0.6, 1.25)
+    inside = _inside(garment, _rim(garment))
+    detail = _detail(lightness, (plain | blocks if all_over else garment) & inside, regions)
+    # ...and so is a plain-looking cloth's own busy texture (a micro-check, a tonal jacquard), fully from BUSY[1]
+    sparse = _sparse(detail, plain & inside)
+    broad = 1.0 if all_over else (1 - sparse) / (1 - BUSY_FLOOR)
+    if broad > 0:
+        smooth = np.clip(cv2.GaussianBlur(shading, (0, 0), 0.012 * max(garment.shape)), 0.6, 1.25)
+        shading = shading * (1 - broad) + smooth * broad
     body = _body(garment)
     sheen = _sheen(garment, body, shading)  # from the photo's own light: a velvet's gleams need no more
     none = np.zeros(garment.shape, np.int32)
@@ -409,8 +418,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         shading=_as_matte(_without_spill(shading, garment), garment),
         # a label's or a rivet's own stitching stays (a flat patch reads as a glitch); an all-over print's does not
         # ...and the outline's own step into the backdrop is not stitching: kept, it lights a halo round the garment
-        detail=_detail(lightness, (plain | blocks if all_over else garment) & _inside(garment, _rim(garment)), regions)
-        * (0.5 if all_over else 1.0),
+        detail=detail * (0.5 if all_over else sparse),
         keep=cv2.GaussianBlur(logos.astype(np.float32), (0, 0), 0.8) * garment,
         buttons=cv2.dilate(buttons.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0,
         panels=panels,
@@ -709,6 +717,17 @@ def _detail(lightness: np.ndarray, read: np.ndarray, regions: np.ndarray) -> np.
     inner_edges = near_print & ~cv2.erode((regions > 0).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     high = np.clip(lightness - cv2.GaussianBlur(lightness, (0, 0), 1.5), -MAX_DETAIL, MAX_DETAIL)
     return np.where(read & ~inner_edges, high, 0).astype(np.float32)
+
+
+def _sparse(detail: np.ndarray, plain: np.ndarray) -> float:
+    """How much of the fine detail to put back: all of it where strong detail (over BUSY_DETAIL) is sparse on the
+    plain cloth, as seams and stitching are lines; down to BUSY_FLOOR as it covers from BUSY[0] to BUSY[1] of it,
+    a micro-check's, a tonal jacquard's or a photo print's own texture, which came back as a ghost of the old print
+    under the new one (blind judges' commonest note on garments the benchmark had not seen)."""
+    if not plain.any():
+        return 1.0
+    busy = float((np.abs(detail[plain]) > BUSY_DETAIL).mean())
+    return float(np.clip(1 - (1 - BUSY_FLOOR) * (busy - BUSY[0]) / (BUSY[1] - BUSY[0]), BUSY_FLOOR, 1.0))
 
 
 def _rim(garment: np.ndarray) -> int:

@@ -274,6 +274,21 @@ def test_a_re_inked_graphic_keeps_its_tones_as_the_density_of_one_ink():
     assert density[:, 5:8].min() == 1 and 0.3 < density[0, 9] < 0.9  # black full, mid grey part-way
 
 
+def test_a_busy_texture_is_not_put_back_as_stitching_but_a_seam_is():
+    """A micro-check's or a tonal jacquard's fine texture, read as stitching and put back on the new cloth, came back
+    as a ghost of the old print; a seam is a line, sparse on the cloth, and stays."""
+    seamed, garment = _white_tee()
+    seamed[200:202, 50:250] = 200  # one seam's shadow across the body
+    checked, _ = _white_tee()
+    checked[::4][:, 50:250] = 205  # a micro-check: a darker thread every 4 px both ways
+    checked[:, ::4][60:360] = 205
+    checked[~garment] = 245
+    seam = read_surface(seamed, garment).detail
+    texture = read_surface(checked, garment).detail
+    assert seam[200:202, 100:200].min() < -4  # the seam's shadow, put back in full
+    assert np.abs(texture[100:300, 100:200]).max() <= 0.25 * 8.0  # a quarter of the most detail put back
+
+
 def _placket(centres: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
     """A flat grey tee (600 px of cloth across: 10 px/cm) with buttons, 1.2 cm discs with a darker rim, at
     ``centres``."""
