@@ -524,10 +524,12 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
     few = area[motifs].sum() <= LOGO_SHARE and sizeable.sum() < ALL_OVER  # a few marks, not an all-over print
     # ...or one placed print however busy (a face, a bouquet across the chest), its dark ink too; not stripes or
     # colour blocks, which run from side to side, nor a print that covers most of the garment
-    bands = _bands(labels, garment, len(kinds))
-    placed = not few and area[motifs].sum() <= PLACED_MOST and _placed(labels, motifs & ~bands, garment)
-    if few or placed:
-        kinds[sizeable if few else motifs & ~bands & (area > LOGO_AREA)] = LOGO
+    placed = None
+    if not few and area[motifs].sum() <= PLACED_MOST:
+        placed = motifs & ~_bands(labels, garment, len(kinds))
+        placed = placed if _placed(labels, placed, garment) else None
+    if few or placed is not None:
+        kinds[sizeable if few else placed & (area > LOGO_AREA)] = LOGO
         # ...and the specks are construction, not print: a seam's shadow, a rivet, a buttonhole, a belt loop's
         # edge. Read as light, they stay on the new cloth; filled in as print, the jeans lose their fly. Except
         # a logo's own small print (the "U.S.A." in a badge, a registered mark beside it): read as light, it
@@ -794,7 +796,8 @@ def _panels(lightness: np.ndarray, garment: np.ndarray, printed: np.ndarray) -> 
     rows = np.flatnonzero(garment.any(axis=1))
     extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
     long = np.flatnonzero(extent > PANEL_LINE * (rows[-1] - rows[0] + 1 if len(rows) else 0))
-    long = [label for label in long if label > 0 and not _unpaired_fold(labels == label, stats[label], edges, garment)]
+    folds = _unpaired_folds(labels, stats, long, edges, garment)
+    long = [label for label in long if label > 0 and label not in folds]
     lines = np.isin(labels, long).astype(np.uint8)
     # Seeds: the garment's inside, further than PANEL_GAP of its height from any line and from its outline, so
     # a line that stops short of the outline or of another line (as they do in a photo) still cuts
@@ -817,22 +820,26 @@ def _panels(lightness: np.ndarray, garment: np.ndarray, printed: np.ndarray) -> 
     return panels, lines.astype(np.int32)
 
 
-def _unpaired_fold(line: np.ndarray, box: np.ndarray, edges: np.ndarray, garment: np.ndarray) -> bool:
-    """Whether a long line is a fold rather than a seam: upright, off the garment's middle, and not mirrored by an
-    edge on its other side. Read as a seam, a fold down one side of a crepe top cut a false side panel from it, and
-    a stripe or a check broke along it where nothing is sewn."""
-    if box[cv2.CC_STAT_WIDTH] > FOLD_LEAN * box[cv2.CC_STAT_HEIGHT]:
-        return False
+def _unpaired_folds(labels: np.ndarray, stats: np.ndarray, long: np.ndarray, edges: np.ndarray,
+                    garment: np.ndarray) -> set[int]:
+    """Which of the ``long`` lines are folds rather than seams: upright, off the garment's middle, and not mirrored
+    by an edge on the other side. Read as a seam, a fold down one side of a crepe top cut a false side panel from
+    it, and a stripe or a check broke along it where nothing is sewn."""
+    upright = [label for label in long if label > 0
+               and stats[label, cv2.CC_STAT_WIDTH] <= FOLD_LEAN * stats[label, cv2.CC_STAT_HEIGHT]]
+    if not upright:
+        return set()
     columns = np.flatnonzero(garment.any(axis=0))
-    width = columns[-1] - columns[0] + 1
-    middle = _middle(garment)
-    ys, xs = np.nonzero(line)
-    if abs(xs.mean() - middle) <= FOLD_SIDE * width:
-        return False
+    width, middle = columns[-1] - columns[0] + 1, _middle(garment)
     reach = max(1, round(FOLD_REACH * width))
     near = cv2.dilate(edges, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
-    mirrored = np.clip(np.rint(2 * middle - xs).astype(np.int64), 0, garment.shape[1] - 1)
-    return float(near[ys, mirrored].mean()) < FOLD_MIRROR
+    folds = set()
+    for label in upright:
+        ys, xs = np.nonzero(labels == label)
+        mirrored = np.clip(np.rint(2 * middle - xs).astype(np.int64), 0, garment.shape[1] - 1)
+        if abs(xs.mean() - middle) > FOLD_SIDE * width and float(near[ys, mirrored].mean()) < FOLD_MIRROR:
+            folds.add(int(label))
+    return folds
 
 
 def _middle(garment: np.ndarray) -> float:

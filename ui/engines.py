@@ -388,5 +388,3 @@ class Served:
 def _text(value) -> str | None:
     """A store column's text, None for a missing value (pandas reads a NULL as NaN or None)."""
     return value if isinstance(value, str) else None
-
-
