@@ -41,6 +41,8 @@ def draw(data: Path, n: int, seed: int) -> list[tuple[Path, str]]:
     """``n`` (photo, style) pairs: photos outside the benchmark's garments, styles drawn with replacement."""
     photos = sorted(p for p in data.glob("tryon/*/*/*.jpg") if p.parent.name in PHOTO_FOLDERS
                     and p.stem not in GARMENTS)
+    if n < 1:
+        sys.exit(f"--n must be at least 1, got {n}")
     if n > len(photos):
         sys.exit(f"--n {n}: only {len(photos)} garment photos outside the benchmark's under {data}/tryon")
     rng = random.Random(seed)
@@ -92,6 +94,10 @@ def main() -> None:
     args = ap.parse_args()
     folder = Path(args.tiles)
     if args.judged:
+        for needed in (Path(args.judged), folder / "key.json", folder / "drawn.json"):
+            if not needed.is_file():
+                sys.exit(f"{needed} not found: --judged scores the answers against the key that --tiles DIR was "
+                         "written with (run without --judged first)")
         report = {**json.loads((folder / "drawn.json").read_text()),
                   "judgement": score(Path(args.judged), folder / "key.json")}
         write_report(Path(args.out), report, markdown(report))

@@ -78,3 +78,5 @@ def test_the_drawn_sample_leaves_out_the_benchmark_s_garments_and_the_photos_of_
     assert drawn.draw(tmp_path, 5, seed=1) == pairs  # the seed fixes the sample
     with pytest.raises(SystemExit, match="only 5 garment photos"):
         drawn.draw(tmp_path, 6, seed=1)
+    with pytest.raises(SystemExit, match="at least 1"):
+        drawn.draw(tmp_path, 0, seed=1)
