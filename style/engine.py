@@ -52,6 +52,9 @@ LOGO_REACH = 0.02  # a speck this close to a logo (a share of the long side) is 
 # Motifs within PLACED_REACH (a share of the long side) of less than PLACED_SHARE of the cloth are one placed print
 PLACED_REACH, PLACED_SHARE = 0.04, 0.7
 PLACED_MOST = 0.35  # ...and cover at most this share of the garment (a tee's graphic fits on its front)
+# The cloth a graphic encloses once gaps this wide (a share of the long side) in its outline are closed
+GRAPHIC_GAP = 0.008
+INK_SPREAD = 20.0  # 8-bit Lab: a graphic whose pixels lie further than this from their median has several inks
 BAND_WIDTH = 0.85  # a region this wide a share of the cloth across its middle row runs side to side: a stripe, a panel
 # A button is BUTTON_CM across in radius, within BUTTON_BAND of the garment's width from its middle and in the upper
 # share of its height, in a row aligned to BUTTON_ALIGN cm, at most BUTTON_GAP cm apart, on cloth whose L* spreads
@@ -59,6 +62,7 @@ BAND_WIDTH = 0.85  # a region this wide a share of the cloth across its middle r
 BUTTON_CM, BUTTON_BAND, BUTTON_ALIGN, BUTTON_GAP, BUTTON_PLAIN = (0.35, 0.9), (0.15, 0.55), 0.35, 6.0, 3.0
 TONAL_LOGO = 12.0  # L*: how far a tonal logo is from the cloth around it
 LOGO_CONTRAST = 25.0  # 8-bit Lab units: a kept logo closer than this to the new cloth would read as a ghost
+STANDS_OUT = 0.3  # ...unless at least this share of its pixels is further than that
 BLOCK_SHARE = 0.08  # one region this big is a colour block (a panel, a yoke), not a logo...
 BLOCK_SPREAD = 12.0  # ...if it is one colour: the std of its L* is below this
 MAX_DETAIL = 8.0  # L* units: a seam's shadow, not a colour step
@@ -271,13 +275,16 @@ def _same_hue(ab: np.ndarray, ground: np.ndarray) -> np.ndarray:
 
 
 def _stands_out(rgb: np.ndarray, logos: np.ndarray, cloth: np.ndarray) -> bool:
-    """Whether the kept logos differ from the new cloth around them: a white logo on a new white ground would only
-    be a ghost of itself, so the style does not keep it."""
+    """Whether enough of the kept logos (STANDS_OUT of their pixels) differ from the new cloth around them: a white
+    logo on a new white ground would only be a ghost of itself, so the style does not keep it; a graphic of several
+    inks stands out by its inks even where its whites match the new cloth (re-inked in one ink, a drawing of a
+    figure came back as a navy ghost of itself)."""
     marks = logos > 0.5
     if not marks.any():
         return False
-    lab = _lab_rows(np.stack([np.median(rgb[marks], axis=0), np.median(cloth[_around(marks)], axis=0)]))
-    return float(np.linalg.norm(lab[0] - lab[1])) > LOGO_CONTRAST
+    around = _lab_rows(np.median(cloth[_around(marks)], axis=0)[None])[0]
+    distance = np.linalg.norm(_lab_rows(rgb[marks]) - around, axis=1)
+    return float((distance > LOGO_CONTRAST).mean()) >= STANDS_OUT
 
 
 def _around(marks: np.ndarray) -> np.ndarray:
@@ -322,12 +329,18 @@ def _lit(ink: np.ndarray, shading: np.ndarray) -> np.ndarray:
 
 def _tonal(rgb: np.ndarray, surface: Surface, cloth: np.ndarray) -> np.ndarray:
     """The logos printed a shade off the new cloth around them (lighter if they were lighter than their cloth), lit
-    like the cloth: a tone-on-tone logo, as a minimalist label wears its brand."""
+    like the cloth: a tone-on-tone logo, as a minimalist label wears its brand. A graphic's own light and dark keep
+    TONAL_CONTRAST of their steps round that shade: one flat shade, a drawn figure was a silhouette blob."""
     marks = surface.keep > 0.5
     if not marks.any():
         return cloth
     old = _lab_rows(np.stack([np.median(rgb[marks], axis=0), np.median(rgb[_around(marks)], axis=0)]))
-    return _lit(_shade_off(np.median(cloth[_around(marks)], axis=0), old[0, 0] >= old[1, 0]), surface.shading)
+    shade = _lab_rows(_shade_off(np.median(cloth[_around(marks)], axis=0), old[0, 0] >= old[1, 0])[None])[0]
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    ink = np.empty_like(lab)
+    ink[..., 0] = np.clip(shade[0] + TONAL_CONTRAST * (lab[..., 0] - old[0, 0]), 0, 255)
+    ink[..., 1:] = shade[1:]
+    return _lit(cv2.cvtColor(ink.astype(np.uint8), cv2.COLOR_LAB2RGB).astype(np.float32), surface.shading)
 
 
 def _matched_buttons(rgb: np.ndarray, surface: Surface, cloth: np.ndarray) -> np.ndarray:
@@ -398,6 +411,9 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     all_over = (kinds == MOTIF)[regions].sum() > LOGO_SHARE * garment.sum()
     buttons = np.zeros_like(garment) if all_over else _buttons(lightness, garment, (regions > 0) & ~blocks)
     logos |= buttons  # a placket's buttons, on plain cloth
+    closed = _closed(logos, garment)
+    backing = _enclosed(closed) & garment & ~logos
+    logos |= _graphic_interior(lab, logos, closed, garment)
     # On an all-over print little plain cloth is left between the motifs to read the folds from: only the
     # broad light is kept, so that no ghost of the old print shows through
     shading = _shading(lightness, regions, kinds, garment)
@@ -426,7 +442,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
         form=_form(garment, panels, lines),
         round_x=_round_x(garment, body),
         sheen=sheen,
-        backing=_enclosed(logos) & garment & ~logos,
+        backing=backing & ~logos,
         all_over=bool(all_over),
         ground=np.median(rgb[plain if plain.any() else garment], axis=0).astype(np.float32),
         px_per_cm=_px_per_cm(garment),
@@ -579,6 +595,28 @@ def _enclosed(marks: np.ndarray) -> np.ndarray:
     outside = np.pad(~marks, 1, constant_values=True).astype(np.uint8)
     cv2.floodFill(outside, None, (0, 0), 2)
     return outside[1:-1, 1:-1] != 2
+
+
+def _closed(marks: np.ndarray, garment: np.ndarray) -> np.ndarray:
+    """``marks`` with the gaps in their outlines closed (GRAPHIC_GAP of the long side): a drawn face's outline has
+    gaps the cloth inside reaches the rest of the garment through."""
+    reach = 2 * max(1, round(GRAPHIC_GAP * max(garment.shape))) + 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))
+    return cv2.morphologyEx(marks.astype(np.uint8), cv2.MORPH_CLOSE, kernel) > 0
+
+
+def _graphic_interior(lab: np.ndarray, logos: np.ndarray, closed: np.ndarray, garment: np.ndarray) -> np.ndarray:
+    """The cloth ``closed`` logos enclose that is their own: inside a graphic of several inks (a face, a bow's
+    polka dots, a dalmatian's spots) all of it, as such a print is printed whole, its whites included. Backed with
+    the new cloth, Minnie's face came out the colour of the new tee. Inside a one-ink logo (a letter's bowl, a
+    badge's ring) the new cloth shows, backed plain."""
+    groups, graphics = cv2.connectedComponents(closed.astype(np.uint8), connectivity=8)
+    own = np.zeros_like(garment)
+    for group in range(1, groups):
+        inked = lab[(graphics == group) & logos]
+        if len(inked) and np.median(np.linalg.norm(inked - np.median(inked, axis=0), axis=1)) > INK_SPREAD:
+            own |= _enclosed(graphics == group)
+    return own & garment & ~logos
 
 
 def _near(labels: np.ndarray, chosen: np.ndarray, garment: np.ndarray) -> np.ndarray:

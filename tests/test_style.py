@@ -387,6 +387,49 @@ def test_a_print_crowded_at_the_sides_is_blurred_across_not_aliased():
     assert side.std() < 0.3 * middle.std() and abs(side.mean() - 127.5) < 30
 
 
+def _graphic_tee() -> tuple[np.ndarray, np.ndarray]:
+    """A white tee with a graphic of several inks on its chest: a black outline ringing a face where the tee's own
+    white shows through, a red bow and yellow shoes."""
+    tee, mask = _tee()
+    white = np.asarray(tee).astype(float)
+    white[mask > 0] *= 2  # the grey tee's folds on white cloth
+    pixels = np.clip(white, 0, 255).astype(np.uint8)
+    face = pixels[116:204, 106:194].copy()
+    pixels[110:210, 100:200] = (20, 20, 20)  # the outline
+    pixels[116:204, 106:194] = face
+    pixels[96:112, 120:180] = (200, 30, 30)  # the bow
+    pixels[210:226, 110:190] = (230, 190, 40)  # the shoes
+    return pixels, mask
+
+
+def test_a_graphic_of_several_inks_keeps_its_whites_under_a_new_print():
+    """A face's white inside a drawn figure is the graphic's own: backed with the new cloth, Minnie's face came out
+    the colour of the new tee."""
+    pixels, mask = _graphic_tee()
+    surface = read_surface(pixels, mask > 0)
+    assert surface.keep[160, 150] > 0.5 and not surface.backing[160, 150]
+    out = np.asarray(apply_recipe(Image.fromarray(pixels), RECIPES["gothic"], mask)).astype(int)
+    np.testing.assert_array_equal(out[130:190, 120:180], pixels[130:190, 120:180])
+
+
+def test_a_graphic_whose_whites_match_the_new_cloth_is_kept_not_reinked():
+    """Most of its pixels are white like the new cloth (the tee's own white, kept under a plain look), but its inks
+    stand out: it is kept as it is. Re-inked in one colour, a drawn figure came back as a navy ghost of itself."""
+    pixels, mask = _graphic_tee()
+    out = np.asarray(apply_recipe(Image.fromarray(pixels), RECIPES["elegant"], mask, preserve_colour=True)).astype(int)
+    np.testing.assert_array_equal(out[98:110, 125:175], pixels[98:110, 125:175])  # the red bow, red
+
+
+def test_a_tonal_graphic_keeps_its_light_and_dark():
+    """Tone on tone, a graphic keeps a share of its own steps: its black outline stays darker than its white
+    face. One flat shade, a drawn figure was a silhouette blob."""
+    pixels, mask = _graphic_tee()
+    out = _lab(apply_recipe(Image.fromarray(pixels), RECIPES["minimalist"], mask))
+    outline, face = np.median(out[111:115, 110:190, 0]), np.median(out[130:190, 120:180, 0])
+    assert face - outline > 15
+    assert np.abs(out[130:190, 120:180, 1:] - np.median(out[250:300, 60:240, 1:].reshape(-1, 2), 0)).max() < 8
+
+
 def test_a_new_print_does_not_run_through_a_badge():
     """Inside a badge's outline (a red ring here) the new cloth is its plain ground, as a printer backs a placement
     print; outside it the print runs as everywhere else."""
