@@ -518,8 +518,11 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
     # its shadow run the garment's whole length, and kept as a "logo" they draw a dark outline round the new cloth
     hue &= _inside(garment, _rim(garment))
     far = hue | (_inside(garment, _rim(garment)) & (greyer | (np.abs(lightness - ground[0]) > PRINT_LIGHTNESS)))
-    count, labels = cv2.connectedComponents(far.astype(np.uint8), connectivity=8)
     edge = np.abs(lightness - cv2.GaussianBlur(lightness, (0, 0), 2))
+    # a shadow on white cloth is a little blue: low in chroma, it may still be a shadow
+    dull = ~hue | (np.linalg.norm(ab, axis=-1) < PRINT_CHROMA)
+    far &= ~_shadows(far & dull & ~greyer & (lightness < ground[0]), far, edge)
+    count, labels = cv2.connectedComponents(far.astype(np.uint8), connectivity=8)
     rim = far & ~cv2.erode(far.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     sharpness = np.bincount(labels[rim], edge[rim], count) / np.maximum(np.bincount(labels[rim], None, count), 1)
     area = np.bincount(labels.ravel(), None, count)
@@ -557,6 +560,20 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
         kinds[_lettering(labels, specks & lighter, area, garment)] = LOGO
     labels[np.isin(labels, np.flatnonzero(kinds == PLAIN))] = 0
     return labels, kinds
+
+
+def _shadows(darker: np.ndarray, far: np.ndarray, edge: np.ndarray) -> np.ndarray:
+    """The pieces of ``darker`` (darker than the ground, in its hue or dull) whose edge with the ground is soft: the
+    shadow of a fold or of a sleeve's seam, not print. Joined to a graphic beside it, a sleeve's shadow was kept
+    with it as a grey patch on the new cloth."""
+    count, pieces = cv2.connectedComponents(darker.astype(np.uint8), connectivity=8)
+    if count == 1:
+        return darker
+    rim = darker & (cv2.dilate((~far).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    sharpness = np.bincount(pieces[rim], edge[rim], count) / np.maximum(np.bincount(pieces[rim], None, count), 1)
+    soft = sharpness < SHARP
+    soft[0] = False
+    return soft[pieces]
 
 
 def _bands(labels: np.ndarray, garment: np.ndarray, count: int) -> np.ndarray:

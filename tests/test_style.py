@@ -430,6 +430,17 @@ def test_a_tonal_graphic_keeps_its_light_and_dark():
     assert np.abs(out[130:190, 120:180, 1:] - np.median(out[250:300, 60:240, 1:].reshape(-1, 2), 0)).max() < 8
 
 
+def test_a_soft_blue_shadow_beside_a_graphic_is_not_kept_with_it():
+    """A sleeve's shadow on white cloth is a little blue and soft-edged; touching a graphic, it was kept with it
+    as a grey patch on the new cloth."""
+    pixels, mask = _graphic_tee()
+    yy, xx = np.mgrid[:400, :300]
+    shadow = np.exp(-(((xx - 215) / 20.0) ** 2 + ((yy - 160) / 60.0) ** 2))[..., None]  # runs into the graphic
+    pixels = np.clip(pixels * (1 - 0.15 * shadow) + shadow * np.array([-7, 0, 20]), 0, 255).astype(np.uint8)
+    keep = read_surface(pixels, mask > 0).keep
+    assert keep[160, 150] > 0.5 and keep[160, 215] < 0.1
+
+
 def test_a_new_print_does_not_run_through_a_badge():
     """Inside a badge's outline (a red ring here) the new cloth is its plain ground, as a printer backs a placement
     print; outside it the print runs as everywhere else."""
