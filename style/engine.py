@@ -51,6 +51,7 @@ LOGO_AREA, ALL_OVER = 0.0008, 8  # a logo is bigger than a speck; this many size
 LOGO_REACH = 0.02  # a speck this close to a logo (a share of the long side) is the logo's own small print
 # Motifs within PLACED_REACH (a share of the long side) of less than PLACED_SHARE of the cloth are one placed print
 PLACED_REACH, PLACED_SHARE = 0.04, 0.7
+SLENDER = 5  # a region whose box is this many times longer than wide is a line (a stripe, a seam)
 PLACED_MOST = 0.35  # ...and cover at most this share of the garment (a tee's graphic fits on its front)
 # The cloth a graphic encloses once gaps this wide (a share of the long side) in its outline are closed
 GRAPHIC_GAP = 0.008
@@ -528,9 +529,13 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
     area = np.bincount(labels.ravel(), None, count)
     hued = np.bincount(labels.ravel(), hue.ravel(), count) > 0.5 * area  # mostly another hue: print, soft or not
     grey = np.bincount(labels.ravel(), greyer.ravel(), count) > 0.5 * area
-    kinds = np.where((sharpness < SHARP) & ~hued & ~grey, PLAIN, MOTIF)  # soft-edged, same hue: a fold, a sheen
-    # a panel of one other colour, whatever its edge (a big region of many colours is a print run together)
     mean = np.bincount(labels.ravel(), lightness.ravel(), count) / np.maximum(area, 1)
+    # soft-edged, same hue: a fold, a sheen; but not a patch far lighter than the cloth, unless it is a stripe (a
+    # painting printed on a black tee is soft-edged too, and was filled in as light)
+    fold = (sharpness < SHARP) & ~hued & ~grey
+    fold &= ~((mean - ground[0] > 2 * PRINT_LIGHTNESS) & ~_slender(labels, count))
+    kinds = np.where(fold, PLAIN, MOTIF)
+    # a panel of one other colour, whatever its edge (a big region of many colours is a print run together)
     spread = np.sqrt(np.maximum(np.bincount(labels.ravel(), lightness.ravel() ** 2, count) / np.maximum(area, 1)
                                 - mean**2, 0))
     kinds[(area > BLOCK_SHARE * garment.sum()) & (spread < BLOCK_SPREAD)] = BLOCK
@@ -574,6 +579,16 @@ def _shadows(darker: np.ndarray, far: np.ndarray, edge: np.ndarray) -> np.ndarra
     soft = sharpness < SHARP
     soft[0] = False
     return soft[pieces]
+
+
+def _slender(labels: np.ndarray, count: int) -> np.ndarray:
+    """Which regions (a bool per label) are lines: their box SLENDER times longer than wide (a stripe, a seam)."""
+    slender = np.zeros(count, bool)
+    for label, box in enumerate(ndimage.find_objects(labels), start=1):
+        if box is not None:
+            sides = sorted(edge.stop - edge.start for edge in box)
+            slender[label] = sides[1] > SLENDER * sides[0]
+    return slender
 
 
 def _bands(labels: np.ndarray, garment: np.ndarray, count: int) -> np.ndarray:

@@ -441,6 +441,24 @@ def test_a_soft_blue_shadow_beside_a_graphic_is_not_kept_with_it():
     assert keep[160, 150] > 0.5 and keep[160, 215] < 0.1
 
 
+def test_a_soft_edged_painting_on_a_black_tee_is_kept_not_read_as_light():
+    """A painting printed on a black tee fades into the cloth at its edges, as a fold does; but no fold is that
+    much lighter than black cloth. Read as light, the portrait came back as an embossed ghost under the new
+    cloth."""
+    tee, mask = _tee()
+    pixels = np.asarray(tee).astype(float)
+    pixels[mask > 0] *= 0.15  # black cloth, its folds kept
+    painting = np.zeros((400, 300), np.float32)
+    painting[120:240, 100:200] = 1
+    painting = cv2.GaussianBlur(painting, (0, 0), 6)[..., None]  # soft all round
+    yy, xx = np.mgrid[:400, :300]
+    portrait = 190 + 60 * np.sin(xx / 7.0)[..., None] * np.cos(yy / 11.0)[..., None] * np.ones(3)
+    pixels = np.clip(pixels * (1 - painting) + portrait * painting, 0, 255).astype(np.uint8)
+    assert read_surface(pixels, mask > 0).keep[180, 150] > 0.5
+    out = np.asarray(apply_recipe(Image.fromarray(pixels), RECIPES["vintage"], mask)).astype(int)
+    np.testing.assert_array_equal(out[150:210, 125:175], pixels[150:210, 125:175])
+
+
 def test_a_new_print_does_not_run_through_a_badge():
     """Inside a badge's outline (a red ring here) the new cloth is its plain ground, as a printer backs a placement
     print; outside it the print runs as everywhere else."""
