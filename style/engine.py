@@ -66,6 +66,7 @@ LOGO_CONTRAST = 25.0  # 8-bit Lab units: a kept logo closer than this to the new
 STANDS_OUT = 0.3  # ...unless at least this share of its pixels is further than that
 BLOCK_SHARE = 0.08  # one region this big is a colour block (a panel, a yoke), not a logo...
 BLOCK_SPREAD = 12.0  # ...if it is one colour: the std of its L* is below this
+BLOCK_THICK = 0.03  # ...and thick: twice its area over its outline's length (a share of the long side) above this
 MAX_DETAIL = 8.0  # L* units: a seam's shadow, not a colour step
 # Detail over BUSY_DETAIL (L*) on more than BUSY[0] of the plain cloth is a texture's, not seams': put back at less,
 # down to BUSY_FLOOR from BUSY[1] on
@@ -538,7 +539,10 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
     # a panel of one other colour, whatever its edge (a big region of many colours is a print run together)
     spread = np.sqrt(np.maximum(np.bincount(labels.ravel(), lightness.ravel() ** 2, count) / np.maximum(area, 1)
                                 - mean**2, 0))
-    kinds[(area > BLOCK_SHARE * garment.sum()) & (spread < BLOCK_SPREAD)] = BLOCK
+    # ...and thick: a Breton top's navy stripes, joined at the seams, are one big region of one colour too
+    thickness = 2 * area / np.maximum(np.bincount(labels[rim], None, count), 1)
+    thick = thickness > BLOCK_THICK * max(garment.shape)
+    kinds[(area > BLOCK_SHARE * garment.sum()) & (spread < BLOCK_SPREAD) & thick] = BLOCK
     kinds[0] = PLAIN
     area = area / max(garment.sum(), 1)
     motifs = kinds == MOTIF

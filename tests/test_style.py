@@ -459,6 +459,20 @@ def test_a_soft_edged_painting_on_a_black_tee_is_kept_not_read_as_light():
     np.testing.assert_array_equal(out[150:210, 125:175], pixels[150:210, 125:175])
 
 
+def test_stripes_joined_at_a_seam_are_a_print_not_a_colour_block():
+    """A Breton top's navy stripes meet at its side seams, so they are one region of one colour, as big as a
+    panel; but a panel is thick and they are thin. Read as a colour block, their white gaps came back as white
+    bars across the sleeves of every new cloth."""
+    tee, mask = _tee()
+    pixels = np.asarray(tee).astype(float)
+    pixels[mask > 0] *= 2  # white cloth
+    for top in range(70, 350, 20):
+        pixels[top:top + 6, 50:250] = (30, 35, 60)  # navy stripes...
+    pixels[60:360, 60:66] = (30, 35, 60)  # ...joined down a seam
+    surface = read_surface(np.clip(pixels, 0, 255).astype(np.uint8), mask > 0)
+    assert surface.all_over
+
+
 def test_a_new_print_does_not_run_through_a_badge():
     """Inside a badge's outline (a red ring here) the new cloth is its plain ground, as a printer backs a placement
     print; outside it the print runs as everywhere else."""
