@@ -55,6 +55,7 @@ SLENDER = 5  # a region whose box is this many times longer than wide is a line 
 PLACED_MOST = 0.35  # ...and cover at most this share of the garment (a tee's graphic fits on its front)
 # The cloth a graphic encloses once gaps this wide (a share of the long side) in its outline are closed
 GRAPHIC_GAP = 0.008
+HOLE_INKED = 0.85  # ...and it is the graphic's own where that share of its edge is the graphic's ink
 INK_SPREAD = 20.0  # 8-bit Lab: a graphic whose pixels lie further than this from their median has several inks
 BAND_WIDTH = 0.85  # a region this wide a share of the cloth across its middle row runs side to side: a stripe, a panel
 # A button is BUTTON_CM across in radius, within BUTTON_BAND of the garment's width from its middle and in the upper
@@ -652,7 +653,16 @@ def _graphic_interior(lab: np.ndarray, logos: np.ndarray, closed: np.ndarray, ga
         inked = lab[(graphics == group) & logos]
         if len(inked) and np.median(np.linalg.norm(inked - np.median(inked, axis=0), axis=1)) > INK_SPREAD:
             own |= _enclosed(graphics == group)
-    return own & garment & ~logos
+    # ...where the graphic's own ink rings it (HOLE_INKED of its edge): the cloth between a word's letters, or
+    # between a word and a box, is enclosed only across the closed gaps, and kept it drew white halos round the
+    # letters on the new cloth
+    count, holes = cv2.connectedComponents((own & garment & ~logos).astype(np.uint8), connectivity=4)
+    grown = cv2.dilate(holes.astype(np.float32), np.ones((3, 3), np.uint8)).astype(np.int64)
+    edge = (grown > 0) & (holes == 0)
+    inked = np.bincount(grown[edge], logos[edge], count) / np.maximum(np.bincount(grown[edge], None, count), 1)
+    ringed = inked >= HOLE_INKED
+    ringed[0] = False
+    return ringed[holes]
 
 
 def _near(labels: np.ndarray, chosen: np.ndarray, garment: np.ndarray) -> np.ndarray:

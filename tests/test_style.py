@@ -412,6 +412,19 @@ def test_a_graphic_of_several_inks_keeps_its_whites_under_a_new_print():
     np.testing.assert_array_equal(out[130:190, 120:180], pixels[130:190, 120:180])
 
 
+def test_cloth_a_graphic_rings_only_across_gaps_is_not_kept_with_it():
+    """Cloth the graphic's marks enclose only once the gaps between them are closed (the spaces round a word's
+    letters) is the old cloth showing: kept, it drew white halos round the letters on the new cloth."""
+    pixels, mask = _graphic_tee()
+    for left in range(110, 190, 12):  # a row of letters, 6 px apart, under the shoes...
+        pixels[238:250, left:left + 6] = (200, 30, 30)
+    pixels[220:250, 110:116] = (200, 30, 30)  # ...joined to them at both ends
+    pixels[220:250, 184:190] = (200, 30, 30)
+    surface = read_surface(pixels, mask > 0)
+    assert surface.keep[160, 150] > 0.5  # the face, ringed by its outline
+    assert surface.keep[232, 150] < 0.5  # the cloth between the shoes and the letters
+
+
 def test_a_graphic_whose_whites_match_the_new_cloth_is_kept_not_reinked():
     """Most of its pixels are white like the new cloth (the tee's own white, kept under a plain look), but its inks
     stand out: it is kept as it is. Re-inked in one colour, a drawn figure came back as a navy ghost of itself."""
