@@ -414,9 +414,8 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     all_over = (kinds == MOTIF)[regions].sum() > LOGO_SHARE * garment.sum()
     buttons = np.zeros_like(garment) if all_over else _buttons(lightness, garment, (regions > 0) & ~blocks)
     logos |= buttons  # a placket's buttons, on plain cloth
-    closed = _closed(logos, garment)
-    backing = _enclosed(closed) & garment & ~logos
-    logos |= _graphic_interior(lab, logos, closed, garment)
+    backing = _enclosed(logos) & garment & ~logos
+    logos |= _graphic_interior(lab, logos, garment)
     # On an all-over print little plain cloth is left between the motifs to read the folds from: only the
     # broad light is kept, so that no ghost of the old print shows through
     shading = _shading(lightness, regions, kinds, garment)
@@ -642,12 +641,12 @@ def _closed(marks: np.ndarray, garment: np.ndarray) -> np.ndarray:
     return cv2.morphologyEx(marks.astype(np.uint8), cv2.MORPH_CLOSE, kernel) > 0
 
 
-def _graphic_interior(lab: np.ndarray, logos: np.ndarray, closed: np.ndarray, garment: np.ndarray) -> np.ndarray:
-    """The cloth ``closed`` logos enclose that is their own: inside a graphic of several inks (a face, a bow's
-    polka dots, a dalmatian's spots) all of it, as such a print is printed whole, its whites included. Backed with
-    the new cloth, Minnie's face came out the colour of the new tee. Inside a one-ink logo (a letter's bowl, a
-    badge's ring) the new cloth shows, backed plain."""
-    groups, graphics = cv2.connectedComponents(closed.astype(np.uint8), connectivity=8)
+def _graphic_interior(lab: np.ndarray, logos: np.ndarray, garment: np.ndarray) -> np.ndarray:
+    """The cloth the ``logos`` enclose, once the gaps in their outlines are closed, that is their own: inside a
+    graphic of several inks (a face, a bow's polka dots, a dalmatian's spots) all of it, as such a print is printed
+    whole, its whites included. Backed with the new cloth, Minnie's face came out the colour of the new tee. Inside
+    a one-ink logo (a letter's bowl, a badge's ring) the new cloth shows, backed plain."""
+    groups, graphics = cv2.connectedComponents(_closed(logos, garment).astype(np.uint8), connectivity=8)
     own = np.zeros_like(garment)
     for group in range(1, groups):
         inked = lab[(graphics == group) & logos]
