@@ -534,7 +534,9 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
     # soft-edged, same hue: a fold, a sheen; but not a patch far lighter than the cloth, unless it is a stripe (a
     # painting printed on a black tee is soft-edged too, and was filled in as light)
     fold = (sharpness < SHARP) & ~hued & ~grey
-    fold &= ~((mean - ground[0] > 2 * PRINT_LIGHTNESS) & ~_slender(labels, count))
+    printed = fold & (mean - ground[0] > 2 * PRINT_LIGHTNESS)
+    if printed.any():  # rare: the boxes are measured only then
+        fold &= ~(printed & ~_slender(labels, count))
     kinds = np.where(fold, PLAIN, MOTIF)
     # a panel of one other colour, whatever its edge (a big region of many colours is a print run together)
     spread = np.sqrt(np.maximum(np.bincount(labels.ravel(), lightness.ravel() ** 2, count) / np.maximum(area, 1)
@@ -646,12 +648,15 @@ def _graphic_interior(lab: np.ndarray, logos: np.ndarray, garment: np.ndarray) -
     graphic of several inks (a face, a bow's polka dots, a dalmatian's spots) all of it, as such a print is printed
     whole, its whites included. Backed with the new cloth, Minnie's face came out the colour of the new tee. Inside
     a one-ink logo (a letter's bowl, a badge's ring) the new cloth shows, backed plain."""
-    groups, graphics = cv2.connectedComponents(_closed(logos, garment).astype(np.uint8), connectivity=8)
+    graphics, _ = ndimage.label(_closed(logos, garment), structure=np.ones((3, 3)))
     own = np.zeros_like(garment)
-    for group in range(1, groups):
-        inked = lab[(graphics == group) & logos]
+    for group, box in enumerate(ndimage.find_objects(graphics), start=1):  # each within its own box: a hot path
+        if box is None:
+            continue
+        members = graphics[box] == group
+        inked = lab[box][members & logos[box]]
         if len(inked) and np.median(np.linalg.norm(inked - np.median(inked, axis=0), axis=1)) > INK_SPREAD:
-            own |= _enclosed(graphics == group)
+            own[box] |= _enclosed(members)
     # ...where the graphic's own ink rings it (HOLE_INKED of its edge): the cloth between a word's letters, or
     # between a word and a box, is enclosed only across the closed gaps, and kept it drew white halos round the
     # letters on the new cloth
