@@ -295,3 +295,28 @@ def test_the_server_runs_its_matrix_products_on_the_requests_own_threads():
         one_blas_thread()
         blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
         assert blas and set(blas) == {1}
+
+
+def test_blocking_calls_leave_the_event_loop_free_and_see_the_callers_context():
+    import asyncio
+    import contextvars
+
+    from ui.api.threads import REQUEST_THREADS, in_thread
+
+    who = contextvars.ContextVar("who")
+
+    def blocking(seconds: float) -> tuple[str, str]:
+        time.sleep(seconds)
+        return who.get(), threading.current_thread().name
+
+    async def main() -> tuple[list[tuple[str, str]], float]:
+        who.set("request 7")
+        start = time.perf_counter()
+        # as many sleepers as the pool has threads, at once: together they take one sleep, not N
+        answers = await asyncio.gather(*(in_thread(blocking, 0.2) for _ in range(REQUEST_THREADS)))
+        return answers, time.perf_counter() - start
+
+    answers, seconds = asyncio.run(main())
+    assert {context for context, _ in answers} == {"request 7"}
+    assert all(name.startswith("atelier-request") for _, name in answers)
+    assert seconds < 0.2 * 4

@@ -24,6 +24,7 @@ from ..engines import Engines
 from ..keys import ApiKey
 from ..uploads import MAX_UPLOAD_BYTES, public_message
 from .middleware import CATALOG_BODY
+from .threads import in_thread
 
 IMAGE_FIELD = "image"
 LIMIT_TEXT = f"the upload is over the limit of {MAX_UPLOAD_BYTES // 2**20} MB a photo"
@@ -87,14 +88,16 @@ def authorise(request: Request, engines: Engines, secret: str | None, admin: boo
     return key
 
 
-def widget_key(request: Request, engines: EngineDep, secret: Annotated[str | None, Depends(_key_header)]) -> ApiKey:
+async def widget_key(request: Request, engines: EngineDep,
+                     secret: Annotated[str | None, Depends(_key_header)]) -> ApiKey:
     """Any live key: what a shop page may call from a shopper's browser."""
-    return authorise(request, engines, secret, admin=False)
+    return await in_thread(authorise, request, engines, secret, False)
 
 
-def admin_key(request: Request, engines: EngineDep, secret: Annotated[str | None, Depends(_key_header)]) -> ApiKey:
+async def admin_key(request: Request, engines: EngineDep,
+                    secret: Annotated[str | None, Depends(_key_header)]) -> ApiKey:
     """An admin key: catalog and user data."""
-    return authorise(request, engines, secret, admin=True)
+    return await in_thread(authorise, request, engines, secret, True)
 
 
 WidgetKey = Annotated[ApiKey, Depends(widget_key)]

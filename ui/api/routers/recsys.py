@@ -9,7 +9,6 @@ from urllib.parse import quote
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import AfterValidator
 
@@ -45,6 +44,7 @@ from ..schemas import (
     UserId,
     not_blank,
 )
+from ..threads import in_thread
 from .tryon import REFUSALS
 
 router = APIRouter(prefix="/api/v1", tags=["search & recommend"], max_body_size=SMALL_BODY)
@@ -126,7 +126,7 @@ async def recommend(request: Request, engines: EngineDep, key: WidgetKey) -> Rec
     if body.user_id is not None:
         require_admin_for(key, "recommending from a stored user's history (user_id)")
     with user_errors():
-        answer = await run_in_threadpool(_recommend, engines, body)
+        answer = await in_thread(_recommend, engines, body)
     urls = _image_urls(request, engines, [r.item_id for r in answer.items])
     return RecommendResponse(model=type(engines.shop.model).__name__, message=answer.message, results=[
         RecommendedItem(id=r.item_id, title=engines.titles.get(r.item_id, r.item_id), score=r.score, reasons=r.reasons,
@@ -151,7 +151,7 @@ async def ingest_catalog(request: Request, engines: EngineDep, _: AdminKey) -> C
                                  f"{pixels:,}: send fewer items at a time")
     rows = pd.DataFrame([item.model_dump(exclude={"image"}) for item in body.items])
     with user_errors():  # decoding and writing block: off the event loop
-        count = await run_in_threadpool(_ingest, engines, rows, photos)
+        count = await in_thread(_ingest, engines, rows, photos)
     return CatalogResponse(ingested=count, products=len(engines.products))
 
 
@@ -185,7 +185,7 @@ async def add_interactions(user_id: UserId, request: Request, engines: EngineDep
     now = datetime.now(UTC).replace(tzinfo=None).isoformat()
     rows = pd.DataFrame([{"item_id": i.item_id, "kind": i.kind, "ts": i.ts or now} for i in body.interactions])
     with user_errors():
-        await run_in_threadpool(engines.add_interactions, user_id, rows)
+        await in_thread(engines.add_interactions, user_id, rows)
         return UserHistory(user_id=user_id, interactions=_interactions(engines.history(user_id)),
                            kept_photos=engines.photos.count(user_id))
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
 from ...engines import Engines
 from ..dependencies import EngineDep, WidgetKey, body_schema, read_body, user_errors
 from ..middleware import PHOTO_BODY, SMALL_BODY
 from ..schemas import ErrorResponse, Garment, ParseRequest, ParseResponse, TryOnRequest, TryOnResponse
+from ..threads import in_thread
 
 router = APIRouter(prefix="/api/v1", tags=["try-on"], max_body_size=SMALL_BODY)
 photos = APIRouter(prefix="/api/v1", tags=["try-on"], max_body_size=PHOTO_BODY)
@@ -29,7 +29,7 @@ def _garment(request: Request, engines: Engines, garment_id: str) -> Garment:
 async def parse(request: Request, engines: EngineDep, _: WidgetKey) -> ParseResponse:
     body = await read_body(request, ParseRequest)  # only now, after the key: a keyless body costs nothing
     with user_errors():
-        parsed = await run_in_threadpool(engines.parse, body.text)
+        parsed = await in_thread(engines.parse, body.text)
     return ParseResponse.model_validate(parsed.to_dict())
 
 
@@ -54,8 +54,8 @@ async def tryon(request: Request, engines: EngineDep, key: WidgetKey) -> TryOnRe
     with user_errors():
         # The instruction is parsed once, here; the explicit fields win over what it says. Parsing and rendering
         # block for about a second: off the event loop, in the threadpool.
-        parsed, ask = await run_in_threadpool(engines.ask, body.instruction, None, body.colour, body.size, body.style)
-        result = await run_in_threadpool(engines.try_on, body.person_image, body.garment_id, ask, body.user_id,
+        parsed, ask = await in_thread(engines.ask, body.instruction, None, body.colour, body.size, body.style)
+        result = await in_thread(engines.try_on, body.person_image, body.garment_id, ask, body.user_id,
                                          body.keep_photo)
     parsed = ParseResponse.model_validate(parsed.to_dict()) if parsed else None
     image = base64.b64encode(result.png).decode("ascii")  # compressed from pixels in the drawing process
