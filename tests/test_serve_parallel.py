@@ -320,3 +320,36 @@ def test_blocking_calls_leave_the_event_loop_free_and_see_the_callers_context():
     assert {context for context, _ in answers} == {"request 7"}
     assert all(name.startswith("atelier-request") for _, name in answers)
     assert seconds < 0.2 * 4
+
+
+def test_try_ons_wait_on_threads_of_their_own_and_never_hold_up_a_light_request(live_url, service_engines,
+                                                                                 widget_secret, monkeypatch):
+    import base64
+
+    from ui.api.threads import DRAWING_THREADS, REQUEST_THREADS
+
+    release, drawing_on = threading.Event(), []
+
+    def held_try_on(*args, **kwargs):  # as try-ons queued behind a long drawing
+        drawing_on.append(threading.current_thread().name)
+        release.wait(LIGHT_SECONDS)
+        raise ValueError("released by the test")
+
+    monkeypatch.setattr(service_engines, "try_on", held_try_on)
+    headers = {"X-API-Key": widget_secret}
+    photo = base64.b64encode(PERSON.read_bytes()).decode()
+    body = {"person_image": photo, "garment_id": service_engines.garments[0].id}
+    many = REQUEST_THREADS + 5  # more than there are request threads
+    with ThreadPoolExecutor(many) as pool:
+        try_ons = [pool.submit(httpx.post, f"{live_url}/api/v1/tryon", json=body, headers=headers,
+                               timeout=2 * LIGHT_SECONDS) for _ in range(many)]
+        deadline = time.monotonic() + LIGHT_SECONDS
+        while len(drawing_on) < DRAWING_THREADS and time.monotonic() < deadline:
+            time.sleep(0.05)
+        light = httpx.post(f"{live_url}/api/v1/recommend", json={"text": "a red dress", "k": 3}, headers=headers,
+                           timeout=LIGHT_SECONDS)
+        release.set()
+        statuses = {future.result().status_code for future in try_ons}
+    assert light.status_code == 200 and light.json()["results"]
+    assert statuses == {422}
+    assert len(drawing_on) == many and all(name.startswith("atelier-drawing") for name in drawing_on)

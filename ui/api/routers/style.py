@@ -10,7 +10,7 @@ from ..dependencies import EngineDep, WidgetKey, body_schema, read_body, require
 from ..images import png_base64
 from ..middleware import PHOTO_BODY
 from ..schemas import RestyleRequest, RestyleResponse
-from ..threads import in_thread
+from ..threads import in_drawing_thread
 from .tryon import REFUSALS
 
 router = APIRouter(prefix="/api/v1", tags=["restyle"], max_body_size=PHOTO_BODY)
@@ -26,9 +26,9 @@ async def restyle(request: Request, engines: EngineDep, key: WidgetKey) -> Resty
         require_admin_for(key, "a customer's taste (user_id)")
     with user_errors():
         image = body.image if body.image is not None else load_image(engines.garment(body.garment_id).image_path)
-        out = await in_thread(engines.restyle, image, body.style, body.style_image, body.user_id,
+        out = await in_drawing_thread(engines.restyle, image, body.style, body.style_image, body.user_id,
                                       body.strength, body.preserve_colour)
     label = body.style or ("reference image" if body.style_image is not None else f"taste of {body.user_id}")
     # a PNG takes tens of milliseconds to compress: off the event loop, where every light request would wait for it
-    image = await in_thread(png_base64, out.image)
+    image = await in_drawing_thread(png_base64, out.image)
     return RestyleResponse(image=image, style=label, description=out.description)

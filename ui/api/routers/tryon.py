@@ -11,7 +11,7 @@ from ...engines import Engines
 from ..dependencies import EngineDep, WidgetKey, body_schema, read_body, user_errors
 from ..middleware import PHOTO_BODY, SMALL_BODY
 from ..schemas import ErrorResponse, Garment, ParseRequest, ParseResponse, TryOnRequest, TryOnResponse
-from ..threads import in_thread
+from ..threads import in_drawing_thread, in_thread
 
 router = APIRouter(prefix="/api/v1", tags=["try-on"], max_body_size=SMALL_BODY)
 photos = APIRouter(prefix="/api/v1", tags=["try-on"], max_body_size=PHOTO_BODY)
@@ -52,10 +52,10 @@ async def tryon(request: Request, engines: EngineDep, key: WidgetKey) -> TryOnRe
     if body.keep_photo and key.scope != "admin":
         raise HTTPException(403, "keeping a shopper's photo needs an admin key (the shop's server, not its page)")
     with user_errors():
-        # The instruction is parsed once, here; the explicit fields win over what it says. Parsing and rendering
-        # block for about a second: off the event loop, in the threadpool.
+        # The instruction is parsed once, here; the explicit fields win over what it says. Rendering blocks for
+        # about a second: off the event loop, on a drawing thread.
         parsed, ask = await in_thread(engines.ask, body.instruction, None, body.colour, body.size, body.style)
-        result = await in_thread(engines.try_on, body.person_image, body.garment_id, ask, body.user_id,
+        result = await in_drawing_thread(engines.try_on, body.person_image, body.garment_id, ask, body.user_id,
                                          body.keep_photo)
     parsed = ParseResponse.model_validate(parsed.to_dict()) if parsed else None
     image = base64.b64encode(result.png).decode("ascii")  # compressed from pixels in the drawing process
