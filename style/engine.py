@@ -414,7 +414,7 @@ def read_surface(rgb: np.ndarray, garment: np.ndarray) -> Surface:
     all_over = (kinds == MOTIF)[regions].sum() > LOGO_SHARE * garment.sum()
     buttons = np.zeros_like(garment) if all_over else _buttons(lightness, garment, (regions > 0) & ~blocks)
     logos |= buttons  # a placket's buttons, on plain cloth
-    backing = _enclosed(logos) & garment & ~logos
+    backing = _enclosed(logos) & garment  # what the one-ink marks enclose; less the interior kept below
     logos |= _graphic_interior(lab, logos, garment)
     # On an all-over print little plain cloth is left between the motifs to read the folds from: only the
     # broad light is kept, so that no ghost of the old print shows through
@@ -526,7 +526,8 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
     far &= ~_shadows(far & dull & ~greyer & (lightness < ground[0]), far, edge)
     count, labels = cv2.connectedComponents(far.astype(np.uint8), connectivity=8)
     rim = far & ~cv2.erode(far.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    sharpness = np.bincount(labels[rim], edge[rim], count) / np.maximum(np.bincount(labels[rim], None, count), 1)
+    outline = np.maximum(np.bincount(labels[rim], None, count), 1)  # each region's outline length, in pixels
+    sharpness = np.bincount(labels[rim], edge[rim], count) / outline
     area = np.bincount(labels.ravel(), None, count)
     hued = np.bincount(labels.ravel(), hue.ravel(), count) > 0.5 * area  # mostly another hue: print, soft or not
     grey = np.bincount(labels.ravel(), greyer.ravel(), count) > 0.5 * area
@@ -542,7 +543,7 @@ def _print_regions(lightness: np.ndarray, ab: np.ndarray, ground: np.ndarray,
     spread = np.sqrt(np.maximum(np.bincount(labels.ravel(), lightness.ravel() ** 2, count) / np.maximum(area, 1)
                                 - mean**2, 0))
     # ...and thick: a Breton top's navy stripes, joined at the seams, are one big region of one colour too
-    thickness = 2 * area / np.maximum(np.bincount(labels[rim], None, count), 1)
+    thickness = 2 * area / outline
     thick = thickness > BLOCK_THICK * max(garment.shape)
     kinds[(area > BLOCK_SHARE * garment.sum()) & (spread < BLOCK_SPREAD) & thick] = BLOCK
     kinds[0] = PLAIN
